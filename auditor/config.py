@@ -1,0 +1,314 @@
+"""The audit config (DESIGN.md section 4): loaded, expanded, validated once.
+
+Everything a run needs from the user's YAML is checked here, with every
+problem reported at once as `file:line:col: key: what was expected`, so that no
+later stage meets a half-valid config.  Connector options are validated by the
+connector's own model, under the `source` key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from auditor.connectors import registry
+from auditor.connectors.base import Connector, ConnectorOptions
+from auditor.errors import InputError, Problem
+from auditor.metrics.catalog import ALL_METRIC_IDS, COST_KEYS
+from auditor.period import Period, PeriodError, parse_period
+from auditor.validation import did_you_mean, problems_from
+from auditor.yamlpos import KeyPath, Located, load_yaml_file
+
+LANGUAGES = ("es", "en")
+_ENV = re.compile(r"\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+LOGO_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CostsModel(_Strict):
+    currency: str = "EUR"
+    per: Literal["period", "month"] = "period"
+    platform: Amount | None = None
+    staff: Amount | None = None
+    services: Amount | None = None
+    media: Amount | None = None
+    sales: Amount | None = None
+    overhead: Amount | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not _CURRENCY.match(value):
+            raise ValueError("currency must be an ISO 4217 code such as EUR, USD or MXN")
+        return value
+
+
+class FinanceModel(_Strict):
+    gross_margin: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+
+
+class RulesModel(_Strict):
+    packs: list[str] = Field(default_factory=lambda: ["default"], min_length=1)
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class ReportModel(_Strict):
+    logo: str | None = None
+    accent: str | None = None
+    agency: str | None = None
+    page_size: Literal["A4", "Letter"] = "A4"
+
+    @field_validator("accent")
+    @classmethod
+    def _accent(cls, value: str | None) -> str | None:
+        if value is not None and not _HEX_COLOUR.match(value):
+            raise ValueError('accent must be a hex colour such as "#0b5fff"')
+        return value
+
+
+class ConfigModel(_Strict):
+    client: Annotated[str, Field(min_length=1)]
+    period: Any = None
+    language: Literal["es", "en"] = "en"
+    timezone: str = "UTC"
+    source: dict[str, Any]
+    costs: CostsModel | None = None
+    finance: FinanceModel = Field(default_factory=FinanceModel)
+    rules: RulesModel = Field(default_factory=RulesModel)
+    targets: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(default_factory=dict)
+    report: ReportModel = Field(default_factory=ReportModel)
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    logo: Path | None
+    accent: str | None
+    agency: str | None
+    page_size: str
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """A validated audit config, with paths resolved against the config's folder."""
+
+    path: Path
+    located: Located
+    client: str
+    slug: str
+    period: Period
+    language: str
+    timezone: str
+    connector: type[Connector]
+    connector_options: ConnectorOptions
+    currency: str
+    cost_basis: str
+    costs: dict[str, float]
+    gross_margin: float | None
+    packs: tuple[str, ...]
+    overrides: dict[str, dict[str, Any]]
+    targets: dict[str, float]
+    report: ReportSettings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def costs_for(self, months: int) -> dict[str, float]:
+        """Cost items for a period of `months` months (scaled when costs are monthly)."""
+        factor = months if self.cost_basis == "month" else 1
+        return {k: v * factor for k, v in self.costs.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        """The parts of the config a report needs, for the result JSON."""
+        return {
+            "currency": self.currency,
+            "timezone": self.timezone,
+            "costs": dict(self.costs),
+            "cost_basis": self.cost_basis,
+            "finance": {"gross_margin": self.gross_margin},
+            "targets": dict(self.targets),
+            "report": {
+                "logo": str(self.report.logo) if self.report.logo else None,
+                "accent": self.report.accent,
+                "agency": self.report.agency,
+                "page_size": self.report.page_size,
+            },
+        }
+
+
+def slugify(text: str) -> str:
+    """ASCII file-name slug: 'Aceros del Sur, S.A.' -> 'aceros-del-sur-s-a'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "client"
+
+
+def _expand_env(value: Any, path: KeyPath, located: Located, problems: list[Problem]) -> Any:
+    """Replace ${VAR} in every string; a missing variable is a problem naming it."""
+    if isinstance(value, dict):
+        return {k: _expand_env(v, (*path, k), located, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, (*path, i), located, problems) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if not _ENV_NAME.match(name):
+            problems.append(located.problem(path, f"'${{{name}}}' is not a valid variable name"))
+            return ""
+        if name not in os.environ:
+            problems.append(
+                located.problem(
+                    path, f"environment variable {name} is not set (used as ${{{name}}})"
+                )
+            )
+            return ""
+        return os.environ[name]
+
+    return _ENV.sub(substitute, value)
+
+
+def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
+    """Load and validate an audit config; raise InputError listing every problem."""
+    located = load_yaml_file(path)
+    if not isinstance(located.data, dict):
+        raise InputError(
+            located.problem(
+                (), "an audit config must be a mapping of keys (client, period, source, ...)"
+            )
+        )
+    problems: list[Problem] = []
+    data = _expand_env(located.data, (), located, problems)
+    try:
+        model = ConfigModel.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, located, ConfigModel))
+        raise InputError(problems) from None
+    folder = path.parent
+
+    period = _resolve_period(model.period, period_override, located, problems)
+    if model.timezone:
+        try:
+            ZoneInfo(model.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                located.problem(
+                    ("timezone",), f"unknown time zone '{model.timezone}' (e.g. Europe/Madrid, UTC)"
+                )
+            )
+    connector, options = _resolve_source(model.source, located, folder, problems)
+    for metric_id in model.targets:
+        if metric_id not in ALL_METRIC_IDS:
+            problems.append(
+                located.problem(
+                    ("targets", metric_id),
+                    f"unknown metric id{did_you_mean(metric_id, ALL_METRIC_IDS)}",
+                )
+            )
+    logo = _resolve_logo(model.report.logo, folder, located, problems)
+    if problems:
+        raise InputError(problems)
+    assert period is not None
+    assert connector is not None
+    assert options is not None
+
+    costs = model.costs or CostsModel()
+    cost_items = {k: getattr(costs, k) for k in COST_KEYS if getattr(costs, k) is not None}
+    return AuditConfig(
+        path=path,
+        located=located,
+        client=model.client.strip(),
+        slug=slugify(model.client),
+        period=period,
+        language=model.language,
+        timezone=model.timezone,
+        connector=connector,
+        connector_options=options,
+        currency=costs.currency,
+        cost_basis=costs.per,
+        costs=cost_items,
+        gross_margin=model.finance.gross_margin,
+        packs=tuple(model.rules.packs),
+        overrides=model.rules.overrides,
+        targets=dict(model.targets),
+        report=ReportSettings(
+            logo, model.report.accent, model.report.agency, model.report.page_size
+        ),
+    )
+
+
+def _resolve_period(
+    value: Any, override: str | None, located: Located, problems: list[Problem]
+) -> Period | None:
+    if override is not None:
+        try:
+            return parse_period(override)
+        except PeriodError as exc:
+            problems.append(Problem(f"--period: {exc}"))
+            return None
+    if value is None:
+        problems.append(
+            located.problem(("period",), "no period: set 'period:' (e.g. 2026-Q3) or pass --period")
+        )
+        return None
+    try:
+        return parse_period(value)
+    except PeriodError as exc:
+        problems.append(located.problem(("period",), str(exc)))
+        return None
+
+
+def _resolve_source(
+    source: dict[str, Any], located: Located, folder: Path, problems: list[Problem]
+) -> tuple[type[Connector] | None, ConnectorOptions | None]:
+    name = source.get("connector")
+    if not isinstance(name, str) or not name:
+        problems.append(
+            located.problem(
+                ("source",), "'connector' is missing: name the data source, e.g. connector: file"
+            )
+        )
+        return None, None
+    try:
+        connector = registry.load(name)
+    except InputError as exc:
+        problems.extend(located.problem(("source", "connector"), p.message) for p in exc.problems)
+        return None, None
+    options = {k: v for k, v in source.items() if k != "connector"}
+    try:
+        return connector, connector.Options.model_validate(options)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, located, connector.Options, prefix=("source",)))
+        return connector, None
+
+
+def _resolve_logo(
+    logo: str | None, folder: Path, located: Located, problems: list[Problem]
+) -> Path | None:
+    if logo is None:
+        return None
+    resolved = (folder / logo).resolve()
+    if resolved.suffix.lower() not in LOGO_TYPES:
+        problems.append(
+            located.problem(("report", "logo"), f"logo must be one of {', '.join(LOGO_TYPES)}")
+        )
+    elif not resolved.is_file():
+        problems.append(located.problem(("report", "logo"), f"logo file not found: {resolved}"))
+    return resolved

@@ -1,0 +1,1 @@
+"""Metric catalog and the KPI calculator: raw monthly metrics -> period values."""

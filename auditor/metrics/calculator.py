@@ -1,0 +1,183 @@
+"""From monthly base metrics to every metric of a period (DESIGN.md section 3).
+
+Flows (`sum`) add up over the period's months and must be measured in every
+one of them: a quarter with a missing month has no quarterly total, and a
+partial sum would read as a drop.  Stocks (`last`) take the latest month of
+the period that has a value.  KPIs are computed from the period values in
+catalog order; anything that cannot be computed is `Undefined` with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from auditor.metrics.catalog import BASE_METRICS, COST_KEYS, KPIS, Kpi
+from auditor.metrics.expression import Outcome, Undefined
+from auditor.models import MetricValue, PeriodMetrics, SourceData
+from auditor.period import Month, Period, add_months
+
+NOT_SET = "not set in the audit config"
+
+
+def aggregate_base(data: SourceData, period: Period) -> tuple[dict[str, Outcome], dict[str, Month]]:
+    """Period values of the base metrics, and for stocks the month each value is as of."""
+    values: dict[str, Outcome] = {}
+    as_of: dict[str, Month] = {}
+    months = period.months
+    for metric in BASE_METRICS:
+        if metric.id in data.not_measured:
+            values[metric.id] = Undefined(data.not_measured[metric.id])
+            continue
+        present = [m for m in months if metric.id in data.monthly.get(m, {})]
+        if not present:
+            values[metric.id] = Undefined(f"not measured in {period.label}")
+        elif metric.aggregation == "last":
+            values[metric.id] = float(data.monthly[present[-1]][metric.id])
+            if present[-1] != period.last:
+                as_of[metric.id] = present[-1]
+        elif len(present) < len(months):
+            missing = ", ".join(m for m in months if m not in present)
+            values[metric.id] = Undefined(
+                f"not measured in {missing} ({len(present)} of {len(months)} months of "
+                f"{period.label} measured; a partial total would understate it)"
+            )
+        else:
+            values[metric.id] = float(sum(data.monthly[m][metric.id] for m in months))
+    return values, as_of
+
+
+def _monthly_churn(kpi: Kpi, data: SourceData, period: Period) -> Outcome:
+    """Mean over the period's months of churned(month) / stock(previous month)."""
+    _, churned_id, stock_id = kpi.method.split(":")
+    if churned_id in data.not_measured:
+        return Undefined(f"{churned_id}: {data.not_measured[churned_id]}")
+    ratios = []
+    for month in period.months:
+        before = add_months(month, -1)
+        churned = data.monthly.get(month, {}).get(churned_id)
+        stock = data.monthly.get(before, {}).get(stock_id)
+        if churned is None:
+            return Undefined(f"{churned_id} is not measured in {month}")
+        if stock is None:
+            return Undefined(f"{stock_id} is not measured in {before} (the month before {month})")
+        if stock == 0:
+            return Undefined(f"{stock_id} is 0 in {before} (the month before {month})")
+        ratios.append(churned / stock)
+    return sum(ratios) / len(ratios)
+
+
+def _lead_velocity(current: Outcome, previous: Outcome | None, previous_label: str) -> Outcome:
+    if isinstance(current, Undefined):
+        return Undefined(f"mqls: {current.reason}")
+    if previous is None:
+        return Undefined(f"mqls is not measured in the previous period {previous_label}")
+    if isinstance(previous, Undefined):
+        return Undefined(f"mqls in the previous period {previous_label}: {previous.reason}")
+    if previous == 0:
+        return Undefined(f"mqls is 0 in the previous period {previous_label}")
+    return (current - previous) / previous
+
+
+def compute_period(
+    data: SourceData,
+    period: Period,
+    costs: Mapping[str, float] | None,
+    gross_margin: float | None,
+    costs_reason: str = NOT_SET,
+) -> tuple[dict[str, Outcome], dict[str, Month]]:
+    """Every base metric and KPI of one period, undefined ones carrying their reason."""
+    values, as_of = aggregate_base(data, period)
+    names: dict[str, Outcome] = dict(values)
+    for key in COST_KEYS:
+        if costs is not None and key in costs:
+            names[f"costs.{key}"] = float(costs[key])
+        else:
+            names[f"costs.{key}"] = Undefined(costs_reason)
+    names["finance.gross_margin"] = (
+        float(gross_margin) if gross_margin is not None else Undefined(NOT_SET)
+    )
+    previous_mqls = None
+    previous_period = period.previous()
+    if any(m in data.monthly for m in previous_period.months):
+        previous_mqls = aggregate_base(data, previous_period)[0]["mqls"]
+    for kpi in KPIS:
+        if kpi.method == "formula":
+            outcome = kpi.parsed.evaluate(names)
+        elif kpi.method.startswith("monthly_churn"):
+            outcome = _monthly_churn(kpi, data, period)
+        else:
+            outcome = _lead_velocity(names["mqls"], previous_mqls, previous_period.label)
+        names[kpi.id] = outcome
+        values[kpi.id] = outcome
+    return values, as_of
+
+
+def _change(current: Outcome, previous: Outcome | None) -> float | None:
+    if isinstance(current, Undefined) or previous is None or isinstance(previous, Undefined):
+        return None
+    if previous == 0:
+        return None
+    return (current - previous) / abs(previous)
+
+
+def calculate(
+    data: SourceData,
+    period: Period,
+    costs: Mapping[str, float] | None,
+    previous_costs: Mapping[str, float] | None,
+    gross_margin: float | None,
+    previous_costs_reason: str = NOT_SET,
+) -> PeriodMetrics:
+    """The audited period's metrics, each with its value in the previous period and the change.
+
+    `previous_costs` is None when the config's costs only describe the audited
+    period; cost-based KPIs then have no previous value (never a guessed one).
+    """
+    current, as_of = compute_period(data, period, costs, gross_margin)
+    previous_period = period.previous()
+    previous: dict[str, Outcome] = {}
+    if any(m in data.monthly for m in previous_period.months):
+        previous, _ = compute_period(
+            data, previous_period, previous_costs, gross_margin, previous_costs_reason
+        )
+    out: dict[str, MetricValue] = {}
+    for metric in BASE_METRICS:
+        out[metric.id] = _metric_value(
+            metric.id, metric.category, metric.unit, "base", None, current, previous, as_of
+        )
+    for kpi in KPIS:
+        out[kpi.id] = _metric_value(
+            kpi.id, kpi.category, kpi.unit, "derived", kpi.formula, current, previous, as_of
+        )
+    return PeriodMetrics(period, previous_period, out)
+
+
+def _metric_value(
+    metric_id: str,
+    category: str,
+    unit: str,
+    kind: str,
+    formula: str | None,
+    current: Mapping[str, Outcome],
+    previous: Mapping[str, Outcome],
+    as_of: Mapping[str, Month],
+) -> MetricValue:
+    value = current[metric_id]
+    before = previous.get(metric_id)
+    defined_before = None if before is None or isinstance(before, Undefined) else before
+    if isinstance(value, Undefined):
+        return MetricValue(
+            metric_id, category, unit, kind, None, value.reason, defined_before, None, formula
+        )
+    return MetricValue(
+        metric_id,
+        category,
+        unit,
+        kind,
+        value,
+        None,
+        defined_before,
+        _change(value, before),
+        formula,
+        as_of.get(metric_id),
+    )

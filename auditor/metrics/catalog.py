@@ -1,0 +1,173 @@
+"""The metric catalog of DESIGN.md section 3, as data.
+
+One table for the base metrics connectors deliver and one for the KPIs derived
+from them, so that ids, units, categories and formulas live in one place: the
+calculator, the rule validator, the report's appendix and the README all read
+this module.  The three KPIs that are not plain arithmetic on period totals
+(monthly churn means and lead velocity) name a `method` the calculator knows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.metrics.expression import Formula
+
+CATEGORIES = ("activity", "response", "efficiency", "value")
+UNITS = ("count", "ratio", "money", "months", "multiple")
+
+
+@dataclass(frozen=True)
+class BaseMetric:
+    """A metric a connector delivers per month."""
+
+    id: str
+    category: str
+    unit: str
+    aggregation: str  # "sum" for flows, "last" for stocks
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A metric derived for the audited period from base metrics and the config's costs."""
+
+    id: str
+    category: str
+    unit: str
+    formula: str
+    method: str = "formula"  # or "monthly_churn" / "lead_velocity"
+
+    @property
+    def parsed(self) -> Formula:
+        return _PARSED[self.id]
+
+
+BASE_METRICS: tuple[BaseMetric, ...] = (
+    BaseMetric("emails_sent", "activity", "count", "sum", "marketing emails sent"),
+    BaseMetric("emails_delivered", "activity", "count", "sum", "sent minus bounced"),
+    BaseMetric("campaigns_sent", "activity", "count", "sum", "distinct campaigns / sends"),
+    BaseMetric("workflows_active", "activity", "count", "last", "automation workflows switched on"),
+    BaseMetric(
+        "workflows_behavioral",
+        "activity",
+        "count",
+        "last",
+        "active workflows triggered by a lead's or customer's behaviour "
+        "(form, page visit, click, score change), not by a date or a manual list send",
+    ),
+    BaseMetric("unique_opens", "response", "count", "sum", "unique opens"),
+    BaseMetric("unique_clicks", "response", "count", "sum", "unique clicks"),
+    BaseMetric("unsubscribes", "response", "count", "sum", "unsubscribes"),
+    BaseMetric("bounces", "response", "count", "sum", "hard + soft bounces"),
+    BaseMetric("spam_complaints", "response", "count", "sum", "spam complaints"),
+    BaseMetric("email_sessions", "response", "count", "sum", "website sessions from email"),
+    BaseMetric("website_sessions", "response", "count", "sum", "all website sessions"),
+    BaseMetric("website_visitors", "response", "count", "sum", "unique website visitors"),
+    BaseMetric("conversions", "response", "count", "sum", "form submissions / conversion events"),
+    BaseMetric("leads_new", "efficiency", "count", "sum", "new leads (prospects)"),
+    BaseMetric("mqls", "efficiency", "count", "sum", "marketing-qualified leads created"),
+    BaseMetric("sqls", "efficiency", "count", "sum", "leads accepted by sales (passed to sales)"),
+    BaseMetric("customers_new", "efficiency", "count", "sum", "new customers won"),
+    BaseMetric("deals_won", "value", "count", "sum", "deals won"),
+    BaseMetric("deals_lost", "value", "count", "sum", "deals lost"),
+    BaseMetric(
+        "deals_won_with_source",
+        "value",
+        "count",
+        "sum",
+        "won deals whose original marketing source is known (closed loop)",
+    ),
+    BaseMetric("revenue_won", "value", "money", "sum", "amount of deals won"),
+    BaseMetric("revenue_attributed", "value", "money", "sum", "revenue attributed to marketing"),
+    BaseMetric("revenue_total", "value", "money", "sum", "all revenue of the business"),
+    BaseMetric("mrr", "value", "money", "last", "monthly recurring revenue at period end"),
+    BaseMetric("mrr_churned", "value", "money", "sum", "MRR lost to cancellations and downgrades"),
+    BaseMetric("accounts_active", "value", "count", "last", "paying accounts at period end"),
+    BaseMetric("accounts_churned", "value", "count", "sum", "paying accounts lost"),
+)
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("open_rate", "response", "ratio", "unique_opens / emails_delivered"),
+    Kpi("click_rate", "response", "ratio", "unique_clicks / emails_delivered"),
+    Kpi("click_to_open_rate", "response", "ratio", "unique_clicks / unique_opens"),
+    Kpi("unsubscribe_rate", "response", "ratio", "unsubscribes / emails_delivered"),
+    Kpi("bounce_rate", "response", "ratio", "bounces / emails_sent"),
+    Kpi("spam_complaint_rate", "response", "ratio", "spam_complaints / emails_delivered"),
+    Kpi(
+        "behavioral_workflow_share", "activity", "ratio", "workflows_behavioral / workflows_active"
+    ),
+    Kpi("email_traffic_share", "response", "ratio", "email_sessions / website_sessions"),
+    Kpi("visitor_to_lead_rate", "efficiency", "ratio", "leads_new / website_visitors"),
+    Kpi("mql_rate", "efficiency", "ratio", "mqls / leads_new"),
+    Kpi("mql_to_sql_rate", "efficiency", "ratio", "sqls / mqls"),
+    Kpi("lead_to_customer_rate", "efficiency", "ratio", "customers_new / leads_new"),
+    Kpi("close_rate", "value", "ratio", "deals_won / (deals_won + deals_lost)"),
+    Kpi("average_deal_size", "value", "money", "revenue_won / deals_won"),
+    Kpi("closed_loop_coverage", "value", "ratio", "deals_won_with_source / deals_won"),
+    Kpi(
+        "marketing_cost",
+        "efficiency",
+        "money",
+        "costs.platform + costs.staff + costs.services + costs.media",
+    ),
+    Kpi("automation_tco", "efficiency", "money", "costs.platform + costs.staff + costs.services"),
+    Kpi("cost_per_lead", "efficiency", "money", "marketing_cost / leads_new"),
+    Kpi("cost_per_mql", "efficiency", "money", "marketing_cost / mqls"),
+    Kpi("cac", "value", "money", "(marketing_cost + costs.sales + costs.overhead) / customers_new"),
+    Kpi(
+        "automation_roi", "value", "ratio", "(revenue_attributed - automation_tco) / automation_tco"
+    ),
+    Kpi(
+        "romi",
+        "value",
+        "ratio",
+        "(revenue_attributed * finance.gross_margin - marketing_cost) / marketing_cost",
+    ),
+    Kpi("marketing_revenue_share", "value", "ratio", "revenue_attributed / revenue_total"),
+    Kpi("arpa", "value", "money", "mrr / accounts_active"),
+    Kpi(
+        "gross_mrr_churn_rate",
+        "value",
+        "ratio",
+        "mean over the period's months of mrr_churned(month) / mrr(previous month)",
+        method="monthly_churn:mrr_churned:mrr",
+    ),
+    Kpi(
+        "customer_churn_rate",
+        "value",
+        "ratio",
+        "mean over the period's months of accounts_churned(month) / accounts_active(previous month)",
+        method="monthly_churn:accounts_churned:accounts_active",
+    ),
+    Kpi("cac_payback_months", "value", "months", "cac / (arpa * finance.gross_margin)"),
+    Kpi("cltv", "value", "money", "arpa / customer_churn_rate"),
+    Kpi("ltv_to_cac", "value", "multiple", "cltv * finance.gross_margin / cac"),
+    Kpi(
+        "lead_velocity_rate",
+        "efficiency",
+        "ratio",
+        "(mqls this period - mqls previous period) / mqls previous period",
+        method="lead_velocity",
+    ),
+)
+
+_PARSED = {k.id: Formula.parse(k.formula) for k in KPIS if k.method == "formula"}
+
+BASE_BY_ID: dict[str, BaseMetric] = {m.id: m for m in BASE_METRICS}
+KPI_BY_ID: dict[str, Kpi] = {k.id: k for k in KPIS}
+ALL_METRIC_IDS: tuple[str, ...] = tuple(BASE_BY_ID) + tuple(KPI_BY_ID)
+
+COST_KEYS = ("platform", "staff", "services", "media", "sales", "overhead")
+
+
+def category_of(metric_id: str) -> str:
+    if metric_id in BASE_BY_ID:
+        return BASE_BY_ID[metric_id].category
+    return KPI_BY_ID[metric_id].category
+
+
+def unit_of(metric_id: str) -> str:
+    if metric_id in BASE_BY_ID:
+        return BASE_BY_ID[metric_id].unit
+    return KPI_BY_ID[metric_id].unit

@@ -1,0 +1,226 @@
+"""The plain data handed from one stage of the flow to the next (DESIGN.md section 2).
+
+Frozen dataclasses, so no stage can reach back and change what an earlier one
+produced.  The audit result's JSON form (`AuditResult.to_json`) is the contract
+every renderer reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.period import Month, Period
+
+SCHEMA_VERSION = 1
+STATUSES = ("pass", "warn", "fail", "no_data", "not_applicable", "error", "waived")
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """What a connector delivers: base metrics per month, plus where they came from.
+
+    `monthly[month][metric_id]` holds a value only where the source measured it;
+    an absent key means "not measured", which is not the same as 0.
+    `by_channel[channel][month][metric_id]` keeps the channel breakdown of long
+    files (already added into `monthly`).
+    """
+
+    connector: str
+    label: str
+    monthly: Mapping[Month, Mapping[str, float]]
+    fetched_at: str
+    by_channel: Mapping[str, Mapping[Month, Mapping[str, float]]] = field(default_factory=dict)
+    not_measured: Mapping[str, str] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def months(self) -> list[Month]:
+        return sorted(self.monthly)
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One metric for the audited period; `value is None` means undefined, with `reason`."""
+
+    id: str
+    category: str
+    unit: str
+    kind: str  # "base" | "derived"
+    value: float | None
+    reason: str | None = None
+    previous: float | None = None
+    change: float | None = None
+    formula: str | None = None
+    as_of: Month | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "value": self.value,
+            "unit": self.unit,
+            "category": self.category,
+            "kind": self.kind,
+            "previous": self.previous,
+            "change": self.change,
+        }
+        if self.formula:
+            out["formula"] = self.formula
+        if self.as_of:
+            out["as_of"] = self.as_of
+        return out
+
+
+@dataclass(frozen=True)
+class PeriodMetrics:
+    """Every base metric and KPI of one period, as the rule engine reads them."""
+
+    period: Period
+    previous_period: Period
+    values: Mapping[str, MetricValue]
+
+    def value(self, metric_id: str) -> float | None:
+        found = self.values.get(metric_id)
+        return found.value if found else None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one rule: status, score and the evidence behind it."""
+
+    rule: str
+    category: str
+    status: str
+    score: float | None
+    weight: float
+    metric: str
+    value: float | None
+    unit: str
+    threshold: str | None
+    message: str
+    recommendation: str
+    title: str = ""
+    previous: float | None = None
+    change: float | None = None
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+    confidence: str = "normal"
+    source: str = ""
+    reason: str | None = None
+    pack: str = ""
+
+    @property
+    def severity(self) -> int:
+        """Used to rank by impact (weight x severity): fail 2, warn 1, anything else 0."""
+        return {"fail": 2, "warn": 1}.get(self.status, 0)
+
+    @property
+    def impact(self) -> float:
+        return self.weight * self.severity
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "category": self.category,
+            "status": self.status,
+            "score": self.score,
+            "weight": self.weight,
+            "impact": self.impact,
+            "metric": self.metric,
+            "value": self.value,
+            "unit": self.unit,
+            "previous": self.previous,
+            "change": self.change,
+            "threshold": self.threshold,
+            "thresholds": dict(self.thresholds),
+            "confidence": self.confidence,
+            "message": self.message,
+            "recommendation": self.recommendation,
+            "reason": self.reason,
+            "source": self.source,
+            "pack": self.pack,
+        }
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    """A category's weighted score; `score is None` when coverage is too low to trust it."""
+
+    category: str
+    score: float | None
+    weight: float
+    coverage: float
+    evaluated_weight: float
+    enabled_weight: float
+    counts: Mapping[str, int]
+
+    @property
+    def incomplete(self) -> bool:
+        return self.score is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "weight": self.weight,
+            "coverage": self.coverage,
+            "incomplete": self.incomplete,
+            "counts": dict(self.counts),
+        }
+
+
+@dataclass(frozen=True)
+class Scores:
+    overall: float | None
+    overall_coverage: float
+    categories: Mapping[str, CategoryScore]
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """The finished audit: the only thing renderers and CI outputs read."""
+
+    client: str
+    client_slug: str
+    language: str
+    period: Period
+    previous_period: Period
+    source: Mapping[str, Any]
+    metrics: PeriodMetrics
+    findings: tuple[Finding, ...]
+    scores: Scores
+    rule_packs: tuple[Mapping[str, Any], ...]
+    tool_version: str
+    generated_at: str
+    exit_code: int
+    exit_reason: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    analysis: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The audit result as DESIGN.md section 7 (schema_version 1) plus documented extras."""
+        defined = {k: v.to_json() for k, v in self.metrics.values.items() if v.value is not None}
+        undefined = {k: v.reason for k, v in self.metrics.values.items() if v.value is None}
+        scores: dict[str, Any] = {"overall": self.scores.overall}
+        scores.update({c: s.score for c, s in self.scores.categories.items()})
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "auditor", "version": self.tool_version},
+            "generated_at": self.generated_at,
+            "client": self.client,
+            "client_slug": self.client_slug,
+            "language": self.language,
+            "period": self.period.to_json(),
+            "previous_period": self.previous_period.to_json(),
+            "source": dict(self.source),
+            "metrics": defined,
+            "undefined": undefined,
+            "findings": [f.to_json() for f in self.findings],
+            "scores": scores,
+            "categories": {c: s.to_json() for c, s in self.scores.categories.items()},
+            "overall_coverage": self.scores.overall_coverage,
+            "rule_packs": [dict(p) for p in self.rule_packs],
+            "config": dict(self.config),
+            "analysis": dict(self.analysis),
+            "exit_code": self.exit_code,
+            "exit_reason": self.exit_reason,
+        }

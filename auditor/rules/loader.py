@@ -1,0 +1,352 @@
+"""Loading rule packs: shipped names or files, `extends`, per-client overrides.
+
+Packs and overrides merge by rule id (maps merge, scalars and lists replace,
+nothing is appended: RULES.md "Overrides"), and only the merged rule is
+validated, so an override may change one threshold.  Every key remembers the
+file and position it came from, so an error in a merged rule still points at
+the line that caused it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from auditor.errors import InputError, Problem
+from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, unit_of
+from auditor.resources import rules_dir
+from auditor.rules.model import PackHeader, Rule
+from auditor.rules.templates import check_template
+from auditor.validation import did_you_mean, problems_from
+from auditor.yamlpos import KeyPath, Located, load_yaml_file
+
+Origin = dict[KeyPath, tuple[Located, KeyPath]]
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """Which pack file took part, for the result's provenance."""
+
+    name: str
+    path: str
+    version: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "version": self.version,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The effective rules of an audit, after extends and overrides."""
+
+    rules: tuple[Rule, ...]
+    category_weights: Mapping[str, float]
+    packs: tuple[PackInfo, ...]
+    rule_pack: Mapping[str, str] = field(default_factory=dict)  # rule id -> pack name
+
+
+def shipped_packs() -> list[str]:
+    """Names of the packs shipped with the tool."""
+    return sorted(p.stem for p in rules_dir().glob("*.yaml"))
+
+
+def _resolve(ref: str, base: Path) -> tuple[str, Path]:
+    if "/" not in ref and "\\" not in ref and not ref.endswith((".yaml", ".yml")):
+        path = rules_dir() / f"{ref}.yaml"
+        if not path.is_file():
+            raise InputError(
+                Problem(f"unknown rule pack '{ref}'; shipped packs: {', '.join(shipped_packs())}")
+            )
+        return ref, path
+    path = (base / ref).resolve()
+    if not path.is_file():
+        raise InputError(Problem(f"rule pack file not found: {ref} (looked in {base})"))
+    return path.stem, path
+
+
+def _display(path: Path) -> str:
+    """How a pack file is named in messages: shipped packs by their repo path."""
+    if path.parent == rules_dir():
+        return f"rules/{path.name}"
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _deep_merge(
+    base: dict[str, Any],
+    overlay: Mapping[str, Any],
+    origin: Origin,
+    at: KeyPath,
+    src: tuple[Located, KeyPath],
+) -> dict[str, Any]:
+    """Merge overlay into base: maps merge, scalars and lists replace; record origins."""
+    merged = dict(base)
+    located, file_path = src
+    for key, value in overlay.items():
+        here = (*at, key)
+        origin[here] = (located, (*file_path, key))
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(
+                dict(merged[key]), value, origin, here, (located, (*file_path, key))
+            )
+        else:
+            merged[key] = value
+            _record(value, origin, here, located, (*file_path, key))
+    return merged
+
+
+def _record(value: Any, origin: Origin, at: KeyPath, located: Located, file_path: KeyPath) -> None:
+    origin[at] = (located, file_path)
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            _record(child, origin, (*at, key), located, (*file_path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            _record(child, origin, (*at, index), located, (*file_path, index))
+
+
+def _locate(origin: Origin, path: KeyPath) -> Problem:
+    """A problem positioned at the nearest recorded ancestor of `path` (rule-relative)."""
+    probe = path
+    while probe and probe not in origin:
+        probe = probe[:-1]
+    located, file_path = origin[probe] if probe in origin else origin[()]
+    return located.problem((*file_path, *path[len(probe) :]), "")
+
+
+class _Builder:
+    """Accumulates packs in load order; rule ids keep their first position."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, dict[str, Any]] = {}
+        self.origins: dict[str, Origin] = {}
+        self.rule_pack: dict[str, str] = {}
+        self.categories: dict[str, float] = {}
+        self.packs: list[PackInfo] = []
+        self.problems: list[Problem] = []
+        self.loading: list[Path] = []
+        self.loaded: set[Path] = set()
+
+    def add_pack(self, ref: str, base: Path) -> None:
+        name, path = _resolve(ref, base)
+        if path in self.loading:
+            chain = " -> ".join(p.name for p in [*self.loading, path])
+            raise InputError(Problem(f"rule packs extend each other in a cycle: {chain}"))
+        if path in self.loaded:
+            return
+        self.loading.append(path)
+        located = load_yaml_file(path, display=_display(path))
+        try:
+            header = PackHeader.model_validate(located.data)
+        except ValidationError as exc:
+            raise InputError(problems_from(exc, located, PackHeader)) from None
+        for parent in header.extends:
+            self.add_pack(parent, path.parent)
+        for category, definition in header.categories.items():
+            self.categories[category] = definition.weight
+        seen: dict[str, int] = {}
+        for index, rule in enumerate(header.rules):
+            rule_id = rule.get("id")
+            if not isinstance(rule_id, str):
+                self.problems.append(located.problem(("rules", index), "every rule needs an 'id'"))
+                continue
+            if rule_id in seen:
+                self.problems.append(
+                    located.problem(
+                        ("rules", index, "id"),
+                        f"duplicate rule id '{rule_id}' (first at rules[{seen[rule_id]}])",
+                    )
+                )
+                continue
+            seen[rule_id] = index
+            self.merge(rule_id, rule, (located, ("rules", index)), header.name or name)
+        self.packs.append(
+            PackInfo(
+                header.name or name,
+                _display(path),
+                header.version,
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+            )
+        )
+        self.loading.pop()
+        self.loaded.add(path)
+
+    def merge(
+        self, rule_id: str, rule: Mapping[str, Any], src: tuple[Located, KeyPath], pack: str
+    ) -> None:
+        origin = self.origins.setdefault(rule_id, {})
+        origin.setdefault((), src)
+        self.raw[rule_id] = _deep_merge(self.raw.get(rule_id, {}), rule, origin, (), src)
+        self.rule_pack.setdefault(rule_id, pack)
+
+    def apply_overrides(
+        self, overrides: Mapping[str, Mapping[str, Any]], located: Located | None
+    ) -> None:
+        for rule_id, change in overrides.items():
+            path: KeyPath = ("rules", "overrides", rule_id)
+            if rule_id not in self.raw:
+                message = (
+                    f"override of unknown rule id '{rule_id}'{did_you_mean(rule_id, self.raw)}"
+                )
+                self.problems.append(
+                    located.problem(path, message) if located else Problem(message)
+                )
+                continue
+            if "id" in change and change["id"] != rule_id:
+                self.problems.append(
+                    located.problem((*path, "id"), "an override cannot change a rule's id")
+                    if located
+                    else Problem("an override cannot change a rule's id")
+                )
+                continue
+            if located is not None:
+                self.merge(rule_id, change, (located, path), self.rule_pack[rule_id])
+            else:  # pragma: no cover - overrides always come from a config file
+                self.raw[rule_id] = {**self.raw[rule_id], **change}
+
+
+def _semantic_problems(rule: Rule, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """Checks a schema cannot express: metric ids, units, reachable bands, templates."""
+    problems: list[Problem] = []
+
+    def at(path: KeyPath, message: str) -> None:
+        base = _locate(origin, path)
+        problems.append(Problem(message, base.file, base.line, base.col, base.path))
+
+    if rule.metric not in ALL_METRIC_IDS:
+        at(
+            ("metric",),
+            f"unknown metric id '{rule.metric}'{did_you_mean(rule.metric, ALL_METRIC_IDS)}",
+        )
+    for sample_metric in rule.min_sample:
+        if sample_metric not in ALL_METRIC_IDS:
+            at(
+                ("min_sample", sample_metric),
+                f"unknown metric id{did_you_mean(sample_metric, ALL_METRIC_IDS)}",
+            )
+    if rule.metric in ALL_METRIC_IDS and unit_of(rule.metric) == "ratio":
+        for level, band in (raw.get("thresholds") or {}).items():
+            for comparator, literal in (band or {}).items():
+                limits = literal if isinstance(literal, list) else [literal]
+                for limit in limits:
+                    if (
+                        isinstance(limit, int | float)
+                        and not isinstance(limit, bool)
+                        and abs(limit) >= 1
+                    ):
+                        at(
+                            ("thresholds", level, comparator),
+                            f"{rule.metric} is a ratio (0..1): {limit} would mean {limit * 100:g}%; "
+                            f"did you mean {limit}%?",
+                        )
+    problems.extend(_band_problems(rule, at))
+    thresholds = rule.thresholds.to_json()
+    for key in ("message", "recommendation", "title"):
+        text = getattr(rule, key)
+        for language in ("es", "en"):
+            if error := check_template(text.get(language), thresholds):
+                at((key, language), error)
+    return problems
+
+
+def _band_problems(rule: Rule, at: Any) -> list[Problem]:
+    warn, fail = rule.thresholds.warn, rule.thresholds.fail
+    if warn is None or fail is None or "between" in (warn.comparator, fail.comparator):
+        return []
+    up = {"above", "at_least"}
+    if (warn.comparator in up) != (fail.comparator in up):
+        at(
+            ("thresholds", "warn"),
+            "warn and fail bands point in opposite directions (one is above/at_least, the other below/at_most)",
+        )
+        return []
+    higher_is_bad = warn.comparator in up
+    reachable = warn.limit < fail.limit if higher_is_bad else warn.limit > fail.limit
+    if warn.limit == fail.limit and warn.comparator != fail.comparator:
+        reachable = (warn.comparator, fail.comparator) in {
+            ("at_least", "above"),
+            ("at_most", "below"),
+        }
+    if not reachable:
+        at(
+            ("thresholds", "warn"),
+            "warn band can never trigger: fail is checked first and covers every value warn would match",
+        )
+    return []
+
+
+def load_rules(
+    packs: Sequence[str],
+    base: Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    overrides_located: Located | None = None,
+) -> RuleSet:
+    """The effective rule set; raise InputError listing every problem in every file."""
+    builder = _Builder()
+    for ref in packs:
+        builder.add_pack(ref, base)
+    builder.apply_overrides(overrides or {}, overrides_located)
+    rules: list[Rule] = []
+    problems = list(builder.problems)
+    for rule_id, raw in builder.raw.items():
+        origin = builder.origins[rule_id]
+        try:
+            rule = Rule.model_validate(raw)
+        except ValidationError as exc:
+            for problem in problems_from(exc, Located(raw, ""), Rule):
+                loc = _path_of(problem.path)
+                base_problem = _locate(origin, loc)
+                problems.append(
+                    Problem(
+                        problem.message,
+                        base_problem.file,
+                        base_problem.line,
+                        base_problem.col,
+                        base_problem.path,
+                    )
+                )
+            continue
+        problems.extend(_semantic_problems(rule, raw, origin))
+        rules.append(rule)
+    weights = {c: builder.categories.get(c, 0.0) for c in CATEGORIES}
+    for rule in rules:
+        if rule.enabled and rule.category not in builder.categories:
+            problems.append(
+                _with_message(
+                    _locate(builder.origins[rule.id], ("category",)),
+                    f"category '{rule.category}' has no weight in any loaded pack (add it under 'categories:')",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return RuleSet(tuple(rules), weights, tuple(builder.packs), dict(builder.rule_pack))
+
+
+def _with_message(problem: Problem, message: str) -> Problem:
+    return Problem(message, problem.file, problem.line, problem.col, problem.path)
+
+
+def _path_of(text: str | None) -> KeyPath:
+    """Inverse of yamlpos.format_path for the simple paths pydantic reports."""
+    if not text:
+        return ()
+    parts: list[str | int] = []
+    for chunk in text.replace("]", "").split("."):
+        name, *indexes = chunk.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in indexes)
+    return tuple(parts)

@@ -1,0 +1,149 @@
+"""The only module that knows the order of the flow (DESIGN.md section 2).
+
+config -> rules (loaded first, so a bad rule file fails before any fetch) ->
+connector -> KPI calculator -> rule engine -> scoring -> exit code -> result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor import __version__
+from auditor.config import AuditConfig, load_config
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
+from auditor.metrics.calculator import calculate
+from auditor.models import AuditResult, Finding, Scores, SourceData
+from auditor.period import Period, add_months
+from auditor.rules.engine import evaluate
+from auditor.rules.loader import RuleSet, load_rules
+from auditor.scoring import score
+
+FAIL_ON = ("warn", "fail", "never")
+HISTORY_MONTHS = 13  # the month before the previous period (churn) + last year's period
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What makes a run exit 1: findings at or above `fail_on`, or a score under `fail_under`."""
+
+    fail_on: str = "fail"
+    fail_under: float | None = None
+
+
+def months_needed(period: Period) -> list[str]:
+    """The audited months plus the history KPIs and comparisons read."""
+    first = add_months(period.first, -period.count - HISTORY_MONTHS)
+    return [add_months(first, i) for i in range(2 * period.count + HISTORY_MONTHS)]
+
+
+def _check_coverage(data: SourceData, period: Period) -> None:
+    if any(m in data.monthly for m in period.months):
+        return
+    if data.months:
+        covers = f"it covers {data.months[0]} to {data.months[-1]}"
+    else:
+        covers = "it holds no monthly data at all"
+    raise InputError(
+        Problem(
+            f"no data for the period {period.label} ({period.months[0]} to "
+            f"{period.months[-1]}); {covers}",
+            data.label,
+        )
+    )
+
+
+def exit_status(findings: list[Finding], scores: Scores, gate: Gate) -> tuple[int, str]:
+    """Exit code and its reason: 3 when nothing could be judged, 1 on the gate, else 0."""
+    judged = [f for f in findings if f.status in ("pass", "warn", "fail")]
+    if not judged:
+        return EXIT_SOURCE, "nothing could be evaluated: no rule had the data it needs"
+    reasons: list[str] = []
+    if gate.fail_on != "never":
+        levels = ("fail",) if gate.fail_on == "fail" else ("warn", "fail")
+        hits = [f.rule for f in findings if f.status in levels]
+        if hits:
+            reasons.append(
+                f"{len(hits)} finding(s) at or above '{gate.fail_on}': {', '.join(hits)}"
+            )
+    if gate.fail_under is not None:
+        if scores.overall is None:
+            reasons.append(
+                f"overall score withheld (coverage too low), required {gate.fail_under:g}"
+            )
+        elif scores.overall < gate.fail_under:
+            reasons.append(f"overall score {scores.overall:g} is under {gate.fail_under:g}")
+    if reasons:
+        return EXIT_FINDINGS, "; ".join(reasons)
+    if gate.fail_on == "never":
+        return EXIT_OK, "findings never fail this run (--fail-on never)"
+    return EXIT_OK, f"healthy: no finding at or above '{gate.fail_on}'"
+
+
+def load_rule_set(config: AuditConfig) -> RuleSet:
+    """The config's effective rules: its packs, then its overrides."""
+    return load_rules(config.packs, config.folder, config.overrides, config.located)
+
+
+def audit(
+    config: AuditConfig, gate: Gate | None = None, language: str | None = None
+) -> AuditResult:
+    """Run one audit end to end and return the finished result."""
+    gate = gate or Gate()
+    language = language or config.language
+    rule_set = load_rule_set(config)
+    connector = config.connector(config.connector_options, config.folder)
+    data = connector.fetch(months_needed(config.period))
+    _check_coverage(data, config.period)
+
+    period = config.period
+    monthly_costs = config.cost_basis == "month"
+    metrics = calculate(
+        data,
+        period,
+        config.costs_for(period.count),
+        config.costs_for(period.count) if monthly_costs else None,
+        config.gross_margin,
+        previous_costs_reason="costs are given for the audited period only (costs.per: period)",
+    )
+    client = {"name": config.client, "slug": config.slug}
+    findings = evaluate(
+        rule_set, metrics, language=language, currency=config.currency, client=client
+    )
+    scores = score(findings, rule_set.category_weights)
+    code, reason = exit_status(findings, scores, gate)
+    return AuditResult(
+        client=config.client,
+        client_slug=config.slug,
+        language=language,
+        period=period,
+        previous_period=period.previous(),
+        source={
+            "connector": data.connector,
+            "label": data.label,
+            "fetched_at": data.fetched_at,
+            "months": [data.months[0], data.months[-1]] if data.months else [],
+            "not_measured": dict(data.not_measured),
+            "provenance": dict(data.provenance),
+        },
+        metrics=metrics,
+        findings=tuple(findings),
+        scores=scores,
+        rule_packs=tuple(p.to_json() for p in rule_set.packs),
+        tool_version=__version__,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        exit_code=code,
+        exit_reason=reason,
+        config=config.to_json(),
+    )
+
+
+def audit_file(
+    path: Path,
+    period: str | None = None,
+    gate: Gate | None = None,
+    language: str | None = None,
+) -> AuditResult:
+    """Load a config file and audit it."""
+    return audit(load_config(path, period), gate, language)

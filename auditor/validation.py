@@ -1,0 +1,94 @@
+"""Turning pydantic validation errors into located, readable problems.
+
+Both the audit config and rule packs are validated by pydantic models over
+data loaded with positions (`yamlpos`), so the translation from an error's
+`loc` to `file:line:col: path: message (did you mean ...)` lives here once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from auditor.errors import Problem
+from auditor.yamlpos import KeyPath, Located
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' when a close match exists, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The pydantic model class that validates the object found at `loc`."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
+            current = _unwrap(current)
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Find the model inside Optional[...] / list[...] / dict[str, ...] annotations."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _unwrap(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    if get_origin(annotation) is None:
+        return annotation
+    return None
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def problems_from(
+    error: ValidationError,
+    located: Located,
+    model: type[BaseModel],
+    prefix: KeyPath = (),
+) -> list[Problem]:
+    """One Problem per pydantic error, positioned at the offending key."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
+        path: KeyPath = (*prefix, *loc)
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            owner = _model_at(model, loc[:-1])
+            allowed = list(owner.model_fields) if owner else []
+            key = str(loc[-1])
+            hint = did_you_mean(key, allowed)
+            if not hint and allowed:
+                hint = f" (expected one of: {', '.join(allowed)})"
+            message = f"unknown key{hint}"
+        elif kind == "missing":
+            message = "required key is missing"
+        else:
+            text = item["msg"]
+            if text.startswith("Value error, "):
+                text = text[len("Value error, ") :]
+            elif text.startswith("Assertion failed, "):
+                text = text[len("Assertion failed, ") :]
+            text = text[0].lower() + text[1:] if text else text
+            message = text
+            if "input" in item and not isinstance(item["input"], dict | list):
+                message += f", got {_describe(item['input'])}"
+        problems.append(located.problem(path, message))
+    return problems
