@@ -171,12 +171,16 @@ def _expand_env(value: Any, path: KeyPath, located: Located, problems: list[Prob
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
         if not _ENV_NAME.match(name):
-            problems.append(located.problem(path, f"'${{{name}}}' is not a valid variable name"))
+            problems.append(
+                located.problem(path, f"'${{{name}}}' is not a valid variable name", at_value=True)
+            )
             return ""
         if name not in os.environ:
             problems.append(
                 located.problem(
-                    path, f"environment variable {name} is not set (used as ${{{name}}})"
+                    path,
+                    f"environment variable {name} is not set (used as ${{{name}}})",
+                    at_value=True,
                 )
             )
             return ""
@@ -196,6 +200,8 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
         )
     problems: list[Problem] = []
     data = _expand_env(located.data, (), located, problems)
+    if problems:  # validating values emptied by a missing variable would only add noise
+        raise InputError(problems)
     try:
         model = ConfigModel.model_validate(data)
     except ValidationError as exc:
@@ -271,7 +277,7 @@ def _resolve_period(
     try:
         return parse_period(value)
     except PeriodError as exc:
-        problems.append(located.problem(("period",), str(exc)))
+        problems.append(located.problem(("period",), str(exc), at_value=True))
         return None
 
 

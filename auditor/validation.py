@@ -90,5 +90,6 @@ def problems_from(
             message = text
             if "input" in item and not isinstance(item["input"], dict | list):
                 message += f", got {_describe(item['input'])}"
-        problems.append(located.problem(path, message))
+        at_value = kind not in ("extra_forbidden", "missing")
+        problems.append(located.problem(path, message, at_value=at_value))
     return problems

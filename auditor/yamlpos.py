@@ -26,6 +26,7 @@ class Located:
     data: Any
     file: str
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    value_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, path: KeyPath) -> tuple[int | None, int | None]:
         """Position of `path`, or of its nearest ancestor that has one."""
@@ -36,8 +37,12 @@ class Located:
                 return (None, None)
             path = path[:-1]
 
-    def problem(self, path: KeyPath, message: str) -> Problem:
-        line, col = self.where(path)
+    def problem(self, path: KeyPath, message: str, at_value: bool = False) -> Problem:
+        """A problem at `path`: at its key, or at its value when `at_value`."""
+        if at_value and path in self.value_positions:
+            line, col = self.value_positions[path]
+        else:
+            line, col = self.where(path)
         return Problem(message, self.file, line, col, format_path(path) or None)
 
 
@@ -56,11 +61,13 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.positions: dict[KeyPath, tuple[int, int]] = {}
+        self.value_positions: dict[KeyPath, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self._scalar = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.value_positions[path] = self.positions[path]
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -132,7 +139,7 @@ def load_yaml_text(text: str, file: str) -> Located:
         ) from None
     if builder.problems:
         raise InputError(builder.problems)
-    return Located(data, file, builder.positions)
+    return Located(data, file, builder.positions, builder.value_positions)
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> Located:

@@ -71,3 +71,28 @@ def q3_data() -> dict[str, dict[str, float]]:
 
 
 COSTS = {"platform": 3000, "staff": 6000, "services": 1000, "media": 2000, "sales": 4000, "overhead": 1000}
+
+
+def write_wide_csv(path, monthly: Mapping[str, Mapping[str, float]]) -> None:
+    """Write months as a wide CSV (month + one column per metric), empty = not measured."""
+    from auditor.metrics.catalog import BASE_METRICS
+
+    columns = [m.id for m in BASE_METRICS]
+    lines = [",".join(["month", *columns])]
+    for month in sorted(monthly):
+        row = monthly[month]
+        cells = ["" if c not in row else f"{row[c]:g}" for c in columns]
+        lines.append(",".join([month, *cells]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+CONFIG = """\
+client: Aceros del Sur
+period: 2026-Q3
+language: en
+source:
+  connector: file
+  path: data.csv
+costs: {currency: EUR, platform: 3000, staff: 6000, services: 1000, media: 2000, sales: 4000, overhead: 1000}
+finance: {gross_margin: 0.5}
+"""
