@@ -98,7 +98,18 @@ class _Builder:
     def build_scalar(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             return node
-        return self._scalar.construct_object(node, deep=True)
+        try:
+            return self._scalar.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. the date 2026-02-30
+            self.problems.append(
+                Problem(
+                    f"invalid value {node.value!r}: {exc}",
+                    self.file,
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                )
+            )
+            return node.value
 
     def _at(self, node: yaml.Node, path: KeyPath, message: str) -> Problem:
         return Problem(

@@ -1,0 +1,809 @@
+"""The `file` connector: monthly base metrics from a CSV, JSON or YAML file (DESIGN.md section 5).
+
+It is the embedded default, for when a client sends spreadsheets.  Client files
+are hand-made, so every bad cell becomes its own located `Problem` and all of
+them are raised together in one `InputError`: one run shows everything to fix,
+and nothing else (ValueError, csv.Error, UnicodeDecodeError...) ever escapes.
+CSV is streamed row by row so large exports never sit in memory whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import itertools
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TextIO, TypeVar
+
+from auditor.connectors.base import Connector, ConnectorOptions
+from auditor.errors import InputError, Problem
+from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
+from auditor.models import SourceData
+from auditor.period import Month
+from auditor.yamlpos import KeyPath, Located, load_yaml_text
+
+MAX_PROBLEMS = 50
+EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+SPREADSHEET_EXTENSIONS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
+WIDE_COLUMNS = ("month", "channel", *BASE_BY_ID)
+LONG_COLUMNS = ("month", "metric", "value", "channel")
+MONTH_FORMS = "expected YYYY-MM (e.g. 2026-07) or a date YYYY-MM-DD"
+SAVE_AS_UTF8 = "save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8')"
+SHOWN_CHARS = 40
+TOO_DEEP = "the file is nested too deeply to be a list of records"
+
+T = TypeVar("T")
+
+_MONTH_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+_DATE_LIKE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
+_PLAIN = {".": re.compile(r"\d+(?:\.\d+)?"), ",": re.compile(r"\d+(?:,\d+)?")}
+_GROUPED = {
+    ".": re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+    ",": re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
+}
+_OTHER_MARK = {".": re.compile(r"\d+,\d+"), ",": re.compile(r"\d+\.\d+")}
+
+
+class FileOptions(ConnectorOptions):
+    """The `source:` options of the file connector (validated like every config key)."""
+
+    path: str
+    format: Literal["auto", "csv", "json", "yaml"] = "auto"
+    delimiter: Literal["auto", ",", ";", "\t"] = "auto"
+    decimal: Literal["auto", ".", ","] = "auto"
+
+
+class FileConnector(Connector):
+    """Reads every month in one data file; the audit picks the months it needs."""
+
+    name: ClassVar[str] = "file"
+    description: ClassVar[str] = "Monthly base metrics from a CSV, JSON or YAML file (wide or long)"
+    Options: ClassVar[type[ConnectorOptions]] = FileOptions
+
+    def fetch(self, months: Sequence[Month]) -> SourceData:
+        """Return everything in the file: `months` is ignored, as more history helps trends."""
+        opts = self._file_options()
+        problems = _Problems(opts.path)
+        file_type = _file_type(opts, problems)
+        path = self._resolve(opts.path)
+        digest = _sha256(path, self._not_found(opts.path, path), problems)
+        if file_type == "csv":
+            parsed = _read_csv(path, opts, problems)
+        else:
+            parsed = _read_records(path, file_type, opts, problems)
+        problems.raise_if_any()
+        return _source_data(opts.path, file_type, digest, parsed)
+
+    def _file_options(self) -> FileOptions:
+        if isinstance(self.options, FileOptions):
+            return self.options
+        return FileOptions.model_validate(self.options.model_dump())
+
+    def _resolve(self, written: str) -> Path:
+        path = Path(written).expanduser()
+        return path if path.is_absolute() else self.config_dir / path
+
+    def _not_found(self, written: str, resolved: Path) -> str:
+        if Path(written).expanduser().is_absolute():
+            return f"file not found: {written}"
+        return (
+            f"file not found: {written} (relative paths are resolved against the config's "
+            f"folder {self.config_dir}, so it looked for {resolved})"
+        )
+
+
+# --- problems ---------------------------------------------------------------------------
+
+
+class _Problems:
+    """Collects located problems: the first MAX_PROBLEMS are kept, the rest only counted."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[Problem] = []
+        self.dropped = 0
+
+    def add(self, message: str, line: int | None = None, col: int | None = None) -> None:
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(Problem(message, self.file, line, col))
+        else:
+            self.dropped += 1
+
+    def stop(self, message: str, line: int | None = None, col: int | None = None) -> InputError:
+        """The error that stops reading; its problem is kept even past the cap (it says why)."""
+        self.items.append(Problem(message, self.file, line, col))
+        return self.error()
+
+    def error(self) -> InputError:
+        out = sorted(self.items, key=lambda p: (p.line or 0, p.col or 0))
+        if self.dropped:
+            out.append(Problem(f"... and {self.dropped} more problems", self.file))
+        return InputError(out)
+
+    def raise_if_any(self) -> None:
+        if self.items or self.dropped:
+            raise self.error()
+
+
+class _CellError(Exception):
+    """One bad cell; the message is shown to the user as is."""
+
+
+def _quote(value: Any) -> str:
+    """A cell value for a message: quoted, one line, truncated (a stray quote can eat a file)."""
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
+    if len(text) > SHOWN_CHARS:
+        text = text[:SHOWN_CHARS] + "..."
+    return f"'{text}'"
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+# --- reading the file ---------------------------------------------------------------------
+
+
+def _file_type(opts: FileOptions, problems: _Problems) -> str:
+    if opts.format != "auto":
+        return opts.format
+    suffix = Path(opts.path).suffix.lower()
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    accepted = ", ".join(EXTENSIONS)
+    hint = "; export the sheet as 'CSV UTF-8'" if suffix in SPREADSHEET_EXTENSIONS else ""
+    raise problems.stop(
+        f"cannot tell the file type from the extension '{suffix}'; accepted extensions: "
+        f"{accepted} (or set source.format: csv, json or yaml){hint}"
+    )
+
+
+def _sha256(path: Path, not_found: str, problems: _Problems) -> str:
+    """Hash the bytes; also the first read, so unreadable files fail here, clearly."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except FileNotFoundError:
+        raise problems.stop(not_found) from None
+    except IsADirectoryError:
+        raise problems.stop("is a folder, expected a CSV, JSON or YAML file") from None
+    except (OSError, ValueError) as exc:
+        raise problems.stop(f"cannot read file: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _bad_utf8(lines: Iterable[bytes]) -> tuple[int, int, int] | None:
+    """(line, column, byte) of the first byte that is not UTF-8, for the error message."""
+    for number, raw in enumerate(lines, 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            col = len(raw[: exc.start].decode("utf-8").lstrip("\ufeff")) + 1
+            return number, col, raw[exc.start]
+    return None
+
+
+def _utf8_error(lines: Iterable[bytes], problems: _Problems) -> InputError:
+    found = _bad_utf8(lines)
+    if found is None:
+        return problems.stop(f"not UTF-8 text; {SAVE_AS_UTF8}")
+    line, col, byte = found
+    return problems.stop(
+        f"not UTF-8 text (byte 0x{byte:02X} on line {line}); {SAVE_AS_UTF8}", line, col
+    )
+
+
+def _norm(name: str) -> str:
+    """Header names and keys: whitespace, case and a stray BOM do not matter."""
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def _form_of(names: Iterable[str]) -> str:
+    return "long" if {"metric", "value"} <= set(names) else "wide"
+
+
+class _Columns:
+    """Decides what each header name (or record key) means, reporting each bad name once."""
+
+    def __init__(self, form: str, problems: _Problems) -> None:
+        self.form = form
+        self.known = LONG_COLUMNS if form == "long" else WIDE_COLUMNS
+        self.problems = problems
+        self._seen: dict[str, str | None] = {}
+
+    def classify(self, raw: str, line: int | None, col: int | None) -> str | None:
+        """The canonical column name, or None for a bad one (reported at its first use)."""
+        name = _norm(raw)
+        if name not in self._seen:
+            known = name if name in self.known else None
+            if known is None:
+                self.problems.add(self._unknown(raw.strip(), name), line, col)
+            self._seen[name] = known
+        return self._seen[name]
+
+    def _unknown(self, shown: str, name: str) -> str:
+        if name in KPI_BY_ID:
+            return _kpi_message("column", shown, name)
+        if self.form == "wide" and name in ("metric", "value"):
+            return (
+                f"column '{shown}' belongs to the long form, which needs both 'metric' and "
+                "'value' columns (month, metric, value, optionally channel)"
+            )
+        what = "wide file columns are 'month', 'channel' and base metric ids"
+        if self.form == "long":
+            what = "long file columns are month, metric, value and optionally channel"
+        return f"unknown column '{shown}'{_did_you_mean(name, self.known)}; {what}"
+
+
+def _kpi_message(what: str, shown: str, name: str) -> str:
+    return (
+        f"{what} '{shown}' is a KPI computed by the auditor from base metrics "
+        f"({KPI_BY_ID[name].formula}), not read from data; give its inputs instead"
+    )
+
+
+def _did_you_mean(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# --- cell values --------------------------------------------------------------------------
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _parse_number(text: str, decimal: str) -> float:
+    """A number as spreadsheets write it, with `decimal` as the decimal mark."""
+    body = text.strip()
+    sign = -1.0 if body.startswith("-") else 1.0
+    digits = body[1:].lstrip() if body[:1] in "+-" and body else body
+    thousands = "," if decimal == "." else "."
+    if _PLAIN[decimal].fullmatch(digits) or _GROUPED[decimal].fullmatch(digits):
+        return sign * float(digits.replace(thousands, "").replace(decimal, "."))
+    if _OTHER_MARK[decimal].fullmatch(digits):
+        raise _CellError(_other_mark_message(decimal))
+    hint = ""
+    if "%" in body:
+        hint = " (remove the '%': percentages are KPIs the auditor computes)"
+    elif any(mark in body for mark in "€$£¥"):
+        hint = " (remove the currency sign)"
+    raise _CellError(f"is not a number{hint}")
+
+
+def _other_mark_message(decimal: str) -> str:
+    if decimal == ",":
+        return (
+            "is ambiguous: the decimal mark here is ',' and '.' only separates thousands "
+            "in groups of 3; if '.' is the decimal mark, set source.decimal: \".\""
+        )
+    return (
+        "is not a number with '.' as the decimal mark (',' only separates thousands in "
+        "groups of 3); if ',' is the decimal mark, set source.decimal: \",\""
+    )
+
+
+def _metric_value(metric: str, raw: Any, decimal: str) -> float | None:
+    """The cell as a float; None when empty (not measured, which is not 0)."""
+    if _blank(raw):
+        return None
+    shown = _quote(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise _CellError(f"{metric}: {shown} is not a number")
+    try:
+        value = _parse_number(raw, decimal) if isinstance(raw, str) else float(raw)
+    except _CellError as exc:
+        raise _CellError(f"{metric}: {shown} {exc}") from None
+    except OverflowError:
+        value = math.inf
+    _check_range(metric, value, shown)
+    return value
+
+
+def _check_range(metric: str, value: float, shown: str) -> None:
+    unit = BASE_BY_ID[metric].unit
+    if not math.isfinite(value):
+        raise _CellError(f"{metric}: {shown} is not a finite number")
+    if value < 0:
+        what = "counts" if unit == "count" else "amounts"
+        raise _CellError(f"{metric}: {shown} is negative; negative {what} are not possible")
+    if unit == "count" and not value.is_integer():
+        raise _CellError(f"{metric}: {shown} is not a whole number ({metric} is a count)")
+
+
+def _month_value(raw: Any) -> Month:
+    """'YYYY-MM', or the month of a 'YYYY-MM-DD' date (YAML may hand us a date object)."""
+    if isinstance(raw, date):
+        return f"{raw.year:04d}-{raw.month:02d}"
+    if _blank(raw):
+        raise _CellError("month is empty; every row needs its month (YYYY-MM)")
+    match = _MONTH_RE.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    if match and _real_month(match):
+        return f"{match.group(1)}-{match.group(2)}"
+    raise _CellError(f"month: {_quote(raw)} is not a month; {MONTH_FORMS}")
+
+
+def _real_month(match: re.Match[str]) -> bool:
+    year, month, day = match.groups()
+    try:
+        date(int(year), int(month), int(day or 1))
+    except ValueError:
+        return False
+    return True
+
+
+def _metric_id(raw: Any) -> str:
+    if _blank(raw):
+        raise _CellError("metric is empty; every row of a long file needs its metric id")
+    if not isinstance(raw, str):
+        raise _CellError(f"metric: {_quote(raw)} is not a metric id")
+    name = _norm(raw)
+    if name in BASE_BY_ID:
+        return name
+    if name in KPI_BY_ID:
+        raise _CellError(_kpi_message("metric", raw.strip(), name))
+    raise _CellError(
+        f"unknown metric {_quote(raw.strip())}{_did_you_mean(name, tuple(BASE_BY_ID))}; "
+        "metrics are base metric ids such as emails_sent or leads_new"
+    )
+
+
+def _channel_value(raw: Any) -> str | None:
+    if _blank(raw):
+        return None
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return str(raw)
+    raise _CellError(f"channel: {_quote(raw)} is not a channel name")
+
+
+# --- adding records up --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cell:
+    value: Any
+    line: int | None
+    col: int | None
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One data row (CSV) or object (JSON/YAML) with canonical column names."""
+
+    line: int | None
+    col: int | None
+    cells: dict[str, _Cell]
+
+    def cell(self, name: str) -> _Cell:
+        return self.cells.get(name) or _Cell(None, self.line, self.col)
+
+
+@dataclass
+class _Totals:
+    """Validates records and adds them into monthly and per-channel totals."""
+
+    form: str
+    decimal: str
+    problems: _Problems
+    row_word: str  # "rows" in a spreadsheet, "lines" in JSON/YAML
+    monthly: dict[Month, dict[str, float]] = field(default_factory=dict)
+    by_channel: dict[str, dict[Month, dict[str, float]]] = field(default_factory=dict)
+    rows: int = 0
+    _stocks: dict[tuple[Month, str, str | None], tuple[float, int | None]] = field(
+        default_factory=dict
+    )
+
+    def add(self, record: _Record) -> None:
+        self.rows += 1
+        if self.form == "long":
+            self._add_long(record)
+        else:
+            self._add_wide(record)
+
+    def _add_wide(self, record: _Record) -> None:
+        month = self._read(record.cell("month"), _month_value)
+        channel = self._read(record.cell("channel"), _channel_value)
+        values = [
+            (name, value, cell)
+            for name, cell in record.cells.items()
+            if name in BASE_BY_ID and (value := self._value(name, cell)) is not None
+        ]
+        if month is None:
+            return
+        self.monthly.setdefault(month, {})
+        for name, value, cell in values:
+            self._put(month, name, value, channel, cell)
+
+    def _add_long(self, record: _Record) -> None:
+        month = self._read(record.cell("month"), _month_value)
+        metric = self._read(record.cell("metric"), _metric_id)
+        channel = self._read(record.cell("channel"), _channel_value)
+        value_cell = record.cell("value")
+        value = self._value(metric, value_cell) if metric else None
+        if month is None:
+            return
+        self.monthly.setdefault(month, {})
+        if metric and value is not None:
+            self._put(month, metric, value, channel, value_cell)
+
+    def _read(self, cell: _Cell, parse: Callable[[Any], T]) -> T | None:
+        try:
+            return parse(cell.value)
+        except _CellError as exc:
+            hint = ""
+            if isinstance(cell.value, str) and "\n" in cell.value:
+                hint = " (the cell spans several lines: is a quote left open?)"
+            self.problems.add(f"{exc}{hint}", cell.line, cell.col)
+            return None
+
+    def _value(self, metric: str, cell: _Cell) -> float | None:
+        return self._read(cell, lambda raw: _metric_value(metric, raw, self.decimal))
+
+    def _put(
+        self, month: Month, metric: str, value: float, channel: str | None, cell: _Cell
+    ) -> None:
+        """Flows add up; a stock adds up across channels but repeats must agree."""
+        if BASE_BY_ID[metric].aggregation == "last":
+            key = (month, metric, channel)
+            if key in self._stocks:
+                self._check_repeat(key, value, cell)
+                return
+            self._stocks[key] = (value, cell.line)
+        _bump(self.monthly.setdefault(month, {}), metric, value)
+        if channel is not None:
+            _bump(self.by_channel.setdefault(channel, {}).setdefault(month, {}), metric, value)
+
+    def _check_repeat(self, key: tuple[Month, str, str | None], value: float, cell: _Cell) -> None:
+        month, metric, channel = key
+        first, first_line = self._stocks[key]
+        if first == value:
+            return
+        where = f" (channel '{channel}')" if channel is not None else ""
+        self.problems.add(
+            f"{metric} is a stock (value at month end); {self.row_word} {first_line} and "
+            f"{cell.line} give different values for {month}{where}: {_fmt(first)} and "
+            f"{_fmt(value)}",
+            cell.line,
+            cell.col,
+        )
+
+
+def _by_month(series: dict[Month, dict[str, float]]) -> dict[Month, dict[str, float]]:
+    return {month: series[month] for month in sorted(series)}
+
+
+def _bump(totals: dict[str, float], metric: str, value: float) -> None:
+    totals[metric] = totals.get(metric, 0.0) + value
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    totals: _Totals
+    delimiter: str | None
+
+
+def _source_data(written: str, file_type: str, digest: str, parsed: _Parsed) -> SourceData:
+    totals = parsed.totals
+    months = sorted(totals.monthly)
+    provenance = {
+        "path": written,
+        "format": totals.form,
+        "file_type": file_type,
+        "delimiter": parsed.delimiter,
+        "decimal": totals.decimal,
+        "rows": totals.rows,
+        "first_month": months[0] if months else None,
+        "last_month": months[-1] if months else None,
+        "sha256": digest,
+    }
+    return SourceData(
+        connector="file",
+        label=written,
+        monthly={month: totals.monthly[month] for month in months},
+        by_channel={name: _by_month(totals.by_channel[name]) for name in sorted(totals.by_channel)},
+        fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        provenance=provenance,
+        not_measured={},
+    )
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, opts: FileOptions, problems: _Problems) -> _Parsed:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            return _parse_csv(stream, opts, problems)
+    except UnicodeDecodeError:
+        with path.open("rb") as raw:
+            raise _utf8_error(raw, problems) from None
+    except OSError as exc:
+        raise problems.stop(f"cannot read file: {exc.strerror or exc}") from None
+
+
+def _parse_csv(stream: TextIO, opts: FileOptions, problems: _Problems) -> _Parsed:
+    lines = iter(stream)
+    first, first_no = _first_line(lines)
+    if not first_no:
+        raise problems.stop("the file is empty; expected a header line such as 'month,emails_sent'")
+    delimiter = _sniff_delimiter(first) if opts.delimiter == "auto" else opts.delimiter
+    decimal = opts.decimal if opts.decimal != "auto" else ("," if delimiter == ";" else ".")
+    reader = _CsvReader(itertools.chain([first], lines), first_no, delimiter, problems)
+    header = reader.next_row()
+    columns, form = _csv_layout(header[1] if header else [], first_no, problems)
+    totals = _Totals(form, decimal, problems, "rows")
+    for record in _csv_records(reader, columns, problems):
+        totals.add(record)
+    if not totals.rows:
+        raise problems.stop(f"no data rows below the header (line {first_no})", first_no)
+    return _Parsed(totals, delimiter)
+
+
+def _first_line(lines: Iterator[str]) -> tuple[str, int]:
+    """The header line and its number, skipping blank lines; ('', 0) for an empty file."""
+    for number, line in enumerate(lines, 1):
+        if _norm(line):
+            return line, number
+    return "", 0
+
+
+def _sniff_delimiter(header: str) -> str:
+    """Excel in Spanish (and other) locales writes ';', so the header line decides."""
+    commas, semicolons, tabs = header.count(","), header.count(";"), header.count("\t")
+    if semicolons > commas:
+        return ";"
+    if tabs and not commas and not semicolons:
+        return "\t"
+    return ","
+
+
+class _CsvReader:
+    """csv.reader that knows the file line each row starts on."""
+
+    def __init__(self, lines: Iterator[str], first_no: int, delimiter: str, problems: _Problems):
+        self._reader = csv.reader(lines, delimiter=delimiter)
+        self._offset = first_no - 1
+        self._end = self._offset
+        self._problems = problems
+
+    def next_row(self) -> tuple[int, list[str]] | None:
+        start = self._end + 1
+        try:
+            row = next(self._reader)
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            line = self._reader.line_num + self._offset
+            raise self._problems.stop(f"cannot read this line as CSV: {exc}", line) from None
+        self._end = self._reader.line_num + self._offset
+        return start, row
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        while (row := self.next_row()) is not None:
+            yield row
+
+
+def _csv_layout(header: list[str], line: int, problems: _Problems) -> tuple[list[str], str]:
+    """Canonical name per column index: '' for no header, '?' for a reported bad column."""
+    form = _form_of(_norm(name) for name in header)
+    columns = _Columns(form, problems)
+    first_col: dict[str, int] = {}
+    out: list[str] = []
+    for col, raw in enumerate(header, 1):
+        known = columns.classify(raw, line, col) if _norm(raw) else ""
+        if known and known in first_col:
+            problems.add(
+                f"column '{known}' appears twice (columns {first_col[known]} and {col}); keep one",
+                line,
+                col,
+            )
+            known = None
+        elif known:
+            first_col[known] = col
+        out.append("?" if known is None else known)
+    if "month" not in first_col:
+        raise problems.stop(_no_month_message(form), line)
+    return out, form
+
+
+def _no_month_message(form: str) -> str:
+    if form == "long":
+        return "no 'month' column in the header; a long file needs month, metric, value"
+    return (
+        "no 'month' column in the header; expected a wide file (month, then one column "
+        "per base metric id) or a long file (month, metric, value, optionally channel)"
+    )
+
+
+def _csv_records(reader: _CsvReader, columns: list[str], problems: _Problems) -> Iterator[_Record]:
+    for line, row in reader:
+        if not any(_norm(text) for text in row):
+            continue  # blank lines, and the ';;;;' lines spreadsheets leave behind
+        cells: dict[str, _Cell] = {}
+        for index, text in enumerate(row):
+            name = columns[index] if index < len(columns) else ""
+            if name == "?":
+                continue
+            if name:
+                cells[name] = _Cell(text, line, index + 1)
+            elif text.strip():
+                problems.add(
+                    f"value {_quote(text)} in column {index + 1}, which has no header name",
+                    line,
+                    index + 1,
+                )
+        yield _Record(line, 1, cells)
+
+
+# --- JSON and YAML records ----------------------------------------------------------------
+
+
+def _read_records(path: Path, file_type: str, opts: FileOptions, problems: _Problems) -> _Parsed:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise problems.stop(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _utf8_error(io.BytesIO(raw), problems) from None
+    if not text.strip():
+        raise problems.stop(
+            "the file is empty; expected a list of records such as "
+            '[{"month": "2026-07", "emails_sent": 1200}]'
+        )
+    loader = _load_json if file_type == "json" else _load_yaml
+    data, located = loader(text, problems)
+    decimal = "." if opts.decimal == "auto" else opts.decimal
+    return _Parsed(_records_totals(data, located, decimal, problems), None)
+
+
+class _DuplicateKeyError(Exception):
+    """json keeps the last of two equal keys silently; we refuse, like the YAML loader."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def _load_json(text: str, problems: _Problems) -> tuple[Any, Located | None]:
+    """Values from json (exact JSON semantics), positions from the YAML loader."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKeyError as exc:
+        _positions(text, problems)
+        raise problems.stop(f"duplicate key '{exc}' in a record") from None
+    except json.JSONDecodeError as exc:
+        raise problems.stop(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise problems.stop(TOO_DEEP) from None
+    except ValueError as exc:  # e.g. a number with thousands of digits
+        raise problems.stop(f"invalid JSON: {_first_clause(exc)}") from None
+    return data, _positions(text, problems)
+
+
+def _first_clause(exc: Exception) -> str:
+    """Library messages can end in advice for programmers (after a ';'): not for users."""
+    return str(exc).split(";")[0]
+
+
+def _positions(json_text: str, problems: _Problems) -> Located | None:
+    """Key positions of a JSON text; None where PyYAML (YAML 1.1) cannot read valid JSON.
+
+    Tabs are only whitespace in valid JSON, and PyYAML refuses them, so they become
+    spaces (one character each: columns are kept).
+    """
+    try:
+        return load_yaml_text(json_text.replace("\t", " "), problems.file)
+    except InputError as exc:
+        duplicates = [p for p in exc.problems if p.message.startswith("duplicate key")]
+        if duplicates:
+            for found in duplicates:
+                problems.add(found.message, found.line, found.col)
+            raise problems.error() from None
+        return None
+    except (ValueError, RecursionError):
+        return None
+
+
+def _load_yaml(text: str, problems: _Problems) -> tuple[Any, Located | None]:
+    try:
+        located = load_yaml_text(text, problems.file)
+    except RecursionError:
+        raise problems.stop(TOO_DEEP) from None
+    except ValueError as exc:  # PyYAML's bare ValueError: an impossible date, a huge number
+        bad = _bad_date(text)
+        if bad is None:
+            raise problems.stop(f"invalid value: {_first_clause(exc)}") from None
+        line, col, shown = bad
+        raise problems.stop(f"'{shown}' is not a real date; {MONTH_FORMS}", line, col) from None
+    return located.data, located
+
+
+def _bad_date(text: str) -> tuple[int, int, str] | None:
+    """(line, column, text) of the first impossible date, which PyYAML reports without one."""
+    for number, line in enumerate(text.splitlines(), 1):
+        for found in _DATE_LIKE.finditer(line):
+            year, month, day = (int(part) for part in found.group().split("-"))
+            try:
+                date(year, month, day)
+            except ValueError:
+                return number, found.start() + 1, found.group()
+    return None
+
+
+def _where(located: Located | None, path: KeyPath) -> tuple[int | None, int | None]:
+    return located.where(path) if located else (None, None)
+
+
+def _records_totals(
+    data: Any, located: Located | None, decimal: str, problems: _Problems
+) -> _Totals:
+    example = '[{"month": "2026-07", "emails_sent": 1200}]'
+    if not isinstance(data, list):
+        line, col = _where(located, ())
+        raise problems.stop(
+            f"expected a list of records at the top level, such as {example}", line, col
+        )
+    if not data:
+        raise problems.stop(
+            f"the list of records is empty; expected records such as {example}", 1, 1
+        )
+    first = data[0]
+    if not isinstance(first, dict):
+        line, col = _where(located, (0,))
+        raise problems.stop(
+            "record 1 is not an object with keys such as month and emails_sent", line, col
+        )
+    form = _form_of(_norm(key) for key in first)
+    columns = _Columns(form, problems)
+    totals = _Totals(form, decimal, problems, "lines")
+    for index, item in enumerate(data):
+        record = _object_record(item, index, located, columns, problems)
+        if record is not None:
+            totals.add(record)
+    return totals
+
+
+def _object_record(
+    item: Any, index: int, located: Located | None, columns: _Columns, problems: _Problems
+) -> _Record | None:
+    line, col = _where(located, (index,))
+    if not isinstance(item, dict):
+        problems.add(f"record {index + 1} is not an object with keys such as month", line, col)
+        return None
+    form = _form_of(_norm(key) for key in item)
+    if form != columns.form:
+        problems.add(
+            f"record {index + 1} uses the {form} form but the first record uses the "
+            f"{columns.form} form; every record must use the same form",
+            line,
+            col,
+        )
+        return None
+    cells: dict[str, _Cell] = {}
+    for key, value in item.items():
+        key_line, key_col = _where(located, (index, key))
+        known = columns.classify(key, key_line, key_col) if _norm(key) else None
+        if not _norm(key):
+            problems.add("empty key in a record", key_line, key_col)
+        elif known in cells:
+            problems.add(f"key '{known}' appears twice in this record", key_line, key_col)
+        elif known:
+            cells[known] = _Cell(value, key_line, key_col)
+    return _Record(line, col, cells)
