@@ -387,7 +387,7 @@ def test_yaml_impossible_date_is_located(tmp_path: Path) -> None:
     name = write(tmp_path, "r.yaml", "- month: 2026-07-01\n  mqls: 1\n- month: 2026-02-30\n")
     problem = only_problem(tmp_path, name)
     assert (problem.line, problem.col) == (3, 10)
-    assert problem.message.startswith("'2026-02-30' is not a real date; expected YYYY-MM")
+    assert problem.message == "invalid value '2026-02-30': day is out of range for month"
 
 
 def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:

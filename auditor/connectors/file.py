@@ -43,7 +43,6 @@ TOO_DEEP = "the file is nested too deeply to be a list of records"
 T = TypeVar("T")
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
-_DATE_LIKE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
 _PLAIN = {".": re.compile(r"\d+(?:\.\d+)?"), ",": re.compile(r"\d+(?:,\d+)?")}
 _GROUPED = {
     ".": re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
@@ -726,25 +725,7 @@ def _load_yaml(text: str, problems: _Problems) -> tuple[Any, Located | None]:
         located = load_yaml_text(text, problems.file)
     except RecursionError:
         raise problems.stop(TOO_DEEP) from None
-    except ValueError as exc:  # PyYAML's bare ValueError: an impossible date, a huge number
-        bad = _bad_date(text)
-        if bad is None:
-            raise problems.stop(f"invalid value: {_first_clause(exc)}") from None
-        line, col, shown = bad
-        raise problems.stop(f"'{shown}' is not a real date; {MONTH_FORMS}", line, col) from None
     return located.data, located
-
-
-def _bad_date(text: str) -> tuple[int, int, str] | None:
-    """(line, column, text) of the first impossible date, which PyYAML reports without one."""
-    for number, line in enumerate(text.splitlines(), 1):
-        for found in _DATE_LIKE.finditer(line):
-            year, month, day = (int(part) for part in found.group().split("-"))
-            try:
-                date(year, month, day)
-            except ValueError:
-                return number, found.start() + 1, found.group()
-    return None
 
 
 def _where(located: Located | None, path: KeyPath) -> tuple[int | None, int | None]:
