@@ -19,6 +19,10 @@ _LABELS = {
         "findings": "Findings (worst first)",
         "value": "value",
         "exit": "Exit",
+        "activity": "activity",
+        "response": "response",
+        "efficiency": "efficiency",
+        "value": "value",
     },
     "es": {
         "overall": "Puntuación global",
@@ -26,6 +30,10 @@ _LABELS = {
         "findings": "Hallazgos (de peor a mejor)",
         "value": "valor",
         "exit": "Salida",
+        "activity": "actividad",
+        "response": "respuesta",
+        "efficiency": "eficiencia",
+        "value": "valor",
     },
 }
 
@@ -57,9 +65,9 @@ def render_text(result: dict[str, Any], colour: bool = False) -> str:
     for name, info in result.get("categories", {}).items():
         if info["incomplete"]:
             coverage = formatting.pct(info["coverage"], language, 0)
-            parts.append(f"{name} {labels['incomplete']} ({coverage})")
+            parts.append(f"{labels[name]} {labels['incomplete']} ({coverage})")
         else:
-            parts.append(f"{name} {_score(info['score'], language)}")
+            parts.append(f"{labels[name]} {_score(info['score'], language)}")
     lines.append("  " + " · ".join(parts))
     lines.append("")
     lines.append(labels["findings"])
