@@ -18,7 +18,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, AuditorError
-from auditor.runner import FAIL_ON, Gate
+from auditor.gate import FAIL_ON, Gate
 
 F = TypeVar("F", bound=Callable[..., Any])
 RUN_FORMATS = ("pdf", "html", "json")

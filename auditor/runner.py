@@ -6,13 +6,13 @@ connector -> KPI calculator -> rule engine -> scoring -> exit code -> result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor import __version__
 from auditor.config import AuditConfig, load_config
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
+from auditor.gate import Gate
 from auditor.metrics.calculator import calculate
 from auditor.models import AuditResult, Finding, Scores, SourceData
 from auditor.period import Period, add_months
@@ -20,16 +20,7 @@ from auditor.rules.engine import evaluate
 from auditor.rules.loader import RuleSet, load_rules
 from auditor.scoring import score
 
-FAIL_ON = ("warn", "fail", "never")
 HISTORY_MONTHS = 13  # the month before the previous period (churn) + last year's period
-
-
-@dataclass(frozen=True)
-class Gate:
-    """What makes a run exit 1: findings at or above `fail_on`, or a score under `fail_under`."""
-
-    fail_on: str = "fail"
-    fail_under: float | None = None
 
 
 def months_needed(period: Period) -> list[str]:
