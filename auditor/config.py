@@ -23,7 +23,7 @@ from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.errors import InputError, Problem
 from auditor.metrics.catalog import ALL_METRIC_IDS, COST_KEYS
 from auditor.period import Period, PeriodError, parse_period
-from auditor.validation import did_you_mean, problems_from
+from auditor.validation import NonNegative, Number, did_you_mean, problems_from
 from auditor.yamlpos import KeyPath, Located, load_yaml_file
 
 LANGUAGES = ("es", "en")
@@ -33,7 +33,8 @@ _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 LOGO_TYPES = (".png", ".jpg", ".jpeg", ".svg")
 
-Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+Amount = NonNegative
 
 
 class _Strict(BaseModel):
@@ -59,7 +60,7 @@ class CostsModel(_Strict):
 
 
 class FinanceModel(_Strict):
-    gross_margin: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    gross_margin: Annotated[Amount, Field(le=1)] | None = None
 
 
 class RulesModel(_Strict):
@@ -90,7 +91,7 @@ class ConfigModel(_Strict):
     costs: CostsModel | None = None
     finance: FinanceModel = Field(default_factory=FinanceModel)
     rules: RulesModel = Field(default_factory=RulesModel)
-    targets: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(default_factory=dict)
+    targets: dict[str, Number] = Field(default_factory=dict)
     report: ReportModel = Field(default_factory=ReportModel)
 
 

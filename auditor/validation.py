@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from auditor.errors import Problem
 from auditor.yamlpos import KeyPath, Located
+
+
+def _no_bool(value: Any) -> Any:
+    """YAML's `yes`/`true` must not pass as the number 1."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a true/false value")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
+NonNegative = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, allow_inf_nan=False)]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -128,6 +128,11 @@ def test_connector_option_typo(tmp_path):
             "gross_margin: 55",
             "audit.yaml:8:25: finance.gross_margin: input should be less than or equal to 1, got 55",
         ),
+        (
+            "platform: 3000",
+            "platform: yes",
+            "costs.platform: expected a number, got a true/false value",
+        ),
         ("currency: EUR", "currency: euro", "costs.currency: currency must be an ISO 4217 code"),
         (
             "language: en",

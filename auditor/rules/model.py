@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from auditor.metrics.catalog import CATEGORIES
+from auditor.validation import NonNegative
 
 RULE_ID = r"^[a-z0-9][a-z0-9-]*$"
 STATUS_ON_MISSING = ("no_data", "not_applicable", "warn", "fail")
@@ -149,7 +150,7 @@ class Thresholds(_Strict):
 
 
 class CategoryDef(_Strict):
-    weight: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    weight: NonNegative
 
 
 class Rule(_Strict):
@@ -159,11 +160,9 @@ class Rule(_Strict):
     title: LocalizedText
     category: Literal["activity", "response", "efficiency", "value"]
     metric: str
-    weight: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
+    weight: NonNegative = 1.0
     thresholds: Thresholds
-    min_sample: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
-        default_factory=dict
-    )
+    min_sample: dict[str, NonNegative] = Field(default_factory=dict)
     on_missing: Literal["no_data", "not_applicable", "warn", "fail"] = "no_data"
     confidence: Literal["normal", "low"] = "normal"
     source: Annotated[str, Field(min_length=1)]
