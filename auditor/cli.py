@@ -140,6 +140,11 @@ def _write_outputs(result: dict[str, Any], out_dir: Path, formats: list[str]) ->
     return write_all(outputs)
 
 
+def _print_warnings(result: dict[str, Any]) -> None:
+    for warning in result.get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
+
+
 def _pdf_writer(write_pdf: Callable[..., None], result: dict[str, Any], path: Path) -> None:
     write_pdf(result, path)
 
@@ -156,6 +161,7 @@ def _run(
     from auditor.runner import audit_file
 
     result = audit_file(config, period, gate, lang).to_json()
+    _print_warnings(result)
     paths = _write_outputs(result, out_dir, formats)
     click.echo(render_text(result, colour=use_colour(sys.stdout)), nl=False)
     click.echo("")
@@ -227,6 +233,7 @@ def check(
     from auditor.runner import audit_file
 
     result = audit_file(config, period, Gate(fail_on, fail_under), lang).to_json()
+    _print_warnings(result)
     if fmt == "json":
         from auditor.outputs.json_out import render_json
 

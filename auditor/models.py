@@ -78,10 +78,20 @@ class PeriodMetrics:
     period: Period
     previous_period: Period
     values: Mapping[str, MetricValue]
+    # "same_period_last_year" -> metric id -> value (None = undefined there); the
+    # previous period's values live in each MetricValue.previous.
+    last_year: Mapping[str, float | None] = field(default_factory=dict)
 
     def value(self, metric_id: str) -> float | None:
         found = self.values.get(metric_id)
         return found.value if found else None
+
+    def baseline(self, to: str, metric_id: str) -> tuple[float | None, Period]:
+        """The metric's value in the comparison period `to`, and that period."""
+        if to == "same_period_last_year":
+            return self.last_year.get(metric_id), self.period.same_period_last_year()
+        found = self.values.get(metric_id)
+        return (found.previous if found else None), self.previous_period
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,10 @@ class Finding:
     source: str = ""
     reason: str | None = None
     pack: str = ""
+    compare: Mapping[str, Any] | None = None
+    waived_status: str | None = None
+    waiver: Mapping[str, Any] | None = None
+    labels: tuple[str, ...] = ()
 
     @property
     def severity(self) -> int:
@@ -139,6 +153,10 @@ class Finding:
             "reason": self.reason,
             "source": self.source,
             "pack": self.pack,
+            "compare": dict(self.compare) if self.compare else None,
+            "waived_status": self.waived_status,
+            "waiver": dict(self.waiver) if self.waiver else None,
+            "labels": list(self.labels),
         }
 
 
@@ -195,6 +213,7 @@ class AuditResult:
     exit_reason: str
     config: Mapping[str, Any] = field(default_factory=dict)
     analysis: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The audit result as DESIGN.md section 7 (schema_version 1) plus documented extras."""
@@ -221,6 +240,7 @@ class AuditResult:
             "rule_packs": [dict(p) for p in self.rule_packs],
             "config": dict(self.config),
             "analysis": dict(self.analysis),
+            "warnings": list(self.warnings),
             "exit_code": self.exit_code,
             "exit_reason": self.exit_reason,
         }

@@ -13,7 +13,7 @@ from auditor import __version__
 from auditor.config import AuditConfig, load_config
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
 from auditor.gate import Gate
-from auditor.metrics.calculator import calculate
+from auditor.metrics.calculator import add_derived, calculate
 from auditor.models import AuditResult, Finding, Scores, SourceData
 from auditor.period import Period, add_months
 from auditor.rules.engine import evaluate
@@ -98,6 +98,7 @@ def audit(
         config.gross_margin,
         previous_costs_reason="costs are given for the audited period only (costs.per: period)",
     )
+    metrics = add_derived(metrics, rule_set.derived)
     client = {"name": config.client, "slug": config.slug}
     findings = evaluate(
         rule_set, metrics, language=language, currency=config.currency, client=client
@@ -127,6 +128,7 @@ def audit(
         exit_code=code,
         exit_reason=reason,
         config=config.to_json(),
+        warnings=tuple(str(w) for w in rule_set.warnings),
     )
 
 

@@ -74,8 +74,7 @@ def test_percent_literals_are_exact():
     assert parse_threshold("0.3%") == 3 / 1000
     assert parse_threshold("0.1%") == 1 / 1000
     assert parse_threshold(0.01) == 0.01
-    with pytest.raises(ValueError, match="only valid in change rules"):
-        parse_threshold("-0.3pp")
+    assert parse_threshold("-0.3pp") == -3 / 1000
     with pytest.raises(ValueError, match="expected a number"):
         parse_threshold("lots")
 

@@ -9,10 +9,10 @@ catalog order; anything that cannot be computed is `Undefined` with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from auditor.metrics.catalog import BASE_METRICS, COST_KEYS, KPIS, Kpi
-from auditor.metrics.expression import Outcome, Undefined
+from auditor.metrics.expression import Formula, Outcome, Undefined
 from auditor.models import MetricValue, PeriodMetrics, SourceData
 from auditor.period import Month, Period, add_months
 
@@ -149,7 +149,60 @@ def calculate(
         out[kpi.id] = _metric_value(
             kpi.id, kpi.category, kpi.unit, "derived", kpi.formula, current, previous, as_of
         )
-    return PeriodMetrics(period, previous_period, out)
+    last_year_period = period.same_period_last_year()
+    last_year: dict[str, float | None] = {}
+    if any(m in data.monthly for m in last_year_period.months):
+        # Costs are never known for last year: cost KPIs stay undefined there.
+        values, _ = compute_period(
+            data, last_year_period, None, gross_margin, "costs of last year are not known"
+        )
+        last_year = {k: None if isinstance(v, Undefined) else v for k, v in values.items()}
+    return PeriodMetrics(period, previous_period, out, last_year)
+
+
+def add_derived(
+    metrics: PeriodMetrics, definitions: Mapping[str, tuple[Formula, str, str]]
+) -> PeriodMetrics:
+    """Add metrics declared in rule packs (id -> (formula, unit, category)), in order.
+
+    Each is evaluated on the audited period's values, the previous period's and
+    last year's, so change rules work on them too.
+    """
+    if not definitions:
+        return metrics
+    values = dict(metrics.values)
+    last_year = dict(metrics.last_year)
+    for metric_id, (formula, unit, category) in definitions.items():
+        current = formula.evaluate(_outcomes(values, lambda v: v.value, lambda v: v.reason))
+        before = formula.evaluate(_outcomes(values, lambda v: v.previous, lambda v: None))
+        year = formula.evaluate({k: v for k, v in last_year.items() if v is not None})
+        last_year[metric_id] = None if isinstance(year, Undefined) else year
+        values[metric_id] = _metric_value(
+            metric_id,
+            category,
+            unit,
+            "pack",
+            formula.text,
+            {metric_id: current},
+            {metric_id: before},
+            {},
+        )
+    return PeriodMetrics(metrics.period, metrics.previous_period, values, last_year)
+
+
+def _outcomes(
+    values: Mapping[str, MetricValue],
+    pick: Callable[[MetricValue], float | None],
+    why: Callable[[MetricValue], str | None],
+) -> dict[str, Outcome]:
+    out: dict[str, Outcome] = {}
+    for key, item in values.items():
+        value = pick(item)
+        if value is not None:
+            out[key] = value
+        elif (reason := why(item)) is not None:
+            out[key] = Undefined(reason)
+    return out
 
 
 def _metric_value(

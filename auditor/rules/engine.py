@@ -2,17 +2,24 @@
 
 Missing data never passes: an absent or undefined metric takes the rule's
 `on_missing` status; a sample below `min_sample` is `not_applicable`, shown and
-not scored.  The fail band is checked before the warn band.
+not scored; a change rule without a usable baseline takes
+`on_missing_baseline`.  The fail band is checked before the warn band; a score
+curve grades the value and, without bands, sets the status from the score.
+A waiver keeps the evaluation and shows it as `waived`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from auditor.models import Finding, PeriodMetrics
 from auditor.rules.loader import RuleSet
 from auditor.rules.model import Rule
+from auditor.rules.scoring_curves import log_normal_score
 from auditor.rules.templates import render
 
 SCORES = {"pass": 100.0, "warn": 50.0, "fail": 0.0}
@@ -20,17 +27,108 @@ SCORES = {"pass": 100.0, "warn": 50.0, "fail": 0.0}
 _STANDARD = {
     "no_data": {"es": "Sin datos: {reason}.", "en": "No data: {reason}."},
     "not_applicable": {"es": "No aplicable: {reason}.", "en": "Not applicable: {reason}."},
+    "error": {"es": "No se pudo evaluar: {reason}.", "en": "Could not be evaluated: {reason}."},
 }
 
 
-def _sample_reason(rule: Rule, metrics: PeriodMetrics) -> str | None:
+@dataclass
+class _Verdict:
+    status: str | None = None
+    reason: str | None = None
+    judged: float | None = None  # the number the bands and curve apply to
+    unit: str = ""
+    score: float | None = None
+    compare: dict[str, Any] | None = None
+
+
+def _sample_reason(
+    rule: Rule, metrics: PeriodMetrics, baseline_of: str | None = None
+) -> str | None:
     for metric_id, minimum in rule.min_sample.items():
-        value = metrics.value(metric_id)
+        if baseline_of:
+            value, period = metrics.baseline(baseline_of, metric_id)
+            where = f" in the baseline period {period.label}"
+        else:
+            value, where = metrics.value(metric_id), ""
         if value is None:
-            return f"sample size {metric_id} is not measured"
+            return f"sample size {metric_id} is not measured{where}"
         if value < minimum:
-            return f"sample too small to judge: {metric_id} is {value:g}, below the minimum of {minimum:g}"
+            return (
+                f"sample too small to judge: {metric_id} is {value:g}{where}, "
+                f"below the minimum of {minimum:g}"
+            )
     return None
+
+
+def _change(rule: Rule, value: float, baseline: float) -> float | None:
+    """The change in the rule's mode, rounded to 12 decimals.
+
+    Subtraction leaves binary noise (0.025 - 0.028 = -0.002999...), which would
+    put an exact -0.3pp change on the wrong side of a `-0.3pp` boundary.
+    """
+    assert rule.compare is not None
+    if rule.compare.change == "relative":
+        return None if baseline == 0 else round((value - baseline) / abs(baseline), 12)
+    return round(value - baseline, 12)
+
+
+def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
+    metric = metrics.values.get(rule.metric)
+    value = metric.value if metric else None
+    verdict = _Verdict(judged=value, unit=metric.unit if metric else "")
+    if value is None:
+        verdict.reason = (metric.reason if metric else None) or f"{rule.metric} is not available"
+        verdict.status = rule.on_missing
+        return verdict
+    if not math.isfinite(value):
+        verdict.status, verdict.reason = "error", f"{rule.metric} is not a finite number"
+        return verdict
+    if (small := _sample_reason(rule, metrics)) is not None:
+        verdict.status, verdict.reason = "not_applicable", small
+        return verdict
+    if rule.compare is not None:
+        baseline, period = metrics.baseline(rule.compare.to, rule.metric)
+        verdict.compare = {
+            "to": rule.compare.to,
+            "change": rule.compare.change,
+            "period": period.label,
+            "current": value,
+            "baseline": baseline,
+        }
+        verdict.unit = {"relative": "ratio", "points": "points"}.get(
+            rule.compare.change, verdict.unit
+        )
+        if baseline is None or not math.isfinite(baseline):
+            verdict.status = rule.on_missing_baseline
+            verdict.reason = f"no baseline: {rule.metric} is not measured in {period.label}"
+            return verdict
+        if (small := _sample_reason(rule, metrics, rule.compare.to)) is not None:
+            verdict.status, verdict.reason = "not_applicable", small
+            return verdict
+        change = _change(rule, value, baseline)
+        if change is None:
+            verdict.status = rule.on_missing_baseline
+            verdict.reason = f"{rule.metric} is 0 in {period.label}: a relative change is undefined"
+            return verdict
+        verdict.judged = change
+    judged = verdict.judged
+    assert judged is not None
+    if rule.score is not None:
+        curve = log_normal_score(
+            judged, rule.score.good, rule.score.median, rule.score.direction == "higher_is_better"
+        )
+        verdict.score = round(curve * 100, 1)
+    if rule.thresholds is not None:
+        if rule.thresholds.fail is not None and rule.thresholds.fail.matches(judged):
+            verdict.status = "fail"
+        elif rule.thresholds.warn is not None and rule.thresholds.warn.matches(judged):
+            verdict.status = "warn"
+        else:
+            verdict.status = "pass"
+    else:
+        score = verdict.score or 0.0
+        verdict.status = "pass" if score >= 90 else "warn" if score >= 50 else "fail"
+    return verdict
 
 
 def evaluate_rule(
@@ -41,34 +139,29 @@ def evaluate_rule(
     currency: str,
     client: Mapping[str, Any],
     pack: str = "",
+    today: date | None = None,
 ) -> Finding:
     """Judge one rule; never raises for missing or odd data."""
-    metric = metrics.values.get(rule.metric)
-    value = metric.value if metric else None
-    status: str
-    reason: str | None = None
-    if value is None:
-        reason = (metric.reason if metric else None) or f"{rule.metric} is not available"
-        status = rule.on_missing
-        if status in ("warn", "fail"):
-            reason = f"{reason} (on_missing: {status})"
-    elif (small := _sample_reason(rule, metrics)) is not None:
-        status, reason = "not_applicable", small
-    elif rule.thresholds.fail is not None and rule.thresholds.fail.matches(value):
-        status = "fail"
-    elif rule.thresholds.warn is not None and rule.thresholds.warn.matches(value):
-        status = "warn"
-    else:
-        status = "pass"
-
-    score = SCORES.get(status) if value is not None or status in ("warn", "fail") else None
+    verdict = _judge(rule, metrics)
+    status = verdict.status or "error"
+    score = verdict.score if verdict.score is not None else SCORES.get(status)
     if status not in SCORES:
         score = None
+    reason = verdict.reason
+    if reason and status in ("warn", "fail") and verdict.judged is None:
+        reason = f"{reason} (on_missing: {status})"
+    metric = metrics.values.get(rule.metric)
+    current = metric.value if metric else None
+    if verdict.compare:
+        previous, change = verdict.compare["baseline"], verdict.judged if status in SCORES else None
+    else:
+        previous, change = (metric.previous, metric.change) if metric else (None, None)
+    thresholds = rule.thresholds.to_json() if rule.thresholds else {}
     context = {
-        "value": value,
-        "previous": metric.previous if metric else None,
-        "change": metric.change if metric else None,
-        "thresholds": rule.thresholds.to_json(),
+        "value": current,
+        "previous": previous,
+        "change": change,
+        "thresholds": thresholds,
         "score": score,
         "metrics": {k: v.value for k, v in metrics.values.items()},
         "client": dict(client),
@@ -76,18 +169,25 @@ def evaluate_rule(
         "status": status,
         "reason": reason or "",
     }
-    if value is None or status == "not_applicable":
-        message = _STANDARD.get(status, _STANDARD["no_data"])[language].format(reason=reason)
-        recommendation = ""
-        if status in ("warn", "fail"):
-            message = f"{render(rule.title.get(language), context, language, currency)}: {message}"
-    else:
+    title = render(rule.title.get(language), context, language, currency)
+    judged_ok = reason is None
+    if judged_ok:
         message = render(rule.message.get(language), context, language, currency)
         recommendation = (
             render(rule.recommendation.get(language), context, language, currency)
             if status in ("warn", "fail")
             else ""
         )
+    else:
+        kind = status if status in _STANDARD else "no_data"
+        message = _STANDARD[kind][language].format(reason=reason)
+        recommendation = ""
+
+    waived_status = None
+    waiver = None
+    if rule.waiver is not None and (today or date.today()) <= rule.waiver.until:
+        waived_status, status, score = status, "waived", None
+        waiver = {"reason": rule.waiver.reason, "until": rule.waiver.until.isoformat()}
     return Finding(
         rule=rule.id,
         category=rule.category,
@@ -95,19 +195,23 @@ def evaluate_rule(
         score=score,
         weight=rule.weight,
         metric=rule.metric,
-        value=value,
-        unit=metric.unit if metric else "",
+        value=verdict.judged,
+        unit=verdict.unit,
         threshold=rule.threshold_text(),
         message=message,
         recommendation=recommendation,
-        title=render(rule.title.get(language), context, language, currency),
-        previous=metric.previous if metric else None,
-        change=metric.change if metric else None,
-        thresholds=rule.thresholds.to_json(),
+        title=title,
+        previous=previous,
+        change=change,
+        thresholds=thresholds,
         confidence=rule.confidence,
         source=rule.source,
         reason=reason,
         pack=pack,
+        compare=verdict.compare,
+        waived_status=waived_status,
+        waiver=waiver,
+        labels=tuple(rule.labels),
     )
 
 
@@ -143,6 +247,7 @@ def evaluate(
     language: str,
     currency: str,
     client: Mapping[str, Any],
+    today: date | None = None,
 ) -> list[Finding]:
     """Every enabled rule's finding, ranked worst first."""
     findings = [
@@ -153,6 +258,7 @@ def evaluate(
             currency=currency,
             client=client,
             pack=rule_set.rule_pack.get(rule.id, ""),
+            today=today,
         )
         for rule in rule_set.rules
         if rule.enabled

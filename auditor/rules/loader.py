@@ -12,15 +12,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from auditor.errors import InputError, Problem
-from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, unit_of
+from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, COST_KEYS, unit_of
+from auditor.metrics.expression import Formula, FormulaError
 from auditor.resources import rules_dir
-from auditor.rules.model import PackHeader, Rule
+from auditor.rules.checks import check_rule
+from auditor.rules.model import DerivedMetric, PackHeader, Rule
 from auditor.rules.templates import check_template
 from auditor.validation import did_you_mean, problems_from
 from auditor.yamlpos import KeyPath, Located, load_yaml_file
@@ -54,6 +57,11 @@ class RuleSet:
     category_weights: Mapping[str, float]
     packs: tuple[PackInfo, ...]
     rule_pack: Mapping[str, str] = field(default_factory=dict)  # rule id -> pack name
+    # metrics declared by packs: id -> (formula, unit, category), in dependency order
+    derived: Mapping[str, tuple[Formula, str, str]] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+    # rule id -> key path -> where that key's effective value was written
+    origins: Mapping[str, Mapping[KeyPath, Problem]] = field(default_factory=dict)
 
 
 def shipped_packs() -> list[str]:
@@ -135,6 +143,7 @@ class _Builder:
         self.origins: dict[str, Origin] = {}
         self.rule_pack: dict[str, str] = {}
         self.categories: dict[str, float] = {}
+        self.metrics: dict[str, tuple[DerivedMetric, Located, KeyPath]] = {}
         self.packs: list[PackInfo] = []
         self.problems: list[Problem] = []
         self.loading: list[Path] = []
@@ -157,6 +166,8 @@ class _Builder:
             self.add_pack(parent, path.parent)
         for category, definition in header.categories.items():
             self.categories[category] = definition.weight
+        for metric_id, definition in header.metrics.items():
+            self.metrics[metric_id] = (definition, located, ("metrics", metric_id))
         seen: dict[str, int] = {}
         for index, rule in enumerate(header.rules):
             rule_id = rule.get("id")
@@ -218,74 +229,38 @@ class _Builder:
                 self.raw[rule_id] = {**self.raw[rule_id], **change}
 
 
-def _semantic_problems(rule: Rule, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
-    """Checks a schema cannot express: metric ids, units, reachable bands, templates."""
-    problems: list[Problem] = []
-
-    def at(path: KeyPath, message: str) -> None:
-        base = _locate(origin, path)
-        problems.append(Problem(message, base.file, base.line, base.col, base.path))
-
-    if rule.metric not in ALL_METRIC_IDS:
-        at(
-            ("metric",),
-            f"unknown metric id '{rule.metric}'{did_you_mean(rule.metric, ALL_METRIC_IDS)}",
-        )
-    for sample_metric in rule.min_sample:
-        if sample_metric not in ALL_METRIC_IDS:
-            at(
-                ("min_sample", sample_metric),
-                f"unknown metric id{did_you_mean(sample_metric, ALL_METRIC_IDS)}",
+def _derived(builder: _Builder, problems: list[Problem]) -> dict[str, tuple[Formula, str, str]]:
+    """Parse pack metrics in declaration order; each may use catalog ids and earlier ones."""
+    names = set(ALL_METRIC_IDS) | {f"costs.{k}" for k in COST_KEYS} | {"finance.gross_margin"}
+    out: dict[str, tuple[Formula, str, str]] = {}
+    for metric_id, (definition, located, path) in builder.metrics.items():
+        if metric_id in ALL_METRIC_IDS:
+            problems.append(located.problem(path, f"'{metric_id}' is already a catalog metric"))
+            continue
+        try:
+            formula = Formula.parse(definition.expr)
+        except FormulaError as exc:
+            problems.append(located.problem((*path, "expr"), str(exc), at_value=True))
+            continue
+        unknown = [n for n in formula.names if n not in names]
+        for name in unknown:
+            problems.append(
+                located.problem(
+                    (*path, "expr"),
+                    f"unknown metric id '{name}' in formula{did_you_mean(name, names)}",
+                    at_value=True,
+                )
             )
-    if rule.metric in ALL_METRIC_IDS and unit_of(rule.metric) == "ratio":
-        for level, band in (raw.get("thresholds") or {}).items():
-            for comparator, literal in (band or {}).items():
-                limits = literal if isinstance(literal, list) else [literal]
-                for limit in limits:
-                    if (
-                        isinstance(limit, int | float)
-                        and not isinstance(limit, bool)
-                        and abs(limit) >= 1
-                    ):
-                        at(
-                            ("thresholds", level, comparator),
-                            f"{rule.metric} is a ratio (0..1): {limit} would mean {limit * 100:g}%; "
-                            f"did you mean {limit}%?",
-                        )
-    problems.extend(_band_problems(rule, at))
-    thresholds = rule.thresholds.to_json()
-    for key in ("message", "recommendation", "title"):
-        text = getattr(rule, key)
-        for language in ("es", "en"):
-            if error := check_template(text.get(language), thresholds):
-                at((key, language), error)
-    return problems
+        if not unknown:
+            out[metric_id] = (formula, definition.unit, definition.category)
+            names.add(metric_id)
+    return out
 
 
-def _band_problems(rule: Rule, at: Any) -> list[Problem]:
-    warn, fail = rule.thresholds.warn, rule.thresholds.fail
-    if warn is None or fail is None or "between" in (warn.comparator, fail.comparator):
-        return []
-    up = {"above", "at_least"}
-    if (warn.comparator in up) != (fail.comparator in up):
-        at(
-            ("thresholds", "warn"),
-            "warn and fail bands point in opposite directions (one is above/at_least, the other below/at_most)",
-        )
-        return []
-    higher_is_bad = warn.comparator in up
-    reachable = warn.limit < fail.limit if higher_is_bad else warn.limit > fail.limit
-    if warn.limit == fail.limit and warn.comparator != fail.comparator:
-        reachable = (warn.comparator, fail.comparator) in {
-            ("at_least", "above"),
-            ("at_most", "below"),
-        }
-    if not reachable:
-        at(
-            ("thresholds", "warn"),
-            "warn band can never trigger: fail is checked first and covers every value warn would match",
-        )
-    return []
+def _relocate(problem: Problem, origin: Origin) -> Problem:
+    """A problem found on a merged rule, moved to the file and line its key came from."""
+    base = _locate(origin, _path_of(problem.path))
+    return Problem(problem.message, base.file, base.line, base.col, base.path)
 
 
 def load_rules(
@@ -293,33 +268,41 @@ def load_rules(
     base: Path,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     overrides_located: Located | None = None,
+    today: date | None = None,
 ) -> RuleSet:
     """The effective rule set; raise InputError listing every problem in every file."""
+    today = today or date.today()
     builder = _Builder()
     for ref in packs:
         builder.add_pack(ref, base)
     builder.apply_overrides(overrides or {}, overrides_located)
-    rules: list[Rule] = []
     problems = list(builder.problems)
+    warnings: list[Problem] = []
+    derived = _derived(builder, problems)
+    units = {m: unit_of(m) for m in ALL_METRIC_IDS} | {k: v[1] for k, v in derived.items()}
+    rules: list[Rule] = []
     for rule_id, raw in builder.raw.items():
         origin = builder.origins[rule_id]
         try:
             rule = Rule.model_validate(raw)
         except ValidationError as exc:
-            for problem in problems_from(exc, Located(raw, ""), Rule):
-                loc = _path_of(problem.path)
-                base_problem = _locate(origin, loc)
-                problems.append(
-                    Problem(
-                        problem.message,
-                        base_problem.file,
-                        base_problem.line,
-                        base_problem.col,
-                        base_problem.path,
-                    )
-                )
+            problems.extend(
+                _relocate(p, origin) for p in problems_from(exc, Located(raw, ""), Rule)
+            )
             continue
-        problems.extend(_semantic_problems(rule, raw, origin))
+
+        def at(path: KeyPath, message: str, sink: list[Problem] = problems) -> None:
+            sink.append(_with_message(_locate(origin, path), message))  # noqa: B023
+
+        def warn(path: KeyPath, message: str) -> None:
+            at(path, message, warnings)
+
+        check_rule(rule, raw, units, at, warn, today)
+        thresholds = rule.thresholds.to_json() if rule.thresholds else {}
+        for key in ("message", "recommendation", "title"):
+            for language in ("es", "en"):
+                if error := check_template(getattr(rule, key).get(language), thresholds):
+                    at((key, language), error)
         rules.append(rule)
     weights = {c: builder.categories.get(c, 0.0) for c in CATEGORIES}
     for rule in rules:
@@ -327,12 +310,27 @@ def load_rules(
             problems.append(
                 _with_message(
                     _locate(builder.origins[rule.id], ("category",)),
-                    f"category '{rule.category}' has no weight in any loaded pack (add it under 'categories:')",
+                    f"category '{rule.category}' has no weight in any loaded pack "
+                    "(add it under 'categories:')",
                 )
             )
     if problems:
         raise InputError(problems)
-    return RuleSet(tuple(rules), weights, tuple(builder.packs), dict(builder.rule_pack))
+    origins = {
+        rule_id: {
+            path: located.problem(file_path, "") for path, (located, file_path) in origin.items()
+        }
+        for rule_id, origin in builder.origins.items()
+    }
+    return RuleSet(
+        tuple(rules),
+        weights,
+        tuple(builder.packs),
+        dict(builder.rule_pack),
+        derived,
+        tuple(warnings),
+        origins,
+    )
 
 
 def _with_message(problem: Problem, message: str) -> Problem:

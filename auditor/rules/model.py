@@ -1,20 +1,31 @@
 """The rule pack as typed models (RULES.md), strict: an unknown key is an error.
 
-Threshold literals accept `1%` or `0.01`; the `%` is parsed with Decimal so that
-`1%` is exactly the float a measured 100/10000 produces, and a boundary value
-lands on the side the rule says (exactly 1% unsubscribes fails `at_least: 1%`).
+Threshold literals accept `1%` or `0.01` (and `-0.3pp` in change rules); they
+are parsed with Decimal so that `1%` is exactly the float a measured 100/10000
+produces, and a boundary value lands on the side the rule says (exactly 1%
+unsubscribes fails `at_least: 1%`).  Which literal fits which rule (a bare `1`
+on a ratio, `pp` outside `change: points`) is checked by the loader, which
+still sees the YAML as written.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
-from auditor.metrics.catalog import CATEGORIES
+from auditor.metrics.catalog import CATEGORIES, UNITS
 from auditor.validation import NonNegative
 
 RULE_ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -24,7 +35,7 @@ _POINTS = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*pp\s*$")
 
 
 def parse_threshold(value: Any) -> float:
-    """`1%` -> 0.01, `0.01` -> 0.01; `pp` only belongs to change rules (not in this pack form)."""
+    """`1%` -> 0.01, `-0.3pp` -> -0.003, `0.01` -> 0.01."""
     if isinstance(value, bool):
         raise ValueError("expected a number or a percentage such as 1%")
     if isinstance(value, int | float):
@@ -32,15 +43,9 @@ def parse_threshold(value: Any) -> float:
             raise ValueError("expected a finite number")
         return float(value)
     if isinstance(value, str):
-        if match := _PERCENT.match(value):
-            try:
-                return float(Decimal(match.group(1)) / 100)
-            except InvalidOperation:  # pragma: no cover - the regex admits only decimals
-                pass
-        if _POINTS.match(value):
-            raise ValueError(
-                "'pp' (percentage points) is only valid in change rules (compare.change: points)"
-            )
+        match = _PERCENT.match(value) or _POINTS.match(value)
+        if match:
+            return float(Decimal(match.group(1)) / 100)
         try:
             return parse_threshold(float(value.strip()))
         except ValueError:
@@ -48,7 +53,24 @@ def parse_threshold(value: Any) -> float:
     raise ValueError(f"expected a number or a percentage such as 1%, got {value!r}")
 
 
-Threshold = Annotated[float, BeforeValidator(parse_threshold)]
+def literal_kind(value: Any) -> str:
+    """How a threshold was written: 'percent', 'points' or 'number'."""
+    if isinstance(value, str):
+        if _PERCENT.match(value):
+            return "percent"
+        if _POINTS.match(value):
+            return "points"
+    return "number"
+
+
+_LITERAL_SCHEMA = {
+    "anyOf": [
+        {"type": "number"},
+        {"type": "string", "pattern": r"^\s*[+-]?\d+(\.\d+)?\s*(%|pp)\s*$"},
+    ],
+    "description": "a number, a percentage such as 1% or 0.3%, or percentage points such as -0.3pp",
+}
+Threshold = Annotated[float, BeforeValidator(parse_threshold), WithJsonSchema(_LITERAL_SCHEMA)]
 _OPERATORS = {"above": ">", "below": "<", "at_least": ">=", "at_most": "<="}
 _NEGATION = {"above": "<=", "below": ">=", "at_least": "<", "at_most": ">"}
 
@@ -153,29 +175,93 @@ class CategoryDef(_Strict):
     weight: NonNegative
 
 
+class Compare(_Strict):
+    """A change rule: the bands judge the change against a baseline, not the value."""
+
+    to: Literal["previous_period", "same_period_last_year"]
+    change: Literal["relative", "absolute", "points"] = "relative"
+
+
+class ScoreCurve(_Strict):
+    """A graded score: `good` scores 90 and `median` 50 (Lighthouse's log-normal curve)."""
+
+    curve: Literal["log_normal"] = "log_normal"
+    direction: Literal["higher_is_better", "lower_is_better"]
+    good: Threshold
+    median: Threshold
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreCurve:
+        if self.good <= 0 or self.median <= 0:
+            raise ValueError("good and median must be greater than 0 for a log_normal curve")
+        better = (
+            self.good > self.median
+            if self.direction == "higher_is_better"
+            else self.good < self.median
+        )
+        if not better:
+            word = "above" if self.direction == "higher_is_better" else "below"
+            raise ValueError(f"good must be better than median: {word} it when {self.direction}")
+        return self
+
+
+class Waiver(_Strict):
+    """A known, accepted breach: the rule is still evaluated and shown, as `waived`."""
+
+    reason: Annotated[str, Field(min_length=1)]
+    until: date
+
+
 class Rule(_Strict):
-    """One audit rule: what it measures, its bands, its evidence and its advice."""
+    """One audit rule: what it measures, its bands or curve, its evidence and its advice."""
 
     id: Annotated[str, Field(pattern=RULE_ID)]
     title: LocalizedText
     category: Literal["activity", "response", "efficiency", "value"]
     metric: str
     weight: NonNegative = 1.0
-    thresholds: Thresholds
+    thresholds: Thresholds | None = None
+    score: ScoreCurve | None = None
+    compare: Compare | None = None
     min_sample: dict[str, NonNegative] = Field(default_factory=dict)
     on_missing: Literal["no_data", "not_applicable", "warn", "fail"] = "no_data"
+    on_missing_baseline: Literal["no_data", "not_applicable", "warn", "fail"] = "not_applicable"
     confidence: Literal["normal", "low"] = "normal"
     source: Annotated[str, Field(min_length=1)]
     message: LocalizedText
     recommendation: LocalizedText
     enabled: bool = True
     labels: list[str] = Field(default_factory=list)
+    waiver: Waiver | None = None
 
-    def threshold_text(self) -> str:
+    @model_validator(mode="after")
+    def _judged_somehow(self) -> Rule:
+        if self.thresholds is None and self.score is None:
+            raise ValueError("a rule needs thresholds (warn/fail bands), a score curve, or both")
+        if self.score is not None and self.compare is not None:
+            raise ValueError(
+                "a score curve grades a value, not a change: drop 'score' or 'compare'"
+            )
+        return self
+
+    def threshold_text(self) -> str | None:
         """The pass condition users see next to the value (`< 0.01`)."""
-        band = self.thresholds.fail or self.thresholds.warn
-        assert band is not None
-        return band.pass_condition()
+        if self.thresholds is not None:
+            band = self.thresholds.fail or self.thresholds.warn
+            assert band is not None
+            return band.pass_condition()
+        assert self.score is not None
+        op = ">=" if self.score.direction == "higher_is_better" else "<="
+        return f"{op} {self.score.good:g} (score 90), median {self.score.median:g} (score 50)"
+
+
+class DerivedMetric(_Strict):
+    """A metric a pack adds: arithmetic on metric ids (RULES.md "Derived metrics")."""
+
+    expr: Annotated[str, Field(min_length=1)]
+    unit: Literal[UNITS]  # type: ignore[valid-type]
+    category: Literal["activity", "response", "efficiency", "value"]
+    description: str | None = None
 
 
 class PackHeader(_Strict):
@@ -188,6 +274,7 @@ class PackHeader(_Strict):
     categories: dict[Literal["activity", "response", "efficiency", "value"], CategoryDef] = Field(
         default_factory=dict
     )
+    metrics: dict[str, DerivedMetric] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
 
