@@ -70,7 +70,14 @@ def q3_data() -> dict[str, dict[str, float]]:
     return months
 
 
-COSTS = {"platform": 3000, "staff": 6000, "services": 1000, "media": 2000, "sales": 4000, "overhead": 1000}
+COSTS = {
+    "platform": 3000,
+    "staff": 6000,
+    "services": 1000,
+    "media": 2000,
+    "sales": 4000,
+    "overhead": 1000,
+}
 
 
 def write_wide_csv(path, monthly: Mapping[str, Mapping[str, float]]) -> None:

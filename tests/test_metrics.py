@@ -171,7 +171,9 @@ def test_churn_needs_the_month_before_the_period():
     del data["2026-06"]["accounts_active"]
     result = calculate(source(data), Q3, COSTS, None, 0.5)
     assert result.value("customer_churn_rate") is None
-    assert "accounts_active is not measured in 2026-06" in result.values["customer_churn_rate"].reason
+    assert (
+        "accounts_active is not measured in 2026-06" in result.values["customer_churn_rate"].reason
+    )
 
 
 def test_connector_not_measured_reason_is_kept():
