@@ -214,6 +214,7 @@ class AuditResult:
     config: Mapping[str, Any] = field(default_factory=dict)
     analysis: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    trend: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The audit result as DESIGN.md section 7 (schema_version 1) plus documented extras."""
@@ -241,6 +242,7 @@ class AuditResult:
             "config": dict(self.config),
             "analysis": dict(self.analysis),
             "warnings": list(self.warnings),
+            "trend": dict(self.trend),
             "exit_code": self.exit_code,
             "exit_reason": self.exit_reason,
         }

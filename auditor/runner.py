@@ -13,7 +13,7 @@ from auditor import __version__
 from auditor.config import AuditConfig, load_config
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
 from auditor.gate import Gate
-from auditor.metrics.calculator import add_derived, calculate
+from auditor.metrics.calculator import add_derived, calculate, trend
 from auditor.models import AuditResult, Finding, Scores, SourceData
 from auditor.period import Period, add_months
 from auditor.rules.engine import evaluate
@@ -129,6 +129,13 @@ def audit(
         exit_reason=reason,
         config=config.to_json(),
         warnings=tuple(str(w) for w in rule_set.warnings),
+        trend=trend(
+            data,
+            period,
+            config.costs_for(period.count),
+            config.costs_for(period.count) if monthly_costs else None,
+            config.gross_margin,
+        ),
     )
 
 

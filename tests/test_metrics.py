@@ -194,3 +194,14 @@ def test_formula_parser_refuses_code():
     assert formula.evaluate({"a": 5, "b": 1, "c": 2}) == 2
     assert formula.evaluate({"a": 5, "b": 1, "c": 0}) == Undefined("c is 0")
     assert formula.evaluate({"a": 5, "c": 2}) == Undefined("b is not measured")
+
+
+def test_trend_lists_periods_with_data_oldest_first():
+    from auditor.metrics.calculator import trend
+
+    result = trend(source(q3_data()), Q3, COSTS, None, 0.5)
+    assert result["periods"] == ["2026-Q2", "2026-Q3"]
+    assert result["metrics"]["mqls"] == [24, 30]
+    assert result["metrics"]["emails_sent"] == [2700, 6000]
+    assert result["metrics"]["unsubscribe_rate"] == [None, 60 / 5940]  # Q2 has no deliveries
+    assert result["metrics"]["marketing_cost"] == [None, 12000]  # earlier costs unknown

@@ -234,3 +234,41 @@ def _metric_value(
         formula,
         as_of.get(metric_id),
     )
+
+
+def trend(
+    data: SourceData,
+    period: Period,
+    costs: Mapping[str, float] | None,
+    history_costs: Mapping[str, float] | None,
+    gross_margin: float | None,
+    max_periods: int = 8,
+) -> dict[str, object]:
+    """Every metric over the periods of the same length that end with the audited one.
+
+    Oldest first; only periods with at least one month of data are included,
+    and a metric undefined in a period is None there (never 0).  `costs` are
+    the audited period's; `history_costs` those of earlier periods (None when
+    the config gives costs for the audited period only).
+    """
+    periods: list[Period] = []
+    for back in range(max_periods - 1, -1, -1):
+        candidate = period.shifted(-back * period.count)
+        if any(m in data.monthly for m in candidate.months):
+            periods.append(candidate)
+    values: dict[str, list[float | None]] = {}
+    for index, candidate in enumerate(periods):
+        is_current = candidate == period
+        reason = NOT_SET if is_current else "costs of earlier periods are not known"
+        outcomes, _ = compute_period(
+            data,
+            candidate,
+            costs if is_current else history_costs,
+            gross_margin,
+            reason,
+        )
+        for key, outcome in outcomes.items():
+            values.setdefault(key, [None] * len(periods))[index] = (
+                None if isinstance(outcome, Undefined) else outcome
+            )
+    return {"periods": [p.label for p in periods], "metrics": values}
