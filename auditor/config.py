@@ -312,7 +312,16 @@ def _resolve_logo(
     if logo is None:
         return None
     resolved = (folder / logo).resolve()
-    if resolved.suffix.lower() not in LOGO_TYPES:
+    if not resolved.is_relative_to(folder.resolve()):
+        problems.append(
+            located.problem(
+                ("report", "logo"),
+                "the logo must be a file inside the config's folder (the report may read "
+                "nothing else from this machine)",
+                at_value=True,
+            )
+        )
+    elif resolved.suffix.lower() not in LOGO_TYPES:
         problems.append(
             located.problem(("report", "logo"), f"logo must be one of {', '.join(LOGO_TYPES)}")
         )

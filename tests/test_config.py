@@ -194,3 +194,22 @@ def test_not_a_mapping(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_logo_outside_config_folder_is_refused(tmp_path):
+    outside = tmp_path.parent / "outside-logo.png"
+    outside.write_bytes(b"x")
+    errors = problems(tmp_path, CONFIG + f"report: {{logo: {outside}}}\n")
+    assert errors == [
+        "audit.yaml:9:16: report.logo: the logo must be a file inside the config's folder "
+        "(the report may read nothing else from this machine)"
+    ]
+    errors = problems(tmp_path, CONFIG + "report: {logo: ../outside-logo.png}\n")
+    assert "inside the config's folder" in errors[0]
+
+
+def test_logo_inside_config_folder(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_bytes(b"x")
+    config = load(tmp_path, CONFIG + "report: {logo: assets/logo.png, agency: Demo}\n")
+    assert config.report.logo == (tmp_path / "assets" / "logo.png").resolve()
