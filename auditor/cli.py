@@ -280,3 +280,7 @@ def demo(output_dir: Path, lang: str | None, formats: list[str]) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from auditor.cli_rules import rules  # noqa: E402
+
+main.add_command(rules)

@@ -27,6 +27,8 @@ def pct(value: float | None, language: str = "en", digits: int = 2) -> str:
     """A ratio as a percentage: 0.0112 -> '1.12%' / '1,12 %'."""
     if not _ok(value):
         return "—"
+    if abs(value) < 0.5 * 10 ** -(digits + 2):
+        value = 0.0  # no "-0%"
     pattern = "#,##0." + "#" * digits + "%" if digits else "#,##0%"
     if language == "es":
         pattern = pattern.replace("%", "\u00a0%")
@@ -62,8 +64,21 @@ def number(value: float | None, language: str = "en", digits: int = 0) -> str:
     return format_decimal(value, pattern, locale=_locale(language))
 
 
+def signed_pct(value: float | None, language: str = "en", digits: int = 1) -> str:
+    """A relative change: 0.25 -> '+25%', -0.1 -> '-10%'."""
+    if not _ok(value):
+        return "—"
+    text = pct(value, language, digits)
+    return text if text.startswith(("-", "0")) else f"+{text}"
+
+
 def metric(value: float | None, unit: str, language: str = "en", currency: str = "EUR") -> str:
-    """Format by the catalog's unit (count, ratio, money, months, multiple)."""
+    """Format by unit: the catalog's (count, ratio, money, months, multiple) and, for
+    findings of change rules, `points` (a difference of ratios) and `relative` (a change)."""
+    if unit == "points":
+        return pp(value, language)
+    if unit == "relative":
+        return signed_pct(value, language)
     if unit == "ratio":
         return pct(value, language)
     if unit == "money":

@@ -78,6 +78,7 @@ def problems_from(
     """One Problem per pydantic error, positioned at the offending key."""
     problems = []
     for item in error.errors(include_url=False):
+        on_key = "[key]" in item["loc"]  # the error is about a mapping's key, not its value
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
         path: KeyPath = (*prefix, *loc)
         kind = item["type"]
@@ -91,16 +92,21 @@ def problems_from(
             message = f"unknown key{hint}"
         elif kind == "missing":
             message = "required key is missing"
+        elif kind.startswith(("date_", "datetime_")):
+            message = f"expected a date as YYYY-MM-DD, got {_describe(item.get('input'))}"
         else:
             text = item["msg"]
-            if text.startswith("Value error, "):
-                text = text[len("Value error, ") :]
-            elif text.startswith("Assertion failed, "):
-                text = text[len("Assertion failed, ") :]
-            text = text[0].lower() + text[1:] if text else text
-            message = text
-            if "input" in item and not isinstance(item["input"], dict | list):
+            for prefix_text in ("Value error, ", "Assertion failed, "):
+                if text.startswith(prefix_text):
+                    text = text[len(prefix_text) :]
+            message = text[0].lower() + text[1:] if text else text
+            # our own validators write complete messages; pydantic's need the input
+            if (
+                kind != "value_error"
+                and "input" in item
+                and not isinstance(item["input"], dict | list)
+            ):
                 message += f", got {_describe(item['input'])}"
-        at_value = kind not in ("extra_forbidden", "missing")
+        at_value = kind not in ("extra_forbidden", "missing") and not on_key
         problems.append(located.problem(path, message, at_value=at_value))
     return problems

@@ -76,7 +76,7 @@ class _Builder:
                         self._at(key_node, path, "YAML merge keys ('<<') are not supported")
                     )
                     continue
-                key = self.build_scalar(key_node)
+                key = self.build_scalar(key_node, path)
                 if not isinstance(key, str | int | float | bool) or key is None:
                     self.problems.append(self._at(key_node, path, "keys must be plain scalars"))
                     continue
@@ -93,9 +93,9 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.build_scalar(node)
+        return self.build_scalar(node, path)
 
-    def build_scalar(self, node: yaml.Node) -> Any:
+    def build_scalar(self, node: yaml.Node, path: KeyPath = ()) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             return node
         try:
@@ -107,6 +107,7 @@ class _Builder:
                     self.file,
                     node.start_mark.line + 1,
                     node.start_mark.column + 1,
+                    format_path(path) or None,
                 )
             )
             return node.value

@@ -17,6 +17,14 @@ from auditor.validation import did_you_mean
 from auditor.yamlpos import KeyPath
 
 Report = Callable[[KeyPath, str], None]
+UNIT_NOUNS = {
+    "count": "a count",
+    "money": "an amount of money",
+    "months": "a number of months",
+    "multiple": "a multiple (x:1)",
+    "ratio": "a ratio",
+    "points": "a change in points",
+}
 
 
 def _literals(raw: Mapping[str, Any]) -> Iterator[tuple[KeyPath, Any]]:
@@ -49,7 +57,8 @@ def _literal_problem(literal: Any, judged_unit: str, subject: str) -> str | None
             )
         return None
     if kind == "percent" and judged_unit != "ratio":
-        return f"{subject} is a {judged_unit}, not a ratio: '{literal}' is a percentage"
+        noun = UNIT_NOUNS.get(judged_unit, judged_unit)
+        return f"{subject} is {noun}, not a ratio: '{literal}' is a percentage"
     if judged_unit == "ratio" and is_number and abs(literal) >= 1:
         return f"{subject} is a ratio (0..1): {literal} would mean {literal * 100:g}%; did you mean {literal}%?"
     return None

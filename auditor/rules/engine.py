@@ -52,6 +52,8 @@ def _sample_reason(
             value, where = metrics.value(metric_id), ""
         if value is None:
             return f"sample size {metric_id} is not measured{where}"
+        if not math.isfinite(value):
+            return f"sample size {metric_id} is not a finite number{where}"
         if value < minimum:
             return (
                 f"sample too small to judge: {metric_id} is {value:g}{where}, "
@@ -95,7 +97,7 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
             "current": value,
             "baseline": baseline,
         }
-        verdict.unit = {"relative": "ratio", "points": "points"}.get(
+        verdict.unit = {"relative": "relative", "points": "points"}.get(
             rule.compare.change, verdict.unit
         )
         if baseline is None or not math.isfinite(baseline):
@@ -117,7 +119,8 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
         curve = log_normal_score(
             judged, rule.score.good, rule.score.median, rule.score.direction == "higher_is_better"
         )
-        verdict.score = round(curve * 100, 1)
+        # Floor, not round: a value short of a control point must not reach its score.
+        verdict.score = math.floor(curve * 1000) / 10
     if rule.thresholds is not None:
         if rule.thresholds.fail is not None and rule.thresholds.fail.matches(judged):
             verdict.status = "fail"

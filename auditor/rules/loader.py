@@ -69,7 +69,7 @@ def shipped_packs() -> list[str]:
     return sorted(p.stem for p in rules_dir().glob("*.yaml"))
 
 
-def _resolve(ref: str, base: Path) -> tuple[str, Path]:
+def _resolve(ref: str, base: Path, relative_to: str = "") -> tuple[str, Path]:
     if "/" not in ref and "\\" not in ref and not ref.endswith((".yaml", ".yml")):
         path = rules_dir() / f"{ref}.yaml"
         if not path.is_file():
@@ -79,7 +79,8 @@ def _resolve(ref: str, base: Path) -> tuple[str, Path]:
         return ref, path
     path = (base / ref).resolve()
     if not path.is_file():
-        raise InputError(Problem(f"rule pack file not found: {ref} (looked in {base})"))
+        where = f"relative to {relative_to}" if relative_to else f"looked in {base}"
+        raise InputError(Problem(f"rule pack file not found: {ref} ({where})"))
     return path.stem, path
 
 
@@ -146,14 +147,31 @@ class _Builder:
         self.metrics: dict[str, tuple[DerivedMetric, Located, KeyPath]] = {}
         self.packs: list[PackInfo] = []
         self.problems: list[Problem] = []
+        self.header_failed = False
+        self.extends_failed = False  # rules of a pack whose parent is missing cannot be judged
+        # rule ids that a pack with `extends` introduces (a typo of an inherited id?)
+        self.new_in_extending: set[str] = set()
         self.loading: list[Path] = []
         self.loaded: set[Path] = set()
 
-    def add_pack(self, ref: str, base: Path) -> None:
-        name, path = _resolve(ref, base)
+    def add_pack(self, ref: str, base: Path, where: tuple[Located, KeyPath] | None = None) -> None:
+        """Load one pack and, first, the packs it extends; `where` is the `extends` entry."""
+
+        def fail(message: str) -> None:
+            if where is None:
+                raise InputError(Problem(message))
+            self.problems.append(where[0].problem(where[1], message, at_value=True))
+            self.extends_failed = True
+
+        try:
+            name, path = _resolve(ref, base, "this pack's folder" if where else "")
+        except InputError as exc:
+            fail(exc.problems[0].message)
+            return
         if path in self.loading:
             chain = " -> ".join(p.name for p in [*self.loading, path])
-            raise InputError(Problem(f"rule packs extend each other in a cycle: {chain}"))
+            fail(f"rule packs extend each other in a cycle: {chain}")
+            return
         if path in self.loaded:
             return
         self.loading.append(path)
@@ -161,9 +179,18 @@ class _Builder:
         try:
             header = PackHeader.model_validate(located.data)
         except ValidationError as exc:
-            raise InputError(problems_from(exc, located, PackHeader)) from None
-        for parent in header.extends:
-            self.add_pack(parent, path.parent)
+            # Report the header's problems, then still check the rules (all errors at once).
+            self.problems.extend(problems_from(exc, located, PackHeader))
+            self.header_failed = True
+            data = located.data if isinstance(located.data, dict) else {}
+            rules = data.get("rules")
+            if not (isinstance(rules, list) and all(isinstance(r, dict) for r in rules)):
+                rules = []
+            header = PackHeader.model_construct(
+                version=1, name=None, extends=[], categories={}, metrics={}, rules=rules
+            )
+        for index, parent in enumerate(header.extends):
+            self.add_pack(parent, path.parent, (located, ("extends", index)))
         for category, definition in header.categories.items():
             self.categories[category] = definition.weight
         for metric_id, definition in header.metrics.items():
@@ -183,6 +210,8 @@ class _Builder:
                 )
                 continue
             seen[rule_id] = index
+            if header.extends and rule_id not in self.raw:
+                self.new_in_extending.add(rule_id)
             self.merge(rule_id, rule, (located, ("rules", index)), header.name or name)
         self.packs.append(
             PackInfo(
@@ -257,6 +286,45 @@ def _derived(builder: _Builder, problems: list[Problem]) -> dict[str, tuple[Form
     return out
 
 
+def _rule_problems(
+    exc: ValidationError, rule_id: str, raw: Mapping[str, Any], origin: Origin, builder: _Builder
+) -> list[Problem]:
+    """Validation problems of a merged rule, at the lines that caused them, with hints."""
+    found = problems_from(exc, Located(raw, ""), Rule)
+    missing = [p.path for p in found if p.message == "required key is missing"]
+    if missing and rule_id in builder.new_in_extending and builder.extends_failed:
+        return []  # the rule it changes is in the pack that failed to load
+    if missing and rule_id in builder.new_in_extending:
+        others = [r for r in builder.raw if r not in builder.new_in_extending]
+        message = (
+            f"'{rule_id}' is not a rule of an extended pack{did_you_mean(rule_id, others)}; "
+            f"a new rule also needs {', '.join(str(m) for m in missing)}"
+        )
+        return [_with_message(_locate(origin, ("id",)), message)]
+    out = []
+    for problem in found:
+        moved = _relocate(problem, origin)
+        path = _path_of(problem.path)
+        if problem.message.startswith("a band needs exactly one of") and len(path) == 2:
+            band_file = origin.get(path, origin[()])[0].file
+            inherited = [
+                str(key)
+                for key in (raw.get("thresholds", {}).get(path[1]) or {})
+                if origin.get((*path, key), origin[()])[0].file != band_file
+            ]
+            if inherited:
+                names = ", ".join(f"'{k}'" for k in inherited)
+                nulls = ", ".join(f"{k}: null" for k in inherited)
+                moved = _with_message(
+                    moved,
+                    moved.message[:-1]
+                    + f"; {names} {'comes' if len(inherited) == 1 else 'come'} from an extended "
+                    f"pack: write '{nulls}' to replace it)",
+                )
+        out.append(moved)
+    return out
+
+
 def _relocate(problem: Problem, origin: Origin) -> Problem:
     """A problem found on a merged rule, moved to the file and line its key came from."""
     base = _locate(origin, _path_of(problem.path))
@@ -286,9 +354,7 @@ def load_rules(
         try:
             rule = Rule.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(
-                _relocate(p, origin) for p in problems_from(exc, Located(raw, ""), Rule)
-            )
+            problems.extend(_rule_problems(exc, rule_id, raw, origin, builder))
             continue
 
         def at(path: KeyPath, message: str, sink: list[Problem] = problems) -> None:
@@ -301,12 +367,12 @@ def load_rules(
         thresholds = rule.thresholds.to_json() if rule.thresholds else {}
         for key in ("message", "recommendation", "title"):
             for language in ("es", "en"):
-                if error := check_template(getattr(rule, key).get(language), thresholds):
+                if error := check_template(getattr(rule, key).get(language), thresholds, units):
                     at((key, language), error)
         rules.append(rule)
     weights = {c: builder.categories.get(c, 0.0) for c in CATEGORIES}
     for rule in rules:
-        if rule.enabled and rule.category not in builder.categories:
+        if rule.enabled and rule.category not in builder.categories and not builder.header_failed:
             problems.append(
                 _with_message(
                     _locate(builder.origins[rule.id], ("category",)),

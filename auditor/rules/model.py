@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -215,7 +216,7 @@ class Waiver(_Strict):
 class Rule(_Strict):
     """One audit rule: what it measures, its bands or curve, its evidence and its advice."""
 
-    id: Annotated[str, Field(pattern=RULE_ID)]
+    id: Annotated[str, Field(json_schema_extra={"pattern": RULE_ID})]
     title: LocalizedText
     category: Literal["activity", "response", "efficiency", "value"]
     metric: str
@@ -233,6 +234,17 @@ class Rule(_Strict):
     enabled: bool = True
     labels: list[str] = Field(default_factory=list)
     waiver: Waiver | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _rule_id(cls, value: str) -> str:
+        if re.match(RULE_ID, value):
+            return value
+        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+        hint = f" (did you mean '{suggestion}'?)" if re.match(RULE_ID, suggestion) else ""
+        raise ValueError(
+            f"a rule id may use only lowercase letters, digits and '-'{hint}, got {value!r}"
+        )
 
     @model_validator(mode="after")
     def _judged_somehow(self) -> Rule:
