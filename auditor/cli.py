@@ -284,3 +284,7 @@ if __name__ == "__main__":  # pragma: no cover
 from auditor.cli_rules import rules  # noqa: E402
 
 main.add_command(rules)
+
+from auditor.cli_connectors import connectors  # noqa: E402
+
+main.add_command(connectors)

@@ -211,15 +211,14 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
     folder = path.parent
 
     period = _resolve_period(model.period, period_override, located, problems)
-    if model.timezone:
-        try:
-            ZoneInfo(model.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(
-                located.problem(
-                    ("timezone",), f"unknown time zone '{model.timezone}' (e.g. Europe/Madrid, UTC)"
-                )
+    try:  # connectors assign platform timestamps to months in this zone
+        ZoneInfo(model.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            located.problem(
+                ("timezone",), f"unknown time zone '{model.timezone}' (e.g. Europe/Madrid, UTC)"
             )
+        )
     connector, options = _resolve_source(model.source, located, folder, problems)
     for metric_id in model.targets:
         if metric_id not in ALL_METRIC_IDS:

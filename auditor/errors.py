@@ -65,3 +65,65 @@ class SourceError(AuditorError):
     """The data source was unreachable or refused us (network, auth, API error): exit 3."""
 
     exit_code = EXIT_SOURCE
+
+
+# --- data-source errors, split by what the user does next ------------------------------
+# Every message is built by the HTTP client with secrets already redacted; none of these
+# classes ever holds a credential's value, only the NAME of the variable it came from.
+
+
+class SourceAuthError(SourceError):
+    """The platform refused the credentials (HTTP 401/403): fix the token, then rerun."""
+
+    def __init__(self, message: str, *, platform: str, variable: str | None = None) -> None:
+        super().__init__(message)
+        self.platform = platform
+        self.variable = variable
+
+
+class SourceNotFoundError(SourceError):
+    """The platform has no such resource (HTTP 404): check base_url, account or ids."""
+
+    def __init__(self, message: str, *, platform: str, path: str) -> None:
+        super().__init__(message)
+        self.platform = platform
+        self.path = path
+
+
+class SourceResponseError(SourceError):
+    """The platform answered something unreadable (not JSON, wrong shape, bad timestamp),
+    or refused the request itself (another 4xx): report it, retrying will not help."""
+
+    def __init__(self, message: str, *, platform: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.platform = platform
+        self.status = status
+
+
+class SourceUnavailableError(SourceError):
+    """Retries ran out on a transient failure (connection, timeout, 429, 5xx): rerun later."""
+
+    def __init__(self, message: str, *, platform: str, last_status: int | None = None) -> None:
+        super().__init__(message)
+        self.platform = platform
+        self.last_status = last_status
+
+
+class SourceQuotaError(SourceError):
+    """The platform asked for a wait longer than we are willing to sleep (a daily quota):
+    rerun after `retry_at` (UTC, ISO 8601)."""
+
+    def __init__(self, message: str, *, platform: str, wait_seconds: float, retry_at: str) -> None:
+        super().__init__(message)
+        self.platform = platform
+        self.wait_seconds = wait_seconds
+        self.retry_at = retry_at
+
+
+class SourcePaginationError(SourceError):
+    """Paging did not converge (repeated cursor, URL or page; page cap reached): a bug in
+    the connector or the platform, or a window too wide; narrowing the period may help."""
+
+    def __init__(self, message: str, *, platform: str) -> None:
+        super().__init__(message)
+        self.platform = platform

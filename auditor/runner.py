@@ -84,7 +84,7 @@ def audit(
     gate = gate or Gate()
     language = language or config.language
     rule_set = load_rule_set(config)
-    connector = config.connector(config.connector_options, config.folder)
+    connector = config.connector(config.connector_options, config.folder, config.timezone)
     data = connector.fetch(months_needed(config.period))
     _check_coverage(data, config.period)
 

@@ -17,7 +17,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -66,6 +66,21 @@ class FileConnector(Connector):
     name: ClassVar[str] = "file"
     description: ClassVar[str] = "Monthly base metrics from a CSV, JSON or YAML file (wide or long)"
     Options: ClassVar[type[ConnectorOptions]] = FileOptions
+    metrics: ClassVar[tuple[str, ...]] = tuple(BASE_BY_ID)
+    not_measured: ClassVar[Mapping[str, str]] = {}
+
+    def check(self) -> str:
+        """The file parses: say what it holds (an empty cell is still 'not measured')."""
+        data = self.fetch([])
+        months = data.months
+        span = f"{months[0]} to {months[-1]}" if months else "no months"
+        measured = {m for values in data.monthly.values() for m in values}
+        prov = data.provenance
+        return (
+            f"{data.label}: {prov.get('file_type', '?').upper()} ({prov.get('format')} form), "
+            f"{len(months)} months ({span}), {len(measured)} of {len(BASE_BY_ID)} base "
+            "metrics present"
+        )
 
     def fetch(self, months: Sequence[Month]) -> SourceData:
         """Return everything in the file: `months` is ignored, as more history helps trends."""
