@@ -100,6 +100,13 @@ def _common(func: F) -> F:
             type=click.FloatRange(0, 100),
             help="Also exit 1 when the overall score is under this number (0-100).",
         ),
+        click.option(
+            "--from-snapshot",
+            "snapshot",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Re-run offline from a data snapshot (a *.snapshot.json or a result .json) "
+            "instead of fetching from the source.",
+        ),
         click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
     ]
     for option in reversed(options):
@@ -125,6 +132,8 @@ def _write_outputs(result: dict[str, Any], out_dir: Path, formats: list[str]) ->
 
     stem = f"{result['client_slug']}_{result['period']['label']}"
     outputs: dict[Path, Writer] = {}
+    if result.get("snapshot"):  # always kept: the data this audit was computed from
+        outputs[out_dir / f"{stem}.snapshot.json"] = write_text(render_json(result["snapshot"]))
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"
         if fmt == "json":
@@ -156,11 +165,12 @@ def _run(
     gate: Gate,
     out_dir: Path,
     formats: list[str],
+    snapshot: Path | None = None,
 ) -> None:
     from auditor.outputs.text import render_text, use_colour
     from auditor.runner import audit_file
 
-    result = audit_file(config, period, gate, lang).to_json()
+    result = audit_file(config, period, gate, lang, snapshot).to_json()
     _print_warnings(result)
     paths = _write_outputs(result, out_dir, formats)
     click.echo(render_text(result, colour=use_colour(sys.stdout)), nl=False)
@@ -198,12 +208,16 @@ def run(
     lang: str | None,
     fail_on: str,
     fail_under: float | None,
+    snapshot: Path | None,
 ) -> None:
     """Run the full audit of CONFIG and write the report files.
 
+    Besides the chosen formats, <client-slug>_<period>.snapshot.json keeps the
+    monthly data fetched, so `--from-snapshot` can re-run the audit offline.
+
     Example: auditor run client.yaml --period 2026-Q3 -o reports/
     """
-    _run(config, period, lang, Gate(fail_on, fail_under), output_dir, formats)
+    _run(config, period, lang, Gate(fail_on, fail_under), output_dir, formats, snapshot)
 
 
 @main.command()
@@ -225,6 +239,7 @@ def check(
     lang: str | None,
     fail_on: str,
     fail_under: float | None,
+    snapshot: Path | None,
 ) -> None:
     """Audit CONFIG without writing a report; print the result and exit with a CI code.
 
@@ -232,7 +247,7 @@ def check(
     """
     from auditor.runner import audit_file
 
-    result = audit_file(config, period, Gate(fail_on, fail_under), lang).to_json()
+    result = audit_file(config, period, Gate(fail_on, fail_under), lang, snapshot).to_json()
     _print_warnings(result)
     if fmt == "json":
         from auditor.outputs.json_out import render_json

@@ -215,6 +215,7 @@ class AuditResult:
     analysis: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     trend: Mapping[str, Any] = field(default_factory=dict)
+    snapshot: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The audit result as DESIGN.md section 7 (schema_version 1) plus documented extras."""
@@ -243,6 +244,7 @@ class AuditResult:
             "analysis": dict(self.analysis),
             "warnings": list(self.warnings),
             "trend": dict(self.trend),
+            "snapshot": dict(self.snapshot),
             "exit_code": self.exit_code,
             "exit_reason": self.exit_reason,
         }

@@ -19,6 +19,7 @@ from auditor.period import Period, add_months
 from auditor.rules.engine import evaluate
 from auditor.rules.loader import RuleSet, load_rules
 from auditor.scoring import score
+from auditor.snapshot import snapshot_to_json
 
 HISTORY_MONTHS = 13  # the month before the previous period (churn) + last year's period
 
@@ -78,14 +79,21 @@ def load_rule_set(config: AuditConfig) -> RuleSet:
 
 
 def audit(
-    config: AuditConfig, gate: Gate | None = None, language: str | None = None
+    config: AuditConfig,
+    gate: Gate | None = None,
+    language: str | None = None,
+    data: SourceData | None = None,
 ) -> AuditResult:
-    """Run one audit end to end and return the finished result."""
+    """Run one audit end to end and return the finished result.
+
+    `data` replays a snapshot instead of calling the config's connector.
+    """
     gate = gate or Gate()
     language = language or config.language
     rule_set = load_rule_set(config)
-    connector = config.connector(config.connector_options, config.folder, config.timezone)
-    data = connector.fetch(months_needed(config.period))
+    if data is None:
+        connector = config.connector(config.connector_options, config.folder, config.timezone)
+        data = connector.fetch(months_needed(config.period))
     _check_coverage(data, config.period)
 
     period = config.period
@@ -129,6 +137,7 @@ def audit(
         exit_reason=reason,
         config=config.to_json(),
         warnings=tuple(str(w) for w in rule_set.warnings),
+        snapshot=snapshot_to_json(data),
         trend=trend(
             data,
             period,
@@ -144,6 +153,13 @@ def audit_file(
     period: str | None = None,
     gate: Gate | None = None,
     language: str | None = None,
+    snapshot: Path | None = None,
 ) -> AuditResult:
-    """Load a config file and audit it."""
-    return audit(load_config(path, period), gate, language)
+    """Load a config file and audit it (from a data snapshot when one is given)."""
+    config = load_config(path, period)
+    data = None
+    if snapshot is not None:
+        from auditor.snapshot import load_snapshot
+
+        data = load_snapshot(snapshot)
+    return audit(config, gate, language, data)

@@ -117,6 +117,7 @@ def test_run_writes_named_files(client_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "aceros-del-sur_2026-Q3.html",
         "aceros-del-sur_2026-Q3.json",
+        "aceros-del-sur_2026-Q3.snapshot.json",
     ]
     data = json.loads((out / "aceros-del-sur_2026-Q3.json").read_text())
     assert data["period"]["label"] == "2026-Q3"
@@ -135,7 +136,10 @@ def test_period_flag_changes_file_name(client_dir, tmp_path):
         "--period",
         "2026-08",
     )
-    assert [p.name for p in out.iterdir()] == ["aceros-del-sur_2026-08.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "aceros-del-sur_2026-08.json",
+        "aceros-del-sur_2026-08.snapshot.json",
+    ]
 
 
 # ---------------------------------------------------------------- bad input: exit 2

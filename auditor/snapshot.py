@@ -1,0 +1,142 @@
+"""Data snapshots: the monthly metrics a connector fetched, saved so an audit can be re-run offline.
+
+A snapshot holds exactly what the connector returned (`SourceData`), so
+`auditor run --from-snapshot FILE` computes identical numbers without
+touching the platform again: the basis of reproducible, reviewable audits.
+The result JSON embeds the same object under `snapshot`, so either file works.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError, Problem
+from auditor.metrics.catalog import BASE_BY_ID
+from auditor.models import SourceData
+from auditor.period import PeriodError, parse_month
+
+SNAPSHOT_VERSION = 1
+KIND = "auditor-snapshot"
+
+
+def snapshot_to_json(data: SourceData) -> dict[str, Any]:
+    """The snapshot object (plain JSON types)."""
+    return {
+        "kind": KIND,
+        "schema_version": SNAPSHOT_VERSION,
+        "connector": data.connector,
+        "label": data.label,
+        "fetched_at": data.fetched_at,
+        "monthly": {m: dict(sorted(v.items())) for m, v in sorted(data.monthly.items())},
+        "by_channel": {
+            c: {m: dict(v) for m, v in sorted(months.items())}
+            for c, months in sorted(data.by_channel.items())
+        },
+        "not_measured": dict(data.not_measured),
+        "provenance": dict(data.provenance),
+    }
+
+
+def _months(
+    value: Any, where: str, file: str, problems: list[Problem]
+) -> dict[str, dict[str, float]]:
+    if not isinstance(value, dict):
+        problems.append(Problem(f"{where} must be an object of months", file))
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for month, metrics in value.items():
+        try:
+            parse_month(str(month))
+        except PeriodError as exc:
+            problems.append(Problem(f"{where}: {exc}", file))
+            continue
+        if not isinstance(metrics, dict):
+            problems.append(Problem(f"{where}.{month} must be an object of metric values", file))
+            continue
+        row: dict[str, float] = {}
+        for metric_id, number in metrics.items():
+            if metric_id not in BASE_BY_ID:
+                problems.append(
+                    Problem(f"{where}.{month}: unknown base metric '{metric_id}'", file)
+                )
+            elif (
+                not isinstance(number, int | float)
+                or isinstance(number, bool)
+                or not math.isfinite(number)
+                or number < 0
+            ):
+                problems.append(
+                    Problem(
+                        f"{where}.{month}.{metric_id}: expected a number >= 0, got {number!r}", file
+                    )
+                )
+            else:
+                row[metric_id] = float(number)
+        out[str(month)] = row
+    return out
+
+
+def snapshot_from_json(document: Any, file: str) -> SourceData:
+    """Rebuild SourceData from a snapshot object, or from a result JSON that embeds one."""
+    if isinstance(document, dict) and "snapshot" in document and document.get("schema_version"):
+        document = document["snapshot"]
+    if not isinstance(document, dict) or document.get("kind") != KIND:
+        raise InputError(
+            Problem(
+                "not an auditor data snapshot (expected a *.snapshot.json written by "
+                "'auditor run', or an audit result JSON that contains one)",
+                file,
+            )
+        )
+    if document.get("schema_version") != SNAPSHOT_VERSION:
+        raise InputError(
+            Problem(
+                f"snapshot schema_version {document.get('schema_version')!r} is not supported "
+                f"(this auditor reads {SNAPSHOT_VERSION})",
+                file,
+            )
+        )
+    problems: list[Problem] = []
+    monthly = _months(document.get("monthly"), "monthly", file, problems)
+    by_channel_raw = document.get("by_channel") or {}
+    by_channel = {}
+    if isinstance(by_channel_raw, dict):
+        for channel, months in by_channel_raw.items():
+            by_channel[str(channel)] = _months(months, f"by_channel.{channel}", file, problems)
+    not_measured = document.get("not_measured") or {}
+    if not isinstance(not_measured, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in not_measured.items()
+    ):
+        problems.append(Problem("not_measured must map metric ids to reasons", file))
+        not_measured = {}
+    if problems:
+        raise InputError(problems)
+    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+    return SourceData(
+        connector=str(document.get("connector", "snapshot")),
+        label=str(document.get("label", file)),
+        monthly=monthly,
+        fetched_at=str(document.get("fetched_at", "")),
+        by_channel=by_channel,
+        not_measured=not_measured,
+        provenance={**provenance, "replayed_from": file},
+    )
+
+
+def load_snapshot(path: Path) -> SourceData:
+    """Read a snapshot file; unreadable or malformed files are input errors (exit 2)."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(Problem("snapshot file not found", name)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(f"cannot read snapshot: {exc}", name)) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(Problem(f"invalid JSON: {exc.msg}", name, exc.lineno, exc.colno)) from None
+    return snapshot_from_json(document, name)
