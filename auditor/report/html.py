@@ -3,29 +3,43 @@
 Jinja2 with `autoescape=True` (select_autoescape would miss `.html.j2`) and
 StrictUndefined, so every value from the result is escaped and a typo in a
 template fails loudly.  This module prepares a small view of the result
-(ranking, formatted numbers, chart SVG) so the templates stay declarative;
-the only result values that reach CSS or a URL are the accent colour, checked
-against a hex pattern, and the logo, checked to be an existing image file and
-fetched by the PDF renderer's restricted fetcher.
+(ranking, formatted numbers, chart SVG) so the templates stay declarative.
+The only result values that reach CSS or a URL are the accent colour, checked
+against a hex pattern, and the logo, checked to be an existing image file (the
+config loader also keeps it inside the config's folder).
+
+Two flavours of the same document:
+
+- for the PDF (`standalone=False`), fonts and logo are `file:` URLs that the
+  PDF renderer's restricted fetcher serves (the full DejaVu fonts, so any
+  client name prints);
+- the HTML file (`standalone=True`, the default) carries everything inline:
+  CSS, SVG charts, a Latin subset of the same fonts as WOFF2 `data:` URIs
+  (about 19 KB each) and the logo as a `data:` URI, so it opens anywhere and
+  loads nothing.
 """
 
 from __future__ import annotations
 
+import base64
+import itertools
+import math
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import get_currency_symbol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from auditor import formatting
-from auditor.metrics.catalog import BASE_METRICS, CATEGORIES, KPIS
+from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
 from auditor.report import charts
 from auditor.report.i18n import Translator, resolve_language
 from auditor.resources import templates_dir
@@ -34,12 +48,43 @@ TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 DEFAULT_ACCENT = "#0b5fff"
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
-LOGO_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+MAX_LOGO_BYTES = 5_000_000
 URGENT = ("fail", "warn")
-# Other findings: what could not be judged first, passes last.
-OTHER_ORDER = ("error", "no_data", "not_applicable", "waived", "pass")
+JUDGED = ("fail", "warn", "pass", "waived")
+# Within a category: what needs action first, then what could not be judged, passes last.
+CATEGORY_ORDER = ("fail", "warn", "error", "waived", "no_data", "not_applicable", "pass")
 STATUS_ORDER = ("fail", "warn", "pass", "error", "no_data", "not_applicable", "waived")
 KEY_FIGURES = ("automation_roi", "cac", "cac_payback_months")
+FUNNEL = ("website_visitors", "leads_new", "mqls", "sqls", "customers_new")
+# Trend charts per category section: (catalog key, metrics drawn on one axis, same unit).
+TREND_CHARTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "activity": (
+        ("emails", ("emails_sent",)),
+        ("workflows", ("workflows_active", "workflows_behavioral")),
+    ),
+    "response": (
+        ("list_health", ("unsubscribe_rate", "bounce_rate", "spam_complaint_rate")),
+        ("clicks", ("click_rate",)),
+    ),
+    "efficiency": (
+        ("pipeline", ("leads_new", "mqls", "customers_new")),
+        ("conversion", ("mql_to_sql_rate", "lead_to_customer_rate")),
+    ),
+    "value": (
+        ("return", ("revenue_attributed", "automation_tco")),
+        ("cac", ("cac",)),
+    ),
+}
+FONTS = (  # (weight, file for the PDF, Latin subset for the standalone HTML)
+    ("normal", "fonts/DejaVuSans.ttf", "fonts/DejaVuSans-web.woff2"),
+    ("bold", "fonts/DejaVuSans-Bold.ttf", "fonts/DejaVuSans-Bold-web.woff2"),
+)
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _NEGATION = {"above": "≤", "below": "≥", "at_least": "<", "at_most": ">"}
 _OPERATOR = {"above": ">", "below": "<", "at_least": "≥", "at_most": "≤"}
@@ -87,10 +132,55 @@ def logo_path(result: Mapping[str, Any]) -> Path | None:
     if not path.is_absolute() or path.suffix.lower() not in LOGO_TYPES:
         return None
     resolved = path.resolve()
-    return resolved if resolved.is_file() else None
+    if not resolved.is_file() or resolved.stat().st_size > MAX_LOGO_BYTES:
+        return None
+    return resolved
+
+
+def _data_uri(path: Path, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def logo_uri(result: Mapping[str, Any], *, standalone: bool) -> str | None:
+    """The logo as the PDF fetcher's `file:` URL, or inline for the standalone HTML."""
+    path = logo_path(result)
+    if path is None:
+        return None
+    return _data_uri(path, LOGO_TYPES[path.suffix.lower()]) if standalone else path.as_uri()
+
+
+@cache
+def font_faces(standalone: bool) -> Markup:
+    """The @font-face rules: shipped files for the PDF, inline WOFF2 subsets for the HTML."""
+    rules = []
+    for weight, full, subset in FONTS:
+        if standalone:
+            source = _data_uri(templates_dir() / subset, "font/woff2")
+            src = f'url({source}) format("woff2")'
+        else:
+            src = f"url({full})"
+        rules.append(
+            f'@font-face {{ font-family: "Report Sans"; src: {src}; font-weight: {weight}; }}'
+        )
+    return Markup("\n".join(rules))
 
 
 # ---------------------------------------------------------------- formatting
+def _unsign_zero(text: str) -> str:
+    """'-0 pp' / '+0 %' read as a change that did not happen: print them unsigned."""
+    if text[:1] in "+-" and not re.search(r"[1-9]", text):
+        return text[1:]
+    return text
+
+
+def _num(value: Any) -> float | None:
+    """A finite number from the result, else None (a missing value is never a 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
 class Formats:
     """Number and date formatting in the report's language and the client's currency."""
 
@@ -100,16 +190,32 @@ class Formats:
         self._locale = formatting.LOCALES.get(language, "en_GB")
 
     def metric(self, value: float | None, unit: str) -> str:
+        """By unit; `points` (a change between two rates) in percentage points."""
+        if unit == "points":
+            return _unsign_zero(formatting.pp(value, self.language, 2))
         return formatting.metric(value, unit, self.language, self.currency)
 
     def pct(self, value: float | None, digits: int = 1) -> str:
         return formatting.pct(value, self.language, digits)
+
+    def signed_pct(self, value: float | None, digits: int = 1) -> str:
+        """A relative change with its sign: +16.6% / -9.1%."""
+        if value is None:
+            return "—"
+        sign = "+" if value > 0 else "-" if value < 0 else ""
+        return _unsign_zero(sign + formatting.pct(abs(value), self.language, digits))
 
     def score(self, value: float | None) -> str:
         return formatting.number(value, self.language, 1)
 
     def number(self, value: float | None, digits: int = 0) -> str:
         return formatting.number(value, self.language, digits)
+
+    def money(self, value: float | None, digits: int = 0) -> str:
+        return formatting.money(value, self.currency, self.language, digits)
+
+    def currency_symbol(self) -> str:
+        return str(get_currency_symbol(self.currency, locale=self._locale))
 
     def change(
         self, value: float | None, previous: float | None, change: float | None, unit: str
@@ -118,11 +224,26 @@ class Formats:
         if unit == "ratio":
             if value is None or previous is None:
                 return "—"
-            return formatting.pp(value - previous, self.language, 1)
-        if change is None:
-            return "—"
-        sign = "+" if change > 0 else "-" if change < 0 else ""
-        return sign + formatting.pct(abs(change), self.language, 1)
+            return _unsign_zero(formatting.pp(value - previous, self.language, 1))
+        return self.signed_pct(change)
+
+    def tick(self, unit: str) -> Callable[[float, float], str]:
+        """A y-axis tick formatter for `unit`, with as many decimals as the step needs."""
+
+        def decimals(step: float) -> int:
+            for digits in range(4):
+                if abs(round(step, digits) - step) < 1e-9:
+                    return digits
+            return 4
+
+        def format_tick(value: float, step: float) -> str:
+            if unit == "ratio":
+                return formatting.pct(value, self.language, decimals(step * 100))
+            if unit == "money":
+                return formatting.money(value, self.currency, self.language, 0)
+            return formatting.number(value, self.language, decimals(step))
+
+        return format_tick
 
     def long_date(self, iso: str | None) -> str:
         if not iso:
@@ -170,7 +291,7 @@ def _number_filter(ctx: Context, value: float | None, digits: int = 0) -> str:
 
 @pass_context
 def _change_filter(ctx: Context, item: Mapping[str, Any]) -> str:
-    """`{{ metric_or_finding | change }}`: reads value, previous, change and unit."""
+    """`{{ metric | change }}`: reads value, previous, change and unit."""
     return _fmt(ctx).change(
         item.get("value"), item.get("previous"), item.get("change"), item.get("unit", "")
     )
@@ -218,7 +339,7 @@ def _stylesheet() -> Markup:
 
 
 # ---------------------------------------------------------------------- view
-def rank_urgent(findings: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def rank_urgent(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Fail and warn findings, highest impact first, then lowest score, then rule id."""
     urgent = [f for f in findings if f.get("status") in URGENT]
     return sorted(
@@ -231,16 +352,14 @@ def rank_urgent(findings: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     )
 
 
-def other_findings(findings: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Everything not fail/warn: unjudged first, passes last, by category within a status."""
-    category_rank = {c: i for i, c in enumerate(CATEGORIES)}
-    status_rank = {s: i for i, s in enumerate(OTHER_ORDER)}
-    rest = [f for f in findings if f.get("status") not in URGENT]
+def rank_in_category(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A category's findings: fail, warn, unjudged, passes; by impact then rule within a status."""
+    status_rank = {s: i for i, s in enumerate(CATEGORY_ORDER)}
     return sorted(
-        rest,
+        findings,
         key=lambda f: (
-            status_rank.get(str(f.get("status")), len(OTHER_ORDER)),
-            category_rank.get(str(f.get("category")), len(CATEGORIES)),
+            status_rank.get(str(f.get("status")), len(CATEGORY_ORDER)),
+            -float(f.get("impact") or 0),
             str(f.get("rule", "")),
         ),
     )
@@ -253,7 +372,7 @@ def _limit(value: Any, unit: str, fmt: Formats) -> str:
 def describe_bands(
     finding: Mapping[str, Any], t: Translator, fmt: Formats
 ) -> tuple[str, list[str]]:
-    """The pass condition and each band, formatted in the metric's unit.
+    """The pass condition and each band, formatted in the finding's unit.
 
     Falls back to the raw `threshold` text when the bands are absent or of a
     shape this renderer does not know (a newer rule language).
@@ -290,6 +409,134 @@ def metric_name(metric_id: str, t: Translator) -> str:
     return t(key) if t.has(key) else metric_id
 
 
+def short_name(metric_id: str, t: Translator) -> str:
+    """The short name used as a chart's direct label."""
+    key = f"short.{metric_id}"
+    return t(key) if t.has(key) else metric_name(metric_id, t)
+
+
+def metric_unit(metric_id: str, result: Mapping[str, Any], default: str = "count") -> str:
+    """A metric's unit: the result's own, else the catalog's, else `default`."""
+    info = (result.get("metrics") or {}).get(metric_id) or {}
+    if info.get("unit"):
+        return str(info["unit"])
+    if metric_id in BASE_BY_ID:
+        return BASE_BY_ID[metric_id].unit
+    if metric_id in KPI_BY_ID:
+        return KPI_BY_ID[metric_id].unit
+    return default
+
+
+def _status_label(status: str, t: Translator) -> str:
+    key = f"status.{status}"
+    return t(key) if t.has(key) else status
+
+
+def trend_values(result: Mapping[str, Any], metric_id: str) -> list[float | None] | None:
+    """A metric's values over `trend.periods` (None = a gap), or None when the trend lacks it."""
+    trend = result.get("trend") or {}
+    periods = trend.get("periods") or []
+    values = (trend.get("metrics") or {}).get(metric_id)
+    if not periods or not isinstance(values, list) or len(values) != len(periods):
+        return None
+    return [_num(v) for v in values]
+
+
+def finding_view(
+    finding: Mapping[str, Any], result: Mapping[str, Any], t: Translator, fmt: Formats
+) -> dict[str, Any]:
+    """Everything printed about one finding, formatted: the card and the short row read this."""
+    unit = str(finding.get("unit") or "")
+    compare = finding.get("compare") or None
+    base_unit = metric_unit(str(finding.get("metric") or ""), result, unit)
+    value = _num(finding.get("value"))
+    condition, bands = describe_bands(finding, t, fmt)
+    if value is None or finding.get("status") not in JUDGED:
+        # An unjudged rule's value is the raw metric, not what its bands compare
+        # (a change rule's bands are changes): printing both would contradict.
+        measured = None
+    elif compare and compare.get("change") == "relative":
+        measured = fmt.signed_pct(value)
+    else:
+        measured = fmt.metric(value, unit)
+    missing = t("common.not_measurable", reason=finding.get("reason") or t("common.none"))
+    confidence = str(finding.get("confidence") or "normal")
+    confidence_text = (
+        t(f"confidence.{confidence}") if t.has(f"confidence.{confidence}") else confidence
+    )
+    facts: list[tuple[str, str]]
+    if compare:
+        to = str(compare.get("to") or "previous_period")
+        base_key = f"findings.baseline.{to}"
+        facts = [
+            (t("findings.measured_change"), measured or missing),
+            (t("findings.pass_condition"), condition),
+            (
+                t("findings.value_in", period=result["period"]["label"]),
+                fmt.metric(_num(compare.get("current")), base_unit),
+            ),
+            (
+                t(
+                    base_key if t.has(base_key) else "findings.baseline.other",
+                    period=str(compare.get("period") or "—"),
+                ),
+                fmt.metric(_num(compare.get("baseline")), base_unit),
+            ),
+        ]
+    else:
+        facts = [
+            (t("findings.measured"), measured or missing),
+            (t("findings.pass_condition"), condition),
+            (
+                t("findings.previous", period=result["previous_period"]["label"]),
+                fmt.metric(_num(finding.get("previous")), unit),
+            ),
+            (
+                t("findings.change"),
+                fmt.change(value, _num(finding.get("previous")), _num(finding.get("change")), unit),
+            ),
+        ]
+    facts.append((t("findings.confidence"), confidence_text))
+    spark = None
+    values = trend_values(result, str(finding.get("metric") or ""))
+    periods = (result.get("trend") or {}).get("periods") or []
+    if values and sum(v is not None for v in values) >= 2:
+        spark = {
+            "svg": charts.sparkline(
+                values,
+                title=t(
+                    "findings.trend_label",
+                    metric=metric_name(str(finding.get("metric")), t),
+                    first=str(periods[0]),
+                    last=str(periods[-1]),
+                ),
+            ),
+            "caption": t("findings.trend_caption", first=str(periods[0]), last=str(periods[-1])),
+        }
+    waiver = finding.get("waiver") or None
+    waived_note = None
+    if finding.get("status") == "waived" and waiver:
+        waived_note = t(
+            "findings.waived_note",
+            status=_status_label(str(finding.get("waived_status") or "—"), t),
+            until=fmt.long_date(waiver.get("until")),
+            reason=str(waiver.get("reason") or "—"),
+        )
+    labels = [str(label) for label in finding.get("labels") or []]
+    return {
+        "f": finding,
+        "measured": measured,
+        "missing": missing,
+        "condition": condition,
+        "bands": bands,
+        "facts": facts,
+        "spark": spark,
+        "waived_note": waived_note,
+        "labels": labels,
+        "detail": finding.get("reason") or None,
+    }
+
+
 def _metric_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, Any]]:
     """Per category, every metric of the catalog (then any extra ones) with value or reason."""
     metrics: Mapping[str, Any] = result.get("metrics") or {}
@@ -323,15 +570,7 @@ def _metric_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, Any
                         "reason": str(undefined[metric_id]),
                     }
                 )
-        if rows:
-            groups.append(
-                {
-                    "id": category or "other",
-                    "name": t(f"category.{category}") if category else "—",
-                    "question": t(f"category.{category}.question") if category else "",
-                    "rows": rows,
-                }
-            )
+        groups.append({"id": category or "other", "rows": rows})
     return groups
 
 
@@ -342,18 +581,25 @@ def _figure(
     metrics: Mapping[str, Any] = result.get("metrics") or {}
     undefined: Mapping[str, Any] = result.get("undefined") or {}
     info = metrics.get(metric_id)
-    if info and info.get("value") is not None:
-        value, unit = info["value"], info.get("unit", "count")
+    if info and _num(info.get("value")) is not None:
+        value, unit = float(info["value"]), info.get("unit", "count")
         # A headline ROI of 416 % reads better than 415.87 %; small rates keep a decimal.
         if unit == "ratio":
             text = fmt.pct(value, 0 if abs(value) >= 1 else 1)
         else:
             text = fmt.metric(value, unit)
+        previous = _num(info.get("previous"))
+        change = fmt.change(value, previous, _num(info.get("change")), unit)
         return {
             "id": metric_id,
             "label": metric_name(metric_id, t),
             "text": text,
             "missing": None,
+            "trend": t(
+                "summary.vs_previous", period=result["previous_period"]["label"], change=change
+            )
+            if previous is not None and change != "—"
+            else None,
         }
     reason = str(undefined.get(metric_id) or t("common.not_reported"))
     return {
@@ -361,23 +607,134 @@ def _figure(
         "label": metric_name(metric_id, t),
         "text": None,
         "missing": t("common.not_measurable", reason=reason),
+        "trend": None,
     }
 
 
-def _categories(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[dict[str, Any]]:
+def trend_charts(
+    category: str, result: Mapping[str, Any], t: Translator, fmt: Formats
+) -> list[dict[str, Any]]:
+    """The category's trend charts from `result["trend"]`.
+
+    A chart is drawn when one of its series has values in at least two periods;
+    a series with no value at all is left out and named in the chart's note.
+    """
+    periods = [str(p) for p in (result.get("trend") or {}).get("periods") or []]
+    out = []
+    for key, metric_ids in TREND_CHARTS.get(category, ()):
+        unit = metric_unit(metric_ids[0], result)
+        series, absent = [], []
+        for metric_id in metric_ids:
+            values = trend_values(result, metric_id)
+            if values is None or all(v is None for v in values):
+                absent.append(metric_name(metric_id, t))
+            else:
+                series.append(charts.Series(short_name(metric_id, t), values))
+        drawable = any(sum(v is not None for v in s.values) >= 2 for s in series)
+        title = t(f"chart.{key}")
+        svg = None
+        if drawable:
+            y_title = (
+                t("axis.money", currency=fmt.currency_symbol())
+                if unit == "money"
+                else t(f"axis.{unit}")
+                if t.has(f"axis.{unit}")
+                else ""
+            )
+            svg = charts.line_chart(
+                periods,
+                series,
+                title=title,
+                y_title=y_title,
+                x_title=t("axis.period"),
+                tick=fmt.tick(unit),
+                value=lambda v, unit=unit: fmt.metric(v, unit),
+            )
+        notes = []
+        if not drawable:
+            notes.append(t("chart.not_enough"))
+        if absent and drawable:
+            notes.append(t("chart.absent", metrics=", ".join(absent)))
+        out.append({"key": key, "title": title, "svg": svg, "notes": notes})
+    return out
+
+
+def funnel_view(result: Mapping[str, Any], t: Translator, fmt: Formats) -> dict[str, Any]:
+    """The funnel: each stage's count (None = not measured) and the rate between stages."""
+    metrics: Mapping[str, Any] = result.get("metrics") or {}
+    undefined: Mapping[str, Any] = result.get("undefined") or {}
+    stages, steps, rates = [], [], []
+    previous_label = result["previous_period"]["label"]
+    for metric_id in FUNNEL:
+        info = metrics.get(metric_id) or {}
+        value = _num(info.get("value"))
+        stages.append(
+            {
+                "id": metric_id,
+                "name": metric_name(metric_id, t),
+                "value": value,
+                "previous": _num(info.get("previous")),
+                "text": fmt.number(value) if value is not None else None,
+                "reason": None if value is not None else str(undefined.get(metric_id) or "—"),
+            }
+        )
+    for upper, lower in itertools.pairwise(stages):
+        rate = _ratio(lower["value"], upper["value"])
+        before = _ratio(lower["previous"], upper["previous"])
+        rates.append(rate)
+        steps.append(
+            charts.Step(
+                fmt.pct(rate, 1) if rate is not None else "—",
+                t("funnel.previous", period=previous_label, rate=fmt.pct(before, 1))
+                if before is not None
+                else "",
+            )
+        )
+    overall = _ratio(stages[-1]["value"], stages[0]["value"])
+    svg = charts.funnel_chart(
+        [charts.Stage(s["name"], s["value"], s["text"] or "") for s in stages],
+        steps,
+        title=t("funnel.title"),
+        missing=t("funnel.not_measured"),
+    )
+    return {
+        "stages": stages,
+        "rates": rates,
+        "svg": svg,
+        "overall": fmt.pct(overall, 2) if overall is not None else None,
+        "missing": [s for s in stages if s["value"] is None],
+    }
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
+def _categories(
+    result: Mapping[str, Any],
+    t: Translator,
+    fmt: Formats,
+    views: Mapping[int, dict[str, Any]],
+) -> list[dict[str, Any]]:
     info: Mapping[str, Any] = result.get("categories") or {}
     scores: Mapping[str, Any] = result.get("scores") or {}
+    findings: list[Mapping[str, Any]] = list(result.get("findings") or [])
+    groups = {g["id"]: g["rows"] for g in _metric_rows(result, t)}
     out = []
     for category in CATEGORIES:
         data = info.get(category) or {}
-        score = scores.get(category, data.get("score"))
-        coverage = data.get("coverage")
+        score = _num(scores.get(category, data.get("score")))
+        coverage = _num(data.get("coverage"))
         incomplete = score is None
         text = (
             t("summary.incomplete", coverage=fmt.pct(coverage, 0))
             if incomplete
             else fmt.score(score)
         )
+        own = rank_in_category([f for f in findings if f.get("category") == category])
+        counts = Counter(str(f.get("status")) for f in own)
         out.append(
             {
                 "id": category,
@@ -387,49 +744,111 @@ def _categories(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[
                 "coverage": coverage,
                 "incomplete": incomplete,
                 "text": text,
-                "counts": dict(data.get("counts") or {}),
+                "weight": _num(data.get("weight")),
+                "counts": [(s, counts[s]) for s in STATUS_ORDER if counts[s]],
+                "ring": charts.score_ring(
+                    score,
+                    text=fmt.score(score) if score is not None else "—",
+                    caption=t("summary.out_of"),
+                    title=t("category.score_label", category=t(f"category.{category}")),
+                    size=84,
+                ),
+                "findings": [views[id(f)] for f in own],
+                "rows": groups.get(category, []),
+                "charts": trend_charts(category, result, t, fmt),
+                "funnel": funnel_view(result, t, fmt) if category == "efficiency" else None,
             }
         )
     return out
 
 
-def build_view(result: Mapping[str, Any], language: str) -> dict[str, Any]:
+def _unmeasured(result: Mapping[str, Any], t: Translator) -> list[dict[str, str]]:
+    """What could not be measured and why: the source's own list, then undefined metrics."""
+    source = result.get("source") or {}
+    rows = [
+        {"name": metric_name(str(k), t), "id": str(k), "reason": str(v), "origin": "source"}
+        for k, v in (source.get("not_measured") or {}).items()
+    ]
+    order = {m: i for i, m in enumerate([*BASE_BY_ID, *KPI_BY_ID])}
+    undefined = result.get("undefined") or {}
+    for metric_id in sorted(undefined, key=lambda m: (order.get(m, len(order)), m)):
+        rows.append(
+            {
+                "name": metric_name(str(metric_id), t),
+                "id": str(metric_id),
+                "reason": str(undefined[metric_id]),
+                "origin": "audit",
+            }
+        )
+    return rows
+
+
+def _provenance(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The connector's provenance as printable key/value pairs (it is connector-specific)."""
+    provenance = (result.get("source") or {}).get("provenance") or {}
+    if not isinstance(provenance, Mapping):
+        return []
+    return [(str(k), str(v)[:300]) for k, v in provenance.items()]
+
+
+def _toc(t: Translator, categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    entries = [
+        {"href": "#sec-summary", "label": t("summary.title"), "level": 1},
+        {"href": "#sec-findings", "label": t("findings.title"), "level": 1},
+    ]
+    for c in categories:
+        entries.append({"href": f"#sec-{c['id']}", "label": c["name"], "level": 1})
+        if c["funnel"]:
+            entries.append({"href": "#sec-funnel", "label": t("funnel.title"), "level": 2})
+    entries.append({"href": "#sec-appendix", "label": t("appendix.title"), "level": 1})
+    for key in ("kpis", "sources", "unmeasured", "packs", "caveats"):
+        entries.append({"href": f"#sec-{key}", "label": t(f"appendix.{key}"), "level": 2})
+    return entries
+
+
+def build_view(
+    result: Mapping[str, Any], language: str, *, standalone: bool = True
+) -> dict[str, Any]:
     """Everything the templates read: the result itself plus ranked, formatted, charted views."""
     t = Translator(language)
     currency = str((result.get("config") or {}).get("currency") or "EUR")
     fmt = Formats(language, currency)
     findings: list[Mapping[str, Any]] = list(result.get("findings") or [])
+    views = {id(f): finding_view(f, result, t, fmt) for f in findings}
     urgent = rank_urgent(findings)
     counts = Counter(str(f.get("status")) for f in findings)
-    categories = _categories(result, t, fmt)
-    overall = (result.get("scores") or {}).get("overall")
+    categories = _categories(result, t, fmt, views)
+    overall = _num((result.get("scores") or {}).get("overall"))
     settings = report_settings(result)
     accent = accent_colour(result)
-    logo = logo_path(result)
     period = result["period"]
     agency = settings.get("agency") or None
+    trend_periods = [str(p) for p in (result.get("trend") or {}).get("periods") or []]
     return {
         "r": result,
         "t": t,
         "fmt": fmt,
         "lang": language,
         "doc_title": f"{result['client']} — {period['label']}",
+        "subject": t("doc.subject", period=period["label"]),
+        "keywords": ", ".join([t("doc.keywords"), str(result["client"]), str(period["label"])]),
         "author": agency or t("doc.author_default"),
         "agency": agency,
-        "logo_uri": logo.as_uri() if logo else None,
+        "logo_uri": logo_uri(result, standalone=standalone),
+        "font_faces": font_faces(standalone),
         "accent": accent,
         "accent_soft": _tint(accent, 0.9),
         "page_size": page_size(result),
         "stylesheet": _stylesheet(),
-        "urgent": [{"f": f, "bands": describe_bands(f, t, fmt)} for f in urgent],
+        "toc": _toc(t, categories),
+        "urgent": [views[id(f)] for f in urgent],
         "top": urgent[:3],
-        "others": other_findings(findings),
         "counts": [
             (s, counts[s]) for s in STATUS_ORDER if counts[s] or s in ("fail", "warn", "pass")
         ],
         "categories": categories,
         "overall": overall,
-        "overall_coverage": result.get("overall_coverage"),
+        "overall_coverage": _num(result.get("overall_coverage")),
         "ring": charts.score_ring(
             overall,
             text=fmt.score(overall),
@@ -444,13 +863,24 @@ def build_view(result: Mapping[str, Any], language: str) -> dict[str, Any]:
         "revenue": _figure("revenue_attributed", result, t, fmt),
         "tco": _figure("automation_tco", result, t, fmt),
         "figures": [_figure(m, result, t, fmt) for m in KEY_FIGURES],
-        "metric_groups": _metric_rows(result, t),
+        "other_metrics": next(g["rows"] for g in _metric_rows(result, t) if g["id"] == "other"),
+        "unmeasured": _unmeasured(result, t),
+        "provenance": _provenance(result),
+        "warnings": [str(w) for w in result.get("warnings") or []],
+        "trend_span": (trend_periods[0], trend_periods[-1]) if trend_periods else None,
         "kpis": KPIS,
         "base_metrics": BASE_METRICS,
     }
 
 
-def render_html(result: Mapping[str, Any], *, language: str | None = None) -> str:
-    """The full report as one HTML document, in `language` or the audit's own."""
+def render_html(
+    result: Mapping[str, Any], *, language: str | None = None, standalone: bool = True
+) -> str:
+    """The full report as one HTML document, in `language` or the audit's own.
+
+    `standalone=True` (the HTML output) inlines fonts and logo as `data:` URIs;
+    the PDF renderer asks for `standalone=False` and serves them from files.
+    """
     chosen = resolve_language(result, language)
-    return environment().get_template(TEMPLATE).render(build_view(result, chosen))
+    view = build_view(result, chosen, standalone=standalone)
+    return environment().get_template(TEMPLATE).render(view)

@@ -171,7 +171,7 @@ def _collect_logs(log: RenderLog) -> Iterator[None]:
 def render_pdf(result: Mapping[str, Any], *, language: str | None = None) -> RenderedPdf:
     """Render the report to PDF bytes in memory, with the render's fetch and log record."""
     chosen = resolve_language(result, language)
-    html = render_html(result, language=chosen)
+    html = render_html(result, language=chosen, standalone=False)
     weasyprint = _weasyprint()
     log = RenderLog()
     fetcher = make_fetcher(result, log)

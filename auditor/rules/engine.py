@@ -78,17 +78,10 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
     metric = metrics.values.get(rule.metric)
     value = metric.value if metric else None
     verdict = _Verdict(judged=value, unit=metric.unit if metric else "")
-    if value is None:
-        verdict.reason = (metric.reason if metric else None) or f"{rule.metric} is not available"
-        verdict.status = rule.on_missing
-        return verdict
-    if not math.isfinite(value):
-        verdict.status, verdict.reason = "error", f"{rule.metric} is not a finite number"
-        return verdict
-    if (small := _sample_reason(rule, metrics)) is not None:
-        verdict.status, verdict.reason = "not_applicable", small
-        return verdict
+    baseline: float | None = None
     if rule.compare is not None:
+        # Described even when the rule cannot be judged, so renderers know what the
+        # bands are about; `judged` then stays None (there is no change to show).
         baseline, period = metrics.baseline(rule.compare.to, rule.metric)
         verdict.compare = {
             "to": rule.compare.to,
@@ -100,9 +93,26 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
         verdict.unit = {"relative": "relative", "points": "points"}.get(
             rule.compare.change, verdict.unit
         )
+        verdict.judged = None
+    if value is None:
+        verdict.reason = (metric.reason if metric else None) or f"{rule.metric} is not available"
+        verdict.status = rule.on_missing
+        if verdict.status in ("warn", "fail"):
+            verdict.reason += f" (on_missing: {verdict.status})"
+        return verdict
+    if not math.isfinite(value):
+        verdict.status, verdict.reason = "error", f"{rule.metric} is not a finite number"
+        return verdict
+    if (small := _sample_reason(rule, metrics)) is not None:
+        verdict.status, verdict.reason = "not_applicable", small
+        return verdict
+    if rule.compare is not None:
+        label = verdict.compare["period"] if verdict.compare else ""
         if baseline is None or not math.isfinite(baseline):
             verdict.status = rule.on_missing_baseline
-            verdict.reason = f"no baseline: {rule.metric} is not measured in {period.label}"
+            verdict.reason = f"no baseline: {rule.metric} is not measured in {label}"
+            if verdict.status in ("warn", "fail"):
+                verdict.reason += f" (on_missing_baseline: {verdict.status})"
             return verdict
         if (small := _sample_reason(rule, metrics, rule.compare.to)) is not None:
             verdict.status, verdict.reason = "not_applicable", small
@@ -110,7 +120,7 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
         change = _change(rule, value, baseline)
         if change is None:
             verdict.status = rule.on_missing_baseline
-            verdict.reason = f"{rule.metric} is 0 in {period.label}: a relative change is undefined"
+            verdict.reason = f"{rule.metric} is 0 in {label}: a relative change is undefined"
             return verdict
         verdict.judged = change
     judged = verdict.judged
@@ -151,8 +161,6 @@ def evaluate_rule(
     if status not in SCORES:
         score = None
     reason = verdict.reason
-    if reason and status in ("warn", "fail") and verdict.judged is None:
-        reason = f"{reason} (on_missing: {status})"
     metric = metrics.values.get(rule.metric)
     current = metric.value if metric else None
     if verdict.compare:
