@@ -1,8 +1,7 @@
 """Numbers as a reader of the report's language expects them.
 
-Babel (CLDR data) does the locale work: Spanish writes `1,1 %` and `1234,50 €`
-(CLDR does not group four-digit numbers in Spanish), English `1.1%` and
-`€1,234.50`.  Rule messages, the terminal summary and the report all format
+Babel (CLDR data) does the locale work with explicit patterns: Spanish writes
+`1,1 %` and `1.234,5 €`, English `1.1%` and `€1,234.5`.  Rule messages, the terminal summary and the report all format
 through these functions, so the same number reads the same everywhere.
 """
 
@@ -39,8 +38,11 @@ def pp(value: float | None, language: str = "en", digits: int = 2) -> str:
     """A difference of two ratios in percentage points: 0.003 -> '+0.3 pp'."""
     if not _ok(value):
         return "—"
+    if abs(value) < 0.5 * 10 ** -(digits + 2):
+        value = 0.0
     body = "#,##0." + "#" * digits
-    number = format_decimal(value * 100, f"+{body};-{body}", locale=_locale(language))
+    pattern = body if value == 0 else f"+{body};-{body}"  # no "+0 pp"
+    number = format_decimal(value * 100, pattern, locale=_locale(language))
     return f"{number}\u00a0pp"
 
 
