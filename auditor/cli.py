@@ -303,3 +303,7 @@ main.add_command(rules)
 from auditor.cli_connectors import connectors  # noqa: E402
 
 main.add_command(connectors)
+
+from auditor.cli_history import history  # noqa: E402
+
+main.add_command(history)

@@ -82,6 +82,13 @@ class ReportModel(_Strict):
         return value
 
 
+class HistoryModel(_Strict):
+    """Where recorded audits live (docs/history.md); `record: true` records every run."""
+
+    path: Annotated[str, Field(min_length=1)] | None = None  # default .auditor/history.sqlite
+    record: bool = False
+
+
 class ConfigModel(_Strict):
     client: Annotated[str, Field(min_length=1)]
     period: Any = None
@@ -93,6 +100,7 @@ class ConfigModel(_Strict):
     rules: RulesModel = Field(default_factory=RulesModel)
     targets: dict[str, Number] = Field(default_factory=dict)
     report: ReportModel = Field(default_factory=ReportModel)
+    history: HistoryModel = Field(default_factory=HistoryModel)
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class AuditConfig:
     targets: dict[str, float]
     report: ReportSettings
     extra: dict[str, Any] = field(default_factory=dict)
+    history_path: Path | None = None  # None: .auditor/history.sqlite in the config's folder
+    history_record: bool = False
 
     @property
     def folder(self) -> Path:
@@ -257,6 +267,8 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
         report=ReportSettings(
             logo, model.report.accent, model.report.agency, model.report.page_size
         ),
+        history_path=folder / Path(model.history.path).expanduser() if model.history.path else None,
+        history_record=model.history.record,
     )
 
 

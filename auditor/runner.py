@@ -13,6 +13,7 @@ from auditor import __version__
 from auditor.config import AuditConfig, load_config
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
 from auditor.gate import Gate
+from auditor.history import configured_store_path, history_baselines
 from auditor.metrics.calculator import add_derived, calculate, trend
 from auditor.models import AuditResult, Finding, Scores, SourceData
 from auditor.period import Period, add_months
@@ -107,6 +108,8 @@ def audit(
         previous_costs_reason="costs are given for the audited period only (costs.per: period)",
     )
     metrics = add_derived(metrics, rule_set.derived)
+    # Baselines the data does not reach back to, from recorded audits (docs/history.md).
+    metrics, baselines = history_baselines(metrics, configured_store_path(config), config.slug)
     client = {"name": config.client, "slug": config.slug}
     findings = evaluate(
         rule_set, metrics, language=language, currency=config.currency, client=client
@@ -126,6 +129,7 @@ def audit(
             "months": [data.months[0], data.months[-1]] if data.months else [],
             "not_measured": dict(data.not_measured),
             "provenance": dict(data.provenance),
+            "baselines": baselines,
         },
         metrics=metrics,
         findings=tuple(findings),
