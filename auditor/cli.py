@@ -18,11 +18,11 @@ import click
 
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, AuditorError
-from auditor.gate import FAIL_ON, Gate
+from auditor.gate import FAIL_ON
 
 F = TypeVar("F", bound=Callable[..., Any])
-RUN_FORMATS = ("pdf", "html", "json")
-CHECK_FORMATS = ("text", "json")
+RUN_FORMATS = ("pdf", "html", "json", "md")
+CHECK_FORMATS = ("text", "json", "junit", "md", "github")
 
 
 def _fail(message: str, code: int) -> None:
@@ -77,6 +77,7 @@ def _formats(
 
 
 def _common(func: F) -> F:
+    """The options `run` and `check` share."""
     options = [
         click.option(
             "--period",
@@ -97,8 +98,29 @@ def _common(func: F) -> F:
         ),
         click.option(
             "--fail-under",
-            type=click.FloatRange(0, 100),
-            help="Also exit 1 when the overall score is under this number (0-100).",
+            multiple=True,
+            metavar="[CATEGORY=]N",
+            help="Exit 1 when the overall score (N) or a category's (value=70) is under N; "
+            "repeatable.",
+        ),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="RULE|CATEGORY|LABEL",
+            help="Judge only these rules (ids, categories or labels; globs like 'click-*'); "
+            "repeatable or comma-separated.",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="RULE|CATEGORY|LABEL",
+            help="Leave out these rules (ids, categories, labels or globs).",
+        ),
+        click.option(
+            "--record",
+            is_flag=True,
+            help="Record the result in the history (history.path of the config, default "
+            ".auditor/history.sqlite next to it).",
         ),
         click.option(
             "--from-snapshot",
@@ -112,6 +134,23 @@ def _common(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _request(config: Path, **options: Any) -> Any:
+    from auditor.session import AuditRequest
+
+    return AuditRequest(
+        config=config,
+        period=options["period"],
+        language=options["lang"],
+        fail_on=options["fail_on"],
+        fail_under=tuple(options["fail_under"]),
+        select=tuple(options["select"]),
+        ignore=tuple(options["ignore"]),
+        snapshot=options["snapshot"],
+        record=options["record"],
+        baseline=options.get("baseline"),
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,6 +181,10 @@ def _write_outputs(result: dict[str, Any], out_dir: Path, formats: list[str]) ->
             from auditor.report.html import render_html
 
             outputs[target] = write_text(render_html(result))
+        elif fmt == "md":
+            from auditor.outputs.markdown import render_markdown
+
+            outputs[target] = write_text(render_markdown(result))
         elif fmt == "pdf":
             from auditor.report.pdf import write_pdf
 
@@ -158,22 +201,15 @@ def _pdf_writer(write_pdf: Callable[..., None], result: dict[str, Any], path: Pa
     write_pdf(result, path)
 
 
-def _run(
-    config: Path,
-    period: str | None,
-    lang: str | None,
-    gate: Gate,
-    out_dir: Path,
-    formats: list[str],
-    snapshot: Path | None = None,
-) -> None:
-    from auditor.outputs.text import render_text, use_colour
-    from auditor.runner import audit_file
+def _run(request: Any, out_dir: Path, formats: list[str]) -> None:
+    from auditor.outputs.text import render_text, terminal_width, use_colour
+    from auditor.session import run_audit
 
-    result = audit_file(config, period, gate, lang, snapshot).to_json()
+    result = run_audit(request)
     _print_warnings(result)
     paths = _write_outputs(result, out_dir, formats)
-    click.echo(render_text(result, colour=use_colour(sys.stdout)), nl=False)
+    width = terminal_width(sys.stdout)
+    click.echo(render_text(result, colour=use_colour(sys.stdout), width=width), nl=False)
     click.echo("")
     for path in paths:
         click.echo(f"wrote {path}")
@@ -200,16 +236,7 @@ def _run(
 )
 @_common
 @guarded
-def run(
-    config: Path,
-    output_dir: Path,
-    formats: list[str],
-    period: str | None,
-    lang: str | None,
-    fail_on: str,
-    fail_under: float | None,
-    snapshot: Path | None,
-) -> None:
+def run(config: Path, output_dir: Path, formats: list[str], **options: Any) -> None:
     """Run the full audit of CONFIG and write the report files.
 
     Besides the chosen formats, <client-slug>_<period>.snapshot.json keeps the
@@ -217,46 +244,100 @@ def run(
 
     Example: auditor run client.yaml --period 2026-Q3 -o reports/
     """
-    _run(config, period, lang, Gate(fail_on, fail_under), output_dir, formats, snapshot)
+    _run(_request(config, **options), output_dir, formats)
+
+
+def _outputs(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        fmt = fmt.strip().lower()
+        if not sep or not path or fmt not in CHECK_FORMATS:
+            raise click.BadParameter(
+                f"expected FORMAT=PATH with FORMAT one of {', '.join(CHECK_FORMATS)}, got {value!r}"
+            )
+        out[fmt] = Path(path)
+    return out
+
+
+def _render_check(result: dict[str, Any], fmt: str, to_terminal: bool) -> str:
+    if fmt == "json":
+        from auditor.outputs.json_out import render_json
+
+        return render_json(result)
+    if fmt == "junit":
+        from auditor.outputs.junit import render_junit
+
+        return render_junit(result)
+    if fmt == "md":
+        from auditor.outputs.ci_markdown import render_ci_markdown
+
+        return render_ci_markdown(result)
+    if fmt == "github":
+        from auditor.outputs.github import render_github
+
+        return render_github(result)
+    from auditor.outputs.text import render_text, terminal_width, use_colour
+
+    if to_terminal:
+        width = terminal_width(sys.stdout)
+        return render_text(result, colour=use_colour(sys.stdout), width=width)
+    return render_text(result)
 
 
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--format",
-    "fmt",
-    type=click.Choice(CHECK_FORMATS),
+    "formats",
     default="text",
     show_default=True,
-    help="What to print on stdout.",
+    callback=_formats(CHECK_FORMATS),
+    help=f"Comma-separated: {', '.join(CHECK_FORMATS)}. Each goes to its --output, else stdout "
+    "(only one may use stdout).",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    callback=_outputs,
+    help="Write FORMAT to PATH instead of stdout, e.g. --output junit=report.xml; repeatable.",
+)
+@click.option(
+    "--baseline",
+    metavar="PERIOD",
+    help="Exit 1 only on failures that are new since the recorded audit of PERIOD (history).",
 )
 @_common
 @guarded
-def check(
-    config: Path,
-    fmt: str,
-    period: str | None,
-    lang: str | None,
-    fail_on: str,
-    fail_under: float | None,
-    snapshot: Path | None,
-) -> None:
-    """Audit CONFIG without writing a report; print the result and exit with a CI code.
+def check(config: Path, formats: list[str], outputs: dict[str, Path], **options: Any) -> None:
+    """Audit CONFIG without a report; print the result and exit with a CI code.
 
-    Example: auditor check client.yaml --format json --fail-on warn
+    Examples:
+      auditor check client.yaml --format json --fail-on warn
+      auditor check client.yaml --format text,junit --output junit=audit.xml
+      auditor check client.yaml --format github --fail-under 70 --fail-under value=60
     """
-    from auditor.runner import audit_file
+    formats = list(dict.fromkeys([*formats, *outputs]))
+    on_stdout = [f for f in formats if f not in outputs]
+    if len(on_stdout) > 1:
+        raise click.UsageError(
+            f"{', '.join(on_stdout)} would all go to stdout: give all but one an --output "
+            "FORMAT=PATH"
+        )
+    from auditor.outputs.files import write_all, write_text
+    from auditor.session import run_audit
 
-    result = audit_file(config, period, Gate(fail_on, fail_under), lang, snapshot).to_json()
+    result = run_audit(_request(config, **options))
     _print_warnings(result)
-    if fmt == "json":
-        from auditor.outputs.json_out import render_json
-
-        click.echo(render_json(result), nl=False)
-    else:
-        from auditor.outputs.text import render_text, use_colour
-
-        click.echo(render_text(result, colour=use_colour(sys.stdout)), nl=False)
+    write_all(
+        {path: write_text(_render_check(result, fmt, False)) for fmt, path in outputs.items()}
+    )
+    for fmt in on_stdout:
+        click.echo(_render_check(result, fmt, True), nl=False)
     sys.exit(result["exit_code"])
 
 
@@ -289,8 +370,11 @@ def demo(output_dir: Path, lang: str | None, formats: list[str]) -> None:
     failing findings (it runs with --fail-on never).
     """
     from auditor.resources import demo_dir
+    from auditor.session import AuditRequest
 
-    _run(demo_dir() / "demo.yaml", None, lang, Gate("never"), output_dir, formats)
+    _run(
+        AuditRequest(demo_dir() / "demo.yaml", language=lang, fail_on="never"), output_dir, formats
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

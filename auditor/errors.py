@@ -75,10 +75,18 @@ class SourceError(AuditorError):
 class SourceAuthError(SourceError):
     """The platform refused the credentials (HTTP 401/403): fix the token, then rerun."""
 
-    def __init__(self, message: str, *, platform: str, variable: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str,
+        variable: str | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.platform = platform
         self.variable = variable
+        self.status = status  # 401: bad or expired credential; 403: not allowed to read this
 
 
 class SourceNotFoundError(SourceError):

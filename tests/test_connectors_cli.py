@@ -50,10 +50,16 @@ def _eventlog_config(tmp_path: Path, period: bool = True) -> Path:
 # --- list -----------------------------------------------------------------------------------
 
 
+def _block(text: str, name: str) -> str:
+    """The paragraph of `connectors list` that describes connector `name`."""
+    (block,) = [b for b in text.split("\n\n") if b.startswith(f"{name}: ")]
+    return block
+
+
 def test_list_shows_the_file_connector():
     result = invoke("connectors", "list")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    lines = _block(result.stdout, "file").splitlines()
     assert lines[0] == "file: Monthly base metrics from a CSV, JSON or YAML file (wide or long)"
     assert lines[1] == "  options: path (required), format=auto, delimiter=auto, decimal=auto"
     assert lines[2].startswith("  measures (28): emails_sent, emails_delivered, campaigns_sent,")
@@ -63,7 +69,7 @@ def test_list_shows_the_file_connector():
 def test_list_groups_not_measured_metrics_by_reason(example):
     result = invoke("connectors", "list")
     assert result.exit_code == 0, result.output
-    block = result.stdout.split("\n\n")[0]  # eventlog sorts before file
+    block = _block(result.stdout, "eventlog")
     assert block.startswith("eventlog: Monthly counts from a JSON event-log API (example plugin)")
     assert "  options: base_url (required), token_env=EVENTLOG_TOKEN, page_size=200" in block
     assert "  measures (5):\n    emails_sent: GET /v1/events: events of type 'email.sent'" in block

@@ -647,6 +647,7 @@ class HttpClient:
                 "with read access to this data",
                 platform=platform,
                 variable=variable,
+                status=status,
             )
         path = urlsplit(response.url).path or "/"
         if status == 404:

@@ -17,7 +17,12 @@ from auditor.connectors.base import Connector, contract_problems
 from auditor.errors import InputError, Problem
 
 GROUP = "auditor.connectors"
-_BUILTIN = {"file": "auditor.connectors.file:FileConnector"}
+_BUILTIN = {
+    "file": "auditor.connectors.file:FileConnector",
+    "hubspot": "auditor.connectors.hubspot:HubSpotConnector",
+    "mailchimp": "auditor.connectors.mailchimp:MailchimpConnector",
+    "activecampaign": "auditor.connectors.activecampaign:ActiveCampaignConnector",
+}
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,13 @@ def load(name: str) -> type[Connector]:
     """The connector class called `name`; an unknown or broken one is an InputError."""
     refs = available()
     if name not in refs:
+        from auditor.validation import did_you_mean
+
         known = ", ".join(sorted(refs))
-        raise InputError(Problem(f"unknown connector '{name}'; installed connectors: {known}"))
+        hint = did_you_mean(name, refs)
+        raise InputError(
+            Problem(f"unknown connector '{name}'{hint}; installed connectors: {known}")
+        )
     try:
         return _import(name, refs[name])
     except _LoadError as exc:

@@ -202,7 +202,13 @@ class HistoryStore:
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         """WAL mode and the latest schema, applying pending migrations in one transaction."""
-        version = self._check_file(conn)
+        # Read version and tables in ONE transaction: between two autocommit reads another
+        # process may commit its migration, and version 0 with tables would look foreign.
+        conn.execute("BEGIN")
+        try:
+            version = self._check_file(conn)
+        finally:
+            conn.execute("COMMIT")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         if version >= LATEST_VERSION:
