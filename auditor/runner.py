@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor import __version__
+from auditor.analysis import AnalysisContext, run_analysis
 from auditor.config import AuditConfig, load_config
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
 from auditor.gate import Gate
@@ -17,7 +18,7 @@ from auditor.history import configured_store_path, history_baselines
 from auditor.metrics.calculator import add_derived, calculate, trend
 from auditor.models import AuditResult, Finding, Scores, SourceData
 from auditor.period import Period, add_months
-from auditor.rules.engine import evaluate
+from auditor.rules.engine import evaluate, rank
 from auditor.rules.loader import RuleSet, load_rules
 from auditor.scoring import score
 from auditor.snapshot import snapshot_to_json
@@ -49,6 +50,8 @@ def _check_coverage(data: SourceData, period: Period) -> None:
 
 def exit_status(findings: list[Finding], scores: Scores, gate: Gate) -> tuple[int, str]:
     """Exit code and its reason: 3 when nothing could be judged, 1 on the gate, else 0."""
+    # Analysis findings (label "analysis") inform; they never decide an exit code.
+    findings = [f for f in findings if "analysis" not in f.labels]
     judged = [f for f in findings if f.status in ("pass", "warn", "fail")]
     if not judged:
         return EXIT_SOURCE, "nothing could be evaluated: no rule had the data it needs"
@@ -114,6 +117,19 @@ def audit(
     findings = evaluate(
         rule_set, metrics, language=language, currency=config.currency, client=client
     )
+    analysis, analysis_findings = run_analysis(
+        AnalysisContext(
+            data=data,
+            period=period,
+            metrics=metrics,
+            targets=config.targets,
+            costs=config.costs_for(period.count),
+            gross_margin=config.gross_margin,
+            language=language,
+            currency=config.currency,
+        )
+    )
+    findings = rank([*findings, *analysis_findings])
     scores = score(findings, rule_set.category_weights)
     code, reason = exit_status(findings, scores, gate)
     return AuditResult(
@@ -140,6 +156,7 @@ def audit(
         exit_code=code,
         exit_reason=reason,
         config=config.to_json(),
+        analysis=analysis,
         warnings=tuple(str(w) for w in rule_set.warnings),
         snapshot=snapshot_to_json(data),
         trend=trend(
