@@ -391,3 +391,11 @@ main.add_command(connectors)
 from auditor.cli_history import history  # noqa: E402
 
 main.add_command(history)
+
+from auditor.cli_plan import plan  # noqa: E402
+
+main.add_command(plan)
+
+from auditor.cli_batch import batch  # noqa: E402
+
+main.add_command(batch)

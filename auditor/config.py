@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from auditor.analysis.channels import channel_key
 from auditor.connectors import registry
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.errors import InputError, Problem
@@ -50,6 +51,22 @@ class CostsModel(_Strict):
     media: Amount | None = None
     sales: Amount | None = None
     overhead: Amount | None = None
+    # Spend per channel (issue 7, channels analysis): a breakdown read by the analysis
+    # only; it never enters marketing_cost or any KPI.
+    channels: dict[str, Amount] = Field(default_factory=dict)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: dict[str, float]) -> dict[str, float]:
+        seen: dict[str, str] = {}
+        for name in value:
+            key = channel_key(name)
+            if not key:
+                raise ValueError("a channel name must not be empty")
+            if key in seen:
+                raise ValueError(f"channels '{seen[key]}' and '{name}' are the same channel")
+            seen[key] = name
+        return value
 
     @field_validator("currency")
     @classmethod
@@ -89,6 +106,30 @@ class HistoryModel(_Strict):
     record: bool = False
 
 
+class LeadScoringOptions(_Strict):
+    """`analysis.lead_scoring`: None keeps the method's documented default."""
+
+    mql_threshold: Number | None = None
+    min_leads: Annotated[int, Field(ge=10)] | None = None
+    min_customers: Annotated[int, Field(ge=2)] | None = None
+
+
+class ChannelOptions(_Strict):
+    """`analysis.channels`: None keeps the method's documented default."""
+
+    shift_share: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
+class AnalysisModel(_Strict):
+    """The `analysis:` key: options of the analysis methods, one mapping per method."""
+
+    lead_scoring: LeadScoringOptions = Field(default_factory=LeadScoringOptions)
+    channels: ChannelOptions = Field(default_factory=ChannelOptions)
+    # checked by the methods themselves (auditor/analysis/series.py `read_options`)
+    trends: dict[str, Any] = Field(default_factory=dict)
+    anomalies: dict[str, Any] = Field(default_factory=dict)
+
+
 class ConfigModel(_Strict):
     client: Annotated[str, Field(min_length=1)]
     period: Any = None
@@ -101,6 +142,7 @@ class ConfigModel(_Strict):
     targets: dict[str, Number] = Field(default_factory=dict)
     report: ReportModel = Field(default_factory=ReportModel)
     history: HistoryModel = Field(default_factory=HistoryModel)
+    analysis: AnalysisModel = Field(default_factory=AnalysisModel)
 
 
 @dataclass(frozen=True)
@@ -135,6 +177,8 @@ class AuditConfig:
     extra: dict[str, Any] = field(default_factory=dict)
     history_path: Path | None = None  # None: .auditor/history.sqlite in the config's folder
     history_record: bool = False
+    channel_costs: dict[str, float] = field(default_factory=dict)  # costs.channels
+    analysis: dict[str, Any] = field(default_factory=dict)  # the `analysis:` key, set options only
 
     @property
     def folder(self) -> Path:
@@ -144,6 +188,12 @@ class AuditConfig:
         """Cost items for a period of `months` months (scaled when costs are monthly)."""
         factor = months if self.cost_basis == "month" else 1
         return {k: v * factor for k, v in self.costs.items()}
+
+    def analysis_options(self, months: int) -> dict[str, Any]:
+        """`AnalysisContext.options`: the `analysis:` key plus `channel_costs` for `months`."""
+        factor = months if self.cost_basis == "month" else 1
+        costs = {k: v * factor for k, v in self.channel_costs.items()}
+        return {**self.analysis, "channel_costs": costs}
 
     def to_json(self) -> dict[str, Any]:
         """The parts of the config a report needs, for the result JSON."""
@@ -269,6 +319,8 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
         ),
         history_path=folder / Path(model.history.path).expanduser() if model.history.path else None,
         history_record=model.history.record,
+        channel_costs=dict(costs.channels),
+        analysis=model.analysis.model_dump(exclude_none=True),
     )
 
 

@@ -9,12 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from auditor.period import Month, Period
 
 SCHEMA_VERSION = 1
 STATUSES = ("pass", "warn", "fail", "no_data", "not_applicable", "error", "waived")
+
+
+@dataclass(frozen=True)
+class Lead:
+    """One lead of the leads table (issue 7, lead-scoring quality; auditor/leads.py).
+
+    `mql` and `customer` are None where the table leaves them empty: not known,
+    which is not the same as "no".
+    """
+
+    lead_id: str
+    created: date
+    score: float
+    mql: bool | None
+    customer: bool | None
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class SourceData:
     by_channel: Mapping[str, Mapping[Month, Mapping[str, float]]] = field(default_factory=dict)
     not_measured: Mapping[str, str] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    leads: tuple[Lead, ...] = ()  # lead-level rows, when the source has them (file: `leads:`)
 
     @property
     def months(self) -> list[Month]:

@@ -127,6 +127,7 @@ def audit(
             gross_margin=config.gross_margin,
             language=language,
             currency=config.currency,
+            options=config.analysis_options(period.count),
         )
     )
     findings = rank([*findings, *analysis_findings])

@@ -61,7 +61,10 @@ def test_list_shows_the_file_connector():
     assert result.exit_code == 0, result.output
     lines = _block(result.stdout, "file").splitlines()
     assert lines[0] == "file: Monthly base metrics from a CSV, JSON or YAML file (wide or long)"
-    assert lines[1] == "  options: path (required), format=auto, delimiter=auto, decimal=auto"
+    assert (
+        lines[1]
+        == "  options: path (required), format=auto, delimiter=auto, decimal=auto, leads=None"
+    )
     assert lines[2].startswith("  measures (28): emails_sent, emails_delivered, campaigns_sent,")
     assert "  not measured: none" in lines
 

@@ -18,15 +18,16 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TextIO, TypeVar
 
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.errors import InputError, Problem
+from auditor.leads import read_leads
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
-from auditor.models import SourceData
+from auditor.models import Lead, SourceData
 from auditor.period import Month
 from auditor.yamlpos import KeyPath, Located, load_yaml_text
 
@@ -58,6 +59,8 @@ class FileOptions(ConnectorOptions):
     format: Literal["auto", "csv", "json", "yaml"] = "auto"
     delimiter: Literal["auto", ",", ";", "\t"] = "auto"
     decimal: Literal["auto", ".", ","] = "auto"
+    leads: str | None = None
+    """A second CSV, one row per lead, for the lead-scoring analysis (auditor/leads.py)."""
 
 
 class FileConnector(Connector):
@@ -76,15 +79,43 @@ class FileConnector(Connector):
         span = f"{months[0]} to {months[-1]}" if months else "no months"
         measured = {m for values in data.monthly.values() for m in values}
         prov = data.provenance
+        leads = f"; {len(data.leads)} leads in {prov['leads']['path']}" if "leads" in prov else ""
         return (
             f"{data.label}: {prov.get('file_type', '?').upper()} ({prov.get('format')} form), "
             f"{len(months)} months ({span}), {len(measured)} of {len(BASE_BY_ID)} base "
-            "metrics present"
+            f"metrics present{leads}"
         )
 
     def fetch(self, months: Sequence[Month]) -> SourceData:
-        """Return everything in the file: `months` is ignored, as more history helps trends."""
+        """Return everything in the file: `months` is ignored, as more history helps trends.
+
+        With a `leads:` file, the problems of both files are reported together.
+        """
         opts = self._file_options()
+        errors: list[InputError] = []
+        try:
+            data = self._fetch_metrics(opts)
+        except InputError as exc:
+            errors.append(exc)
+        leads: tuple[Lead, ...] = ()
+        leads_provenance: dict[str, Any] | None = None
+        if opts.leads is not None:
+            try:
+                leads, leads_provenance = read_leads(
+                    self._resolve(opts.leads),
+                    opts.leads,
+                    not_found=self._not_found(opts.leads, self._resolve(opts.leads)),
+                    decimal=opts.decimal,
+                )
+            except InputError as exc:
+                errors.append(exc)
+        if errors:
+            raise InputError([p for error in errors for p in error.problems])
+        if leads_provenance is None:
+            return data
+        return replace(data, leads=leads, provenance={**data.provenance, "leads": leads_provenance})
+
+    def _fetch_metrics(self, opts: FileOptions) -> SourceData:
         problems = _Problems(opts.path)
         file_type = _file_type(opts, problems)
         path = self._resolve(opts.path)

@@ -16,6 +16,15 @@ from pathlib import Path
 Writer = Callable[[Path], None]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def write_text(text: str) -> Writer:
     """A writer for a ready string (UTF-8, newline at the end)."""
 
@@ -37,6 +46,8 @@ def write_all(outputs: Mapping[Path, Writer]) -> list[Path]:
             os.close(handle)
             temps[target] = Path(name)
             writer(temps[target])
+            # mkstemp (and writers that replace the file) leave 0600; outputs are ordinary files
+            os.chmod(temps[target], 0o666 & ~_UMASK)
         for target, temp in temps.items():
             os.replace(temp, target)
         return list(outputs)

@@ -1,0 +1,297 @@
+"""The leads table: one row per lead, read for the lead-scoring analysis (issue 7).
+
+A CSV with a header line and these columns, in any order (case and spaces in
+the names do not matter):
+
+| column | holds |
+| --- | --- |
+| `lead_id` | the platform's id of the lead, unique in the table |
+| `created` | the day the lead was created: `YYYY-MM-DD` (a time after it is ignored) |
+| `score` | the platform's lead score (any number, negative scores included) |
+| `mql` | whether the lead was flagged MQL: 1/0, true/false, yes/no, si/no; empty = not known |
+| `became_customer` | the outcome, same values; empty = not known yet (left out of the analysis) |
+
+Like the file connector, every bad cell is its own located problem
+(`file:line:col`), all raised together in one `InputError` (exit 2), and no
+other exception escapes.  The delimiter is sniffed from the header (Excel in
+Spanish writes `;`), and with `;` the decimal mark is `,` unless told.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import math
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError, Problem
+from auditor.models import Lead
+
+COLUMNS = ("lead_id", "created", "score", "mql", "became_customer")
+MAX_PROBLEMS = 50
+SHOWN_CHARS = 40
+YES = frozenset({"1", "true", "yes", "y", "si", "sí", "s", "x"})
+NO = frozenset({"0", "false", "no", "n"})
+FLAG_FORMS = "expected 1/0, true/false, yes/no or si/no (empty = not known)"
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\S*)?")
+_NUMBER = {".": re.compile(r"[+-]?\d+(?:\.\d+)?"), ",": re.compile(r"[+-]?\d+(?:,\d+)?")}
+
+
+class _Problems:
+    """Located problems of one file: the first MAX_PROBLEMS kept, the rest counted."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[Problem] = []
+        self.dropped = 0
+
+    def add(self, message: str, line: int | None = None, col: int | None = None) -> None:
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(Problem(message, self.file, line, col))
+        else:
+            self.dropped += 1
+
+    def error(self, message: str | None = None, line: int | None = None) -> InputError:
+        if message is not None:
+            self.items.append(Problem(message, self.file, line))
+        out = sorted(self.items, key=lambda p: (p.line or 0, p.col or 0))
+        if self.dropped:
+            out.append(Problem(f"... and {self.dropped} more problems", self.file))
+        return InputError(out)
+
+
+class _CellError(Exception):
+    """One bad cell; the message is shown as is."""
+
+
+def _quote(value: str) -> str:
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value)
+    return f"'{text[:SHOWN_CHARS]}...'" if len(text) > SHOWN_CHARS else f"'{text}'"
+
+
+def _norm(name: str) -> str:
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def read_leads(
+    path: Path, written: str, *, not_found: str, decimal: str = "auto"
+) -> tuple[tuple[Lead, ...], dict[str, Any]]:
+    """Every lead in the CSV at `path` (`written` is how the config names it), and provenance."""
+    problems = _Problems(written)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise problems.error(not_found) from None
+    except IsADirectoryError:
+        raise problems.error("is a folder, expected the leads CSV file") from None
+    except OSError as exc:
+        raise problems.error(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise problems.error(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02X} on line {line}); save the file as "
+            "UTF-8 (in Excel: Save As > 'CSV UTF-8')",
+            line,
+        ) from None
+    leads, delimiter = _parse(text, decimal, problems)
+    if problems.items or problems.dropped:
+        raise problems.error()
+    provenance = {
+        "path": written,
+        "rows": len(leads),
+        "delimiter": delimiter,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    return tuple(leads), provenance
+
+
+def _parse(text: str, decimal: str, problems: _Problems) -> tuple[list[Lead], str]:
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        raise problems.error(
+            f"the file is empty; expected a header line such as '{','.join(COLUMNS)}'"
+        )
+    header_line = lines[start]
+    delimiter = _sniff(header_line)
+    mark = decimal if decimal != "auto" else ("," if delimiter == ";" else ".")
+    rows = _rows(lines[start:], start, delimiter, problems)
+    first = next(rows, None)
+    columns = _columns(first[1] if first else [], start + 1, problems)
+    leads: list[Lead] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        lead = _lead(line, row, columns, mark, problems)
+        if lead is None:
+            continue
+        if lead.lead_id in seen:
+            problems.add(
+                f"lead_id {_quote(lead.lead_id)} appears twice (lines {seen[lead.lead_id]} and "
+                f"{line}); every lead needs its own row",
+                line,
+                columns["lead_id"] + 1,
+            )
+            continue
+        seen[lead.lead_id] = line
+        leads.append(lead)
+    if not seen and not problems.items:
+        raise problems.error(f"no data rows below the header (line {start + 1})", start + 1)
+    return leads, delimiter
+
+
+def _sniff(header: str) -> str:
+    commas, semicolons, tabs = header.count(","), header.count(";"), header.count("\t")
+    if semicolons > commas:
+        return ";"
+    if tabs and not commas and not semicolons:
+        return "\t"
+    return ","
+
+
+def _rows(
+    lines: list[str], offset: int, delimiter: str, problems: _Problems
+) -> Iterator[tuple[int, list[str]]]:
+    """(file line where the row starts, cells); a row may span lines inside quotes."""
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    end = offset
+    while True:
+        begin = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise problems.error(
+                f"cannot read this line as CSV: {exc}", reader.line_num + offset
+            ) from None
+        end = reader.line_num + offset
+        yield begin, row
+
+
+def _columns(header: list[str], line: int, problems: _Problems) -> dict[str, int]:
+    """Column name -> index; unknown, repeated and missing columns are problems."""
+    found: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = _norm(raw)
+        if not name:
+            continue
+        if name not in COLUMNS:
+            close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(
+                f"unknown column {_quote(raw.strip())}{hint}; the leads table has the "
+                f"columns {', '.join(COLUMNS)}",
+                line,
+                index + 1,
+            )
+        elif name in found:
+            problems.add(
+                f"column '{name}' appears twice (columns {found[name] + 1} and {index + 1}); "
+                "keep one",
+                line,
+                index + 1,
+            )
+        else:
+            found[name] = index
+    missing = [c for c in COLUMNS if c not in found]
+    if missing:
+        raise problems.error(
+            f"the header has no column {', '.join(repr(m) for m in missing)}; the leads table "
+            f"needs {', '.join(COLUMNS)}",
+            line,
+        )
+    return found
+
+
+def _lead(
+    line: int, row: list[str], columns: dict[str, int], decimal: str, problems: _Problems
+) -> Lead | None:
+    known = set(columns.values())
+    for index, text in enumerate(row):
+        if index not in known and text.strip():
+            problems.add(
+                f"value {_quote(text)} in column {index + 1}, which is not a leads table column",
+                line,
+                index + 1,
+            )
+    values: dict[str, Any] = {}
+    parsers = {
+        "lead_id": _lead_id,
+        "created": _created,
+        "score": lambda raw: _score(raw, decimal),
+        "mql": lambda raw: _flag("mql", raw),
+        "became_customer": lambda raw: _flag("became_customer", raw),
+    }
+    ok = True
+    for name, parse in parsers.items():
+        index = columns[name]
+        raw = row[index] if index < len(row) else ""
+        try:
+            values[name] = parse(raw)
+        except _CellError as exc:
+            problems.add(str(exc), line, index + 1)
+            ok = False
+    if not ok:
+        return None
+    return Lead(
+        values["lead_id"],
+        values["created"],
+        values["score"],
+        values["mql"],
+        values["became_customer"],
+    )
+
+
+def _lead_id(raw: str) -> str:
+    if not raw.strip():
+        raise _CellError("lead_id is empty; every lead needs its id")
+    return raw.strip()
+
+
+def _created(raw: str) -> date:
+    if not raw.strip():
+        raise _CellError("created is empty; every lead needs the day it was created (YYYY-MM-DD)")
+    match = _DATE_RE.fullmatch(raw.strip())
+    if match:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise _CellError(f"created: {_quote(raw)} is not a date; expected YYYY-MM-DD (e.g. 2026-07-14)")
+
+
+def _score(raw: str, decimal: str) -> float:
+    body = raw.strip()
+    if not body:
+        raise _CellError("score is empty; every lead needs its score")
+    if _NUMBER[decimal].fullmatch(body):
+        value = float(body.replace(decimal, "."))
+        if math.isfinite(value):
+            return value
+    other = "," if decimal == "." else "."
+    hint = ""
+    if _NUMBER[other].fullmatch(body):
+        hint = (
+            f" with '{decimal}' as the decimal mark (the leads file's mark follows source.decimal)"
+        )
+    raise _CellError(f"score: {_quote(raw)} is not a number{hint}")
+
+
+def _flag(name: str, raw: str) -> bool | None:
+    word = raw.strip().lower()
+    if not word:
+        return None
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise _CellError(f"{name}: {_quote(raw)} is not a yes/no value; {FLAG_FORMS}")

@@ -1,0 +1,543 @@
+"""The portfolio of a batch (`auditor batch`) as HTML, CSV, JSON and a terminal summary.
+
+Pure functions of the portfolio dict (`auditor.batch.build_portfolio`); none
+does I/O.  Client data (names, config paths, error messages, rule titles) is
+never trusted:
+
+- HTML: Jinja2 with `autoescape=True` and StrictUndefined; C0/C1 control
+  characters are dropped; the only values that reach an attribute are numbers
+  computed here (bar widths) and links to the client's own output files, which
+  are named from the slug (`[a-z0-9-]`) and the period label.  The stylesheet
+  is inside the template (no client data), so the file is standalone.
+- CSV: a text cell that a spreadsheet could read as a formula (starting with
+  `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`; numbers are
+  written as numbers.
+- Terminal: control characters and line breaks are dropped (`text.clean`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from auditor import formatting
+from auditor.outputs.json_out import render_json as _render_json
+from auditor.outputs.text import cells, clean, truncate
+
+TEMPLATE = "portfolio.html.j2"
+CATEGORIES = ("activity", "response", "efficiency", "value")
+TOP_REGRESSIONS = 10
+TOP_RULES = 15
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# C0 (except tab and line feed) and C1 controls and DEL: not printable, not valid XML/HTML.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Portfolio",
+        "clients_n": "{n} client(s)",
+        "audited_n": "{n} audited",
+        "errored_n": "{n} could not be audited",
+        "generated": "Generated {when} by auditor {version}",
+        "exit": "Exit {code}",
+        "ranking": "Clients ranked by overall score",
+        "ranking_note": "Best first; a withheld score (coverage under 75%) ranks after the "
+        "scored clients. Change: overall score against the recorded audit of the previous "
+        "period (history).",
+        "col_rank": "#",
+        "col_client": "Client",
+        "col_period": "Period",
+        "col_overall": "Overall",
+        "col_fail": "Fail",
+        "col_warn": "Warn",
+        "col_change": "Change",
+        "col_exit": "Exit",
+        "col_rule": "Rule",
+        "col_category": "Category",
+        "col_clients": "Clients",
+        "col_share": "Share",
+        "col_config": "Config",
+        "col_message": "Error",
+        "col_before_after": "Overall",
+        "col_worst": "Biggest drop",
+        "col_new": "New failures",
+        "activity": "Activity",
+        "response": "Response",
+        "efficiency": "Efficiency",
+        "value": "Value",
+        "overall": "Overall",
+        "incomplete": "incomplete",
+        "regressions": "Biggest regressions since the previous period",
+        "regressions_note": "From the history store: clients whose score fell, or with "
+        "findings failing or warning now that did not before.",
+        "no_regressions": "No client regressed since a recorded previous period.",
+        "more": "{n} more in portfolio.json.",
+        "no_history": "No previous period recorded for any client (record audits with "
+        "--record, or history.record in the config).",
+        "common": "Most common failing rules",
+        "common_note": "Rules failing or warning across the audited clients, most failures first.",
+        "no_common": "No rule fails or warns for any audited client.",
+        "errors": "Clients that could not be audited",
+        "no_errors": "Every client was audited.",
+        "fails_warns": "{fail} fail · {warn} warn",
+        "options": "Options",
+        "seconds": "{clients} client(s) in {seconds} s with {jobs} worker(s)",
+    },
+    "es": {
+        "title": "Cartera de clientes",
+        "clients_n": "{n} cliente(s)",
+        "audited_n": "{n} auditado(s)",
+        "errored_n": "{n} sin auditar",
+        "generated": "Generado el {when} por auditor {version}",
+        "exit": "Salida {code}",
+        "ranking": "Clientes por puntuación global",
+        "ranking_note": "De mejor a peor; una puntuación retenida (cobertura inferior al 75 %) "
+        "va detrás de las puntuadas. Cambio: puntuación global frente a la auditoría "
+        "registrada del periodo anterior (historial).",
+        "col_rank": "#",
+        "col_client": "Cliente",
+        "col_period": "Periodo",
+        "col_overall": "Global",
+        "col_fail": "Fallos",
+        "col_warn": "Avisos",
+        "col_change": "Cambio",
+        "col_exit": "Salida",
+        "col_rule": "Regla",
+        "col_category": "Categoría",
+        "col_clients": "Clientes",
+        "col_share": "Proporción",
+        "col_config": "Configuración",
+        "col_message": "Error",
+        "col_before_after": "Global",
+        "col_worst": "Mayor caída",
+        "col_new": "Fallos nuevos",
+        "activity": "Actividad",
+        "response": "Respuesta",
+        "efficiency": "Eficiencia",
+        "value": "Valor",
+        "overall": "Global",
+        "incomplete": "incompleta",
+        "regressions": "Mayores retrocesos desde el periodo anterior",
+        "regressions_note": "Del historial: clientes cuya puntuación bajó, o con hallazgos "
+        "que ahora fallan o avisan y antes no.",
+        "no_regressions": "Ningún cliente retrocedió desde un periodo anterior registrado.",
+        "more": "{n} más en portfolio.json.",
+        "no_history": "No hay periodo anterior registrado de ningún cliente (registre las "
+        "auditorías con --record, o history.record en la configuración).",
+        "common": "Reglas que más fallan",
+        "common_note": "Reglas que fallan o avisan en los clientes auditados, primero las "
+        "que más fallan.",
+        "no_common": "Ninguna regla falla ni avisa en ningún cliente auditado.",
+        "errors": "Clientes que no se pudieron auditar",
+        "no_errors": "Se auditaron todos los clientes.",
+        "fails_warns": "{fail} fallos · {warn} avisos",
+        "options": "Opciones",
+        "seconds": "{clients} cliente(s) en {seconds} s con {jobs} proceso(s)",
+    },
+}
+
+
+# --------------------------------------------------------------------- pieces
+def labels_for(portfolio: Mapping[str, Any]) -> dict[str, str]:
+    return LABELS.get(str(portfolio.get("language") or "en"), LABELS["en"])
+
+
+def safe_text(value: Any) -> str:
+    """Text without control characters (line feeds and tabs kept); '' for None."""
+    return "" if value is None else _CONTROL.sub("", str(value))
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: numbers as they are, None empty, text that could start a formula
+    (= + - @ or tab first, after any spaces or line feeds; CR is dropped as a control
+    character) prefixed with a quote, as OWASP advises against CSV injection."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    text = safe_text(value)  # drops CR and other controls
+    return "'" + text if text.lstrip(" \n").startswith(FORMULA_START) else text
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def score_text(value: Any, language: str) -> str:
+    number = _number(value)
+    return "—" if number is None else formatting.number(number, language, 1)
+
+
+def delta_text(value: Any, language: str) -> str:
+    number = _number(value)
+    if number is None:
+        return "—"
+    if abs(number) < 0.05:
+        return formatting.number(0, language, 1)
+    sign = "+" if number > 0 else "-"
+    return sign + formatting.number(abs(number), language, 1)
+
+
+def client_name(row: Mapping[str, Any]) -> str:
+    """The client's name, or its config file when the config could not be read."""
+    return safe_text(row.get("client") or row.get("config") or "")
+
+
+def first_line(text: Any) -> str:
+    lines = [line for line in safe_text(text).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+    return lines[0] + more
+
+
+def _score_class(value: Any) -> str:
+    number = _number(value)
+    if number is None:
+        return "none"
+    return "good" if number >= 75 else "mid" if number >= 50 else "low"
+
+
+def _link(row: Mapping[str, Any]) -> str | None:
+    """A relative link to the client's HTML (else PDF) report when the batch wrote one."""
+    outputs = [str(o) for o in row.get("outputs") or []]
+    for suffix in (".html", ".pdf"):
+        for name in outputs:
+            if name.endswith(suffix) and re.fullmatch(r"[A-Za-z0-9._-]+", name):
+                return "./" + name
+    return None
+
+
+# ------------------------------------------------------------------------ CSV
+CSV_COLUMNS = (
+    "rank",
+    "client_slug",
+    "client",
+    "period",
+    "overall",
+    *CATEGORIES,
+    "fail",
+    "warn",
+    "previous_period",
+    "overall_change",
+    "exit_code",
+    "exit_reason",
+    "error",
+    "config",
+)
+
+
+def csv_row(row: Mapping[str, Any]) -> list[Any]:
+    scores = row.get("scores") or {}
+    regression = row.get("regression") or {}
+    change = ((regression.get("scores") or {}).get("overall") or {}).get("delta")
+    values = [
+        row.get("rank"),
+        row.get("client_slug"),
+        row.get("client"),
+        row.get("period"),
+        scores.get("overall"),
+        *(scores.get(c) for c in CATEGORIES),
+        row.get("fail", 0),
+        row.get("warn", 0),
+        regression.get("previous_period"),
+        change,
+        row.get("exit_code"),
+        row.get("exit_reason"),
+        row.get("error"),
+        row.get("config"),
+    ]
+    return [csv_cell(v) for v in values]
+
+
+def render_csv(portfolio: Mapping[str, Any]) -> str:
+    """One row per client, ranked (errored clients last, without rank)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in portfolio.get("clients") or []:
+        writer.writerow(csv_row(row))
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------- JSON
+def render_json(portfolio: Mapping[str, Any]) -> str:
+    return _render_json(dict(portfolio))
+
+
+# ----------------------------------------------------------------------- HTML
+@cache
+def environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from auditor.resources import templates_dir
+
+    return Environment(
+        loader=FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _category_cells(row: Mapping[str, Any], language: str) -> list[dict[str, str]]:
+    scores = row.get("scores") or {}
+    return [
+        {"text": score_text(scores.get(name), language), "cls": _score_class(scores.get(name))}
+        for name in CATEGORIES
+    ]
+
+
+def _client_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]) -> dict:
+    scores = row.get("scores") or {}
+    overall = _number(scores.get("overall"))
+    regression = row.get("regression") or {}
+    change = ((regression.get("scores") or {}).get("overall") or {}).get("delta")
+    coverage = _number(row.get("overall_coverage"))
+    overall_text = score_text(overall, language)
+    if overall is None and row.get("error") is None and coverage is not None:
+        overall_text = f"{t['incomplete']} ({formatting.pct(coverage, language, 0)})"
+    return {
+        "rank": row.get("rank"),
+        "name": client_name(row),
+        "href": _link(row),
+        "config": safe_text(row.get("config")),
+        "period": safe_text(row.get("period") or "—"),
+        "overall": overall_text,
+        "bar": f"{max(0.0, min(100.0, overall)):.1f}" if overall is not None else None,
+        "overall_cls": _score_class(overall),
+        "categories": _category_cells(row, language),
+        "fail": row.get("fail", 0),
+        "warn": row.get("warn", 0),
+        "change": delta_text(change, language),
+        "change_cls": "none" if change is None else "down" if change < 0 else "up",
+        "exit_code": row.get("exit_code"),
+        "exit_reason": safe_text(row.get("exit_reason")),
+        "error": first_line(row.get("error")),
+    }
+
+
+def _regression_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]) -> dict:
+    overall = row.get("overall") or {}
+    worst = row.get("worst") or {}
+    worst_name = worst.get("score")
+    return {
+        "name": safe_text(row.get("client") or row.get("config")),
+        "periods": f"{safe_text(row.get('previous_period'))} → {safe_text(row.get('period'))}",
+        "before_after": f"{score_text(overall.get('before'), language)} → "
+        f"{score_text(overall.get('after'), language)}",
+        "delta": delta_text(overall.get("delta"), language),
+        "worst": (
+            f"{t.get(str(worst_name), safe_text(worst_name))} "
+            f"{delta_text(worst.get('delta'), language)}"
+            if worst_name
+            else "—"
+        ),
+        "new_failures": [safe_text(r) for r in row.get("new_failures") or []],
+    }
+
+
+def _common_view(
+    entry: Mapping[str, Any], audited: int, language: str, t: Mapping[str, str]
+) -> dict:
+    share = (entry["fail"] + entry["warn"]) / audited if audited else None
+    return {
+        "rule": safe_text(entry.get("rule")),
+        "title": safe_text(entry.get("title")),
+        "category": t.get(str(entry.get("category")), safe_text(entry.get("category"))),
+        "fail": entry.get("fail", 0),
+        "warn": entry.get("warn", 0),
+        "share": formatting.pct(share, language, 0) if share is not None else "—",
+        "bar": f"{100 * share:.1f}" if share is not None else None,
+    }
+
+
+def build_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
+    """What the template prints: every value already formatted and cleaned."""
+    language = str(portfolio.get("language") or "en")
+    language = language if language in LABELS else "en"
+    t = labels_for(portfolio)
+    counts = portfolio.get("counts") or {}
+    clients = portfolio.get("clients") or []
+    audited = int(counts.get("audited", 0))
+    any_history = any(c.get("regression") for c in clients)
+    options = portfolio.get("options") or {}
+    option_parts = []
+    for key in ("period", "language", "fail_on", "fail_under", "select", "ignore", "formats"):
+        value = options.get(key)
+        if value in (None, [], ""):
+            continue
+        shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        flag = {"language": "lang", "formats": "format"}.get(key, key.replace("_", "-"))
+        option_parts.append(f"--{flag} {safe_text(shown)}")
+    if options.get("record"):
+        option_parts.append("--record")
+    periods = [safe_text(p) for p in portfolio.get("periods") or []]
+    return {
+        "lang": language,
+        "t": t,
+        "title": t["title"] + (f" · {', '.join(periods)}" if periods else ""),
+        "periods": periods,
+        "summary": [
+            t["clients_n"].format(n=counts.get("clients", 0)),
+            t["audited_n"].format(n=audited),
+            t["errored_n"].format(n=counts.get("errored", 0)),
+        ],
+        "by_exit_code": {str(k): v for k, v in (counts.get("by_exit_code") or {}).items()},
+        "generated": t["generated"].format(
+            when=safe_text(portfolio.get("generated_at")),
+            version=safe_text((portfolio.get("tool") or {}).get("version")),
+        ),
+        "timing": t["seconds"].format(
+            clients=counts.get("clients", 0),
+            seconds=formatting.number(_number(portfolio.get("seconds")) or 0.0, language, 1),
+            jobs=options.get("jobs", 1),
+        ),
+        "exit_code": portfolio.get("exit_code"),
+        "exit_reason": safe_text(portfolio.get("exit_reason")),
+        "categories": [t[c] for c in CATEGORIES],
+        "clients": [_client_view(c, language, t) for c in clients],
+        "regressions": [
+            _regression_view(r, language, t)
+            for r in (portfolio.get("regressions") or [])[:TOP_REGRESSIONS]
+        ],
+        "regressions_more": (
+            t["more"].format(n=len(portfolio["regressions"]) - TOP_REGRESSIONS)
+            if len(portfolio.get("regressions") or []) > TOP_REGRESSIONS
+            else ""
+        ),
+        "any_history": any_history,
+        "common": [
+            _common_view(e, audited, language, t)
+            for e in (portfolio.get("common_failures") or [])[:TOP_RULES]
+        ],
+        "errors": [
+            {
+                "config": safe_text(e.get("config")),
+                "client": safe_text(e.get("client") or ""),
+                "exit_code": e.get("exit_code"),
+                "message": safe_text(e.get("error")),
+            }
+            for e in portfolio.get("errors") or []
+        ],
+        "options": " ".join(option_parts),
+    }
+
+
+def render_html(portfolio: Mapping[str, Any]) -> str:
+    """The portfolio as one standalone HTML page (inline CSS, no external resource)."""
+    return environment().get_template(TEMPLATE).render(build_view(portfolio))
+
+
+# ------------------------------------------------------------------- terminal
+def _table(rows: Sequence[Sequence[str]], right: set[int], width: int | None) -> list[str]:
+    widths = [max(cells(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        parts = []
+        for i, cell in enumerate(row):
+            pad = " " * max(0, widths[i] - cells(cell))
+            last = i == len(row) - 1
+            parts.append(pad + cell if i in right else cell if last else cell + pad)
+        line = "  " + "  ".join(parts)
+        lines.append(truncate(line, width) if width else line.rstrip())
+    return lines
+
+
+def render_text(portfolio: Mapping[str, Any], *, width: int | None = None) -> str:
+    """The portfolio for a terminal or a CI log: ranking, regressions, rules, errors."""
+    t = labels_for(portfolio)
+    language = str(portfolio.get("language") or "en")
+    counts = portfolio.get("counts") or {}
+    periods = ", ".join(clean(p) for p in portfolio.get("periods") or [])
+    lines = [
+        f"{t['title']}{' · ' + periods if periods else ''}: "
+        + " · ".join(
+            [
+                t["clients_n"].format(n=counts.get("clients", 0)),
+                t["audited_n"].format(n=counts.get("audited", 0)),
+                t["errored_n"].format(n=counts.get("errored", 0)),
+            ]
+        ),
+        "",
+    ]
+    rows = [
+        [
+            t["col_rank"],
+            t["col_client"].upper(),
+            t["col_period"].upper(),
+            t["col_overall"].upper(),
+            t["col_fail"].upper(),
+            t["col_warn"].upper(),
+            t["col_change"].upper(),
+            t["col_exit"].upper(),
+        ]
+    ]
+    for row in portfolio.get("clients") or []:
+        regression = row.get("regression") or {}
+        change = ((regression.get("scores") or {}).get("overall") or {}).get("delta")
+        errored = row.get("error") is not None
+        rows.append(
+            [
+                "-" if row.get("rank") is None else str(row["rank"]),
+                truncate(clean(client_name(row)), 40),
+                clean(row.get("period") or "—"),
+                "—" if errored else score_text((row.get("scores") or {}).get("overall"), language),
+                "—" if errored else str(row.get("fail", 0)),
+                "—" if errored else str(row.get("warn", 0)),
+                delta_text(change, language),
+                str(row.get("exit_code")),
+            ]
+        )
+    lines += _table(rows, {0, 3, 4, 5, 6, 7}, width)
+
+    regressions = (portfolio.get("regressions") or [])[:TOP_REGRESSIONS]
+    if regressions:
+        lines += ["", t["regressions"]]
+        for r in regressions:
+            overall = r.get("overall") or {}
+            worst = r.get("worst") or {}
+            new = ", ".join(clean(x) for x in r.get("new_failures") or [])
+            line = (
+                f"  {clean(r.get('client'))}  {clean(r.get('previous_period'))} -> "
+                f"{clean(r.get('period'))}  {t['overall'].lower()} "
+                f"{score_text(overall.get('before'), language)} -> "
+                f"{score_text(overall.get('after'), language)} "
+                f"({delta_text(overall.get('delta'), language)})"
+            )
+            if worst.get("score") and worst.get("score") != "overall":
+                label = t.get(str(worst["score"]), str(worst["score"])).lower()
+                line += f"; {clean(label)} {delta_text(worst.get('delta'), language)}"
+            if new:
+                line += f"; {t['col_new'].lower()}: {new}"
+            lines.append(truncate(line, width) if width else line)
+
+    common = (portfolio.get("common_failures") or [])[:TOP_RULES]
+    if common:
+        lines += ["", t["common"]]
+        rule_width = max(cells(clean(e["rule"])) for e in common)
+        for e in common:
+            line = (
+                f"  {clean(e['rule'])}{' ' * (rule_width - cells(clean(e['rule'])))}  "
+                f"{t['fails_warns'].format(fail=e['fail'], warn=e['warn'])}"
+            )
+            lines.append(truncate(line, width) if width else line)
+
+    errors = portfolio.get("errors") or []
+    if errors:
+        lines += ["", t["errors"]]
+        for e in errors:
+            message = [clean(m) for m in safe_text(e.get("error")).splitlines() if m.strip()]
+            lines.append(f"  {clean(e.get('config'))} (exit {e.get('exit_code')})")
+            lines += [f"    {m}" for m in message]
+
+    code = t["exit"].format(code=portfolio.get("exit_code"))
+    lines += ["", f"{code}: {clean(portfolio.get('exit_reason'))}"]
+    return "\n".join(lines) + "\n"
