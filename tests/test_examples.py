@@ -18,6 +18,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def ci_local(*args: str, workdir: Path, **env: str) -> subprocess.CompletedProce
     return subprocess.run(
         ["sh", str(CI_LOCAL), *args],
         cwd=ROOT,
-        env=os.environ | {"CI_LOCAL_WORKDIR": str(workdir)} | env,
+        # the interpreter running the tests reads the workflow (any checkout, any venv)
+        env=os.environ | {"CI_LOCAL_WORKDIR": str(workdir), "PYTHON": sys.executable} | env,
         capture_output=True,
         text=True,
         timeout=300,
