@@ -120,14 +120,44 @@ class ChannelOptions(_Strict):
     shift_share: Annotated[float, Field(gt=0, le=1)] | None = None
 
 
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+class TrendOptions(_Strict):
+    """`analysis.trends`: which metrics get a trend and forecast, and how much history."""
+
+    metrics: list[str] | None = None
+    min_months: PositiveInt | None = None
+    season_months: PositiveInt | None = None
+    max_months: PositiveInt | None = None
+
+    @field_validator("metrics")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        for metric_id in value or []:
+            if metric_id not in ALL_METRIC_IDS:
+                raise ValueError(
+                    f"unknown metric id '{metric_id}'{did_you_mean(metric_id, ALL_METRIC_IDS)}"
+                )
+        return value
+
+
+class AnomalyOptions(_Strict):
+    """`analysis.anomalies`: the robust-residual threshold, history and the optional forest."""
+
+    min_months: PositiveInt | None = None
+    threshold: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    isolation_forest: bool | None = None
+    seed: Annotated[int, Field(ge=0)] | None = None
+
+
 class AnalysisModel(_Strict):
     """The `analysis:` key: options of the analysis methods, one mapping per method."""
 
     lead_scoring: LeadScoringOptions = Field(default_factory=LeadScoringOptions)
     channels: ChannelOptions = Field(default_factory=ChannelOptions)
-    # checked by the methods themselves (auditor/analysis/series.py `read_options`)
-    trends: dict[str, Any] = Field(default_factory=dict)
-    anomalies: dict[str, Any] = Field(default_factory=dict)
+    trends: TrendOptions = Field(default_factory=lambda: TrendOptions())
+    anomalies: AnomalyOptions = Field(default_factory=lambda: AnomalyOptions())
 
 
 class ConfigModel(_Strict):

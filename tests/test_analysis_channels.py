@@ -270,7 +270,9 @@ class Strings:
 
         self.strings = dict(i18n.catalog()[language])
         for key, entry in yaml.safe_load(STRINGS.read_text(encoding="utf-8")).items():
-            assert key not in self.strings, key
+            if key in self.strings:  # already loaded: i18n reads strings_*.yaml
+                assert self.strings[key] == i18n._check_entry(key, entry)[language]
+                continue
             self.strings[key] = i18n._check_entry(key, entry)[language]
 
     def __call__(self, key: str, **params: Any) -> str:

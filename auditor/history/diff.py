@@ -18,8 +18,13 @@ from typing import Any
 ACTIVE = ("fail", "warn")  # the statuses a reader must act on
 
 
+def _rule_findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The rules' findings: analysis findings inform, they are never new or resolved failures."""
+    return [f for f in result.get("findings", []) if "analysis" not in (f.get("labels") or [])]
+
+
 def _findings(result: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {f["rule"]: f for f in result.get("findings", [])}
+    return {f["rule"]: f for f in _rule_findings(result)}
 
 
 def new_failures(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[str]:
@@ -28,7 +33,7 @@ def new_failures(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> lis
     before = _findings(baseline)
     return [
         f["rule"]
-        for f in current.get("findings", [])
+        for f in _rule_findings(current)
         if f["status"] in ACTIVE and before.get(f["rule"], {}).get("status") not in ACTIVE
     ]
 
@@ -38,7 +43,7 @@ def resolved_findings(current: Mapping[str, Any], baseline: Mapping[str, Any]) -
     now = _findings(current)
     return [
         f["rule"]
-        for f in baseline.get("findings", [])
+        for f in _rule_findings(baseline)
         if f["status"] in ACTIVE and now.get(f["rule"], {}).get("status") == "pass"
     ]
 

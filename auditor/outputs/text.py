@@ -492,6 +492,9 @@ def render_text(
             labels["col_message"],
         )
         widths = [max(cells(row[i]) for row in [header, *rows]) for i in range(1, 5)]
+        if width is not None:  # on a narrow terminal, long rule ids and thresholds give way
+            widths[1] = min(widths[1], max(26, width // 3))
+            widths[3] = min(widths[3], max(10, width // 6))
         indent = "  "
         used = len(indent) + sum(widths) + 2 * 4
         room = None if width is None else max(MIN_MESSAGE, width - used)
@@ -502,9 +505,9 @@ def render_text(
             message = row[5] if room is None else truncate(row[5], room)
             cells_ = [
                 status_cell,
-                _ljust(row[2], widths[1]),
+                _ljust(truncate(row[2], widths[1]), widths[1]),
                 _rjust(row[3], widths[2]),
-                _ljust(row[4], widths[3]),
+                _ljust(truncate(row[4], widths[3]), widths[3]),
                 message,
             ]
             lines.append((indent + "  ".join(cells_)).rstrip())

@@ -791,7 +791,9 @@ def _provenance(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(str(k), str(v)[:300]) for k, v in provenance.items()]
 
 
-def _toc(t: Translator, categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _toc(
+    t: Translator, categories: list[dict[str, Any]], analysis: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     entries = [
         {"href": "#sec-summary", "label": t("summary.title"), "level": 1},
         {"href": "#sec-findings", "label": t("findings.title"), "level": 1},
@@ -800,6 +802,23 @@ def _toc(t: Translator, categories: list[dict[str, Any]]) -> list[dict[str, Any]
         entries.append({"href": f"#sec-{c['id']}", "label": c["name"], "level": 1})
         if c["funnel"]:
             entries.append({"href": "#sec-funnel", "label": t("funnel.title"), "level": 2})
+    if "trends" in analysis or "anomalies" in analysis:
+        entries.append({"href": "#sec-trends", "label": t("trends.title"), "level": 1})
+        if "anomalies" in analysis:
+            entries.append({"href": "#sec-anomalies", "label": t("anomalies.title"), "level": 2})
+    business = [
+        (key, anchor, label)
+        for key, anchor, label in (
+            ("lead_scoring", "#sec-lead-scoring", "business.lead.title"),
+            ("plan", "#sec-plan", "business.plan.title"),
+            ("channels", "#sec-channels", "business.channels.title"),
+        )
+        if key in analysis
+    ]
+    if business:
+        entries.append({"href": "#sec-business", "label": t("business.title"), "level": 1})
+        for _, anchor, label in business:
+            entries.append({"href": anchor, "label": t(label), "level": 2})
     entries.append({"href": "#sec-appendix", "label": t("appendix.title"), "level": 1})
     for key in ("kpis", "sources", "unmeasured", "packs", "caveats"):
         entries.append({"href": f"#sec-{key}", "label": t(f"appendix.{key}"), "level": 2})
@@ -840,7 +859,7 @@ def build_view(
         "accent_soft": _tint(accent, 0.9),
         "page_size": page_size(result),
         "stylesheet": _stylesheet(),
-        "toc": _toc(t, categories),
+        "toc": _toc(t, categories, result.get("analysis") or {}),
         "urgent": [views[id(f)] for f in urgent],
         "top": urgent[:3],
         "counts": [

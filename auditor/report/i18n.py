@@ -48,14 +48,18 @@ def _check_entry(key: Any, entry: Any) -> dict[str, str]:
 @cache
 def catalog() -> dict[str, dict[str, str]]:
     """Every string by language: `catalog()["es"]["summary.title"]`."""
-    path = templates_dir() / CATALOG_FILE
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{path}: expected a mapping of keys to {{es, en}} entries")
     out: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
-    for key, entry in raw.items():
-        for language, text in _check_entry(key, entry).items():
-            out[language][key] = text
+    # The main catalog, then one file per report part (strings_<part>.yaml), in name order.
+    extra = sorted(templates_dir().glob("strings_*.yaml"))
+    for path in [templates_dir() / CATALOG_FILE, *extra]:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise CatalogError(f"{path}: expected a mapping of keys to {{es, en}} entries")
+        for key, entry in raw.items():
+            if key in out[LANGUAGES[0]]:
+                raise CatalogError(f"{path.name}: '{key}' is already defined in another file")
+            for language, text in _check_entry(key, entry).items():
+                out[language][key] = text
     return out
 
 

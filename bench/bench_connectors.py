@@ -1,0 +1,200 @@
+"""Benchmark: what a quarterly audit costs each platform connector against a large account.
+
+    .venv/bin/python bench/bench_connectors.py [--platforms hubspot,mailchimp,activecampaign]
+        [--contacts 1000000] [--campaigns 2000] [--latency-ms 20,50] [--no-scaling]
+
+Runs `runner.audit` on a 2026-Q3 config per platform against the local fake
+platforms of tests/fakes/platforms.py (documented API shapes, a seeded account
+of 1,000,000 contacts and 2,000 campaigns over six years, 20-50 ms of latency
+per request, the platforms' documented rate limits on), with the real
+connectors: real pacing, real Retry-After waits.  Prints the requests the
+server received by endpoint and status, the wall time, and the connector's own
+request log (retries, seconds waiting).
+
+Then, unless --no-scaling, the same audits without latency, limits or waiting
+(time injected) on accounts that differ in one dimension each, to show what the
+request count grows with and what it does not.  docs/connectors/benchmark.md
+records a run.  Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from auditor.config import load_config  # noqa: E402
+from auditor.connectors import registry  # noqa: E402
+from auditor.connectors.activecampaign import ActiveCampaignConnector  # noqa: E402
+from auditor.connectors.hubspot import HubSpotConnector  # noqa: E402
+from auditor.connectors.mailchimp import MailchimpConnector  # noqa: E402
+from auditor.runner import audit  # noqa: E402
+from tests.fakes.platforms import DEFAULT_TOKENS, AccountSpec, FakePlatforms  # noqa: E402
+
+SETUP: dict[str, tuple[str, str, str]] = {
+    # platform -> (credential variable, audit zone = the account's, source option)
+    "hubspot": ("HUBSPOT_TOKEN", "Europe/Madrid", "base_url"),
+    "mailchimp": ("MAILCHIMP_API_KEY", "Europe/Madrid", "base_url"),
+    "activecampaign": ("ACTIVECAMPAIGN_API_TOKEN", "America/Chicago", "account_url"),
+}
+BUILTIN = dict(registry._BUILTIN)
+
+
+def write_config(folder: Path, platform: str, url: str) -> Path:
+    _, tz, option = SETUP[platform]
+    path = folder / f"{platform}.yaml"
+    path.write_text(
+        f"client: Bench {platform}\nperiod: 2026-Q3\nlanguage: en\ntimezone: {tz}\n"
+        f"source:\n  connector: {platform}\n  {option}: {url}\n"
+        "costs: {currency: EUR, platform: 3000, staff: 6000, services: 1000, media: 2000, "
+        "sales: 4000, overhead: 1000}\nfinance: {gross_margin: 0.5}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+# --- connectors that never wait (scaling runs only) ----------------------------------------
+
+
+class _NoWait:
+    offset: ClassVar[float] = 0.0
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        _NoWait.offset += seconds
+
+    @staticmethod
+    def clock() -> float:
+        return time.monotonic() + _NoWait.offset
+
+    def __init__(self, options: Any, config_dir: Path, timezone: str = "UTC") -> None:
+        super().__init__(  # type: ignore[call-arg]
+            options, config_dir, timezone, sleep=_NoWait.sleep, clock=_NoWait.clock
+        )
+
+
+class NoWaitHubSpot(_NoWait, HubSpotConnector):
+    pass
+
+
+class NoWaitMailchimp(_NoWait, MailchimpConnector):
+    pass
+
+
+class NoWaitActiveCampaign(_NoWait, ActiveCampaignConnector):
+    pass
+
+
+NO_WAIT = {
+    "hubspot": NoWaitHubSpot,
+    "mailchimp": NoWaitMailchimp,
+    "activecampaign": NoWaitActiveCampaign,
+}
+
+
+def use_connectors(waiting: bool) -> None:
+    for name, cls in NO_WAIT.items():
+        registry._BUILTIN[name] = BUILTIN[name] if waiting else f"{__name__}:{cls.__name__}"
+
+
+# --- one audit ----------------------------------------------------------------------------
+
+
+def run(platform: str, spec: AccountSpec, folder: Path, **server: Any) -> dict[str, Any]:
+    spec = replace(spec, timezone=SETUP[platform][1])
+    variable = SETUP[platform][0]
+    with FakePlatforms(spec, **server) as fake:
+        os.environ[variable] = DEFAULT_TOKENS[platform]
+        try:
+            started = time.perf_counter()
+            result = audit(load_config(write_config(folder, platform, fake.url(platform))))
+            wall = time.perf_counter() - started
+        finally:
+            os.environ.pop(variable, None)
+        seen = fake.platforms[platform].requests()
+    by_endpoint: dict[str, Counter[int]] = {}
+    for s in seen:
+        by_endpoint.setdefault(s.endpoint, Counter())[s.status] += 1
+    return {
+        "wall": wall,
+        "requests": len(seen),
+        "throttled": sum(1 for s in seen if s.status == 429),
+        "by_endpoint": by_endpoint,
+        "log": result.source["provenance"]["http"],
+        "months": len(result.snapshot["monthly"]),
+    }
+
+
+def realistic(platforms: list[str], spec: AccountSpec, latency: tuple[float, float]) -> None:
+    use_connectors(waiting=True)
+    print(
+        f"== quarterly audit (2026-Q3: 19 months fetched), {spec.contacts:,} contacts, "
+        f"{spec.campaigns:,} campaigns, {spec.deals:,} deals, latency "
+        f"{latency[0] * 1000:.0f}-{latency[1] * 1000:.0f} ms, documented rate limits on"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for platform in platforms:
+            out = run(platform, spec, Path(tmp), latency=latency, rate_limits=True)
+            log = out["log"]
+            print(f"\n{platform}: {out['requests']} requests in {out['wall']:.1f} s wall")
+            for endpoint, statuses in sorted(out["by_endpoint"].items()):
+                shown = ", ".join(f"{n} x {code}" for code, n in sorted(statuses.items()))
+                print(f"  {sum(statuses.values()):4d}  {endpoint}  ({shown})")
+            print(
+                f"  server answered 429: {out['throttled']}; connector log: "
+                f"{log['requests']} requests, {log['retries']} retries, {log['pages']} pages, "
+                f"{log['seconds']:.1f} s in requests, {log['waited']:.1f} s waiting "
+                "(pacing + Retry-After)"
+            )
+
+
+def scaling(platforms: list[str], spec: AccountSpec) -> None:
+    use_connectors(waiting=False)
+    variants = [
+        ("as above", {}),
+        ("1,000 contacts", {"contacts": 1_000}),
+        ("100,000,000 contacts", {"contacts": 100_000_000}),
+        ("4x campaigns", {"campaigns": spec.campaigns * 4}),
+        ("4x deals", {"deals": spec.deals * 4}),
+        ("10x workflows", {"workflows": spec.workflows * 10, "automations": spec.automations * 10}),
+    ]
+    print("\n== requests per quarterly audit as the account grows (no latency, no waits)")
+    header = f"{'account':24s}" + "".join(f"{p:>16s}" for p in platforms)
+    print(header)
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, change in variants:
+            varied = replace(spec, **change)
+            counts = [run(p, varied, Path(tmp))["requests"] for p in platforms]
+            print(f"{label:24s}" + "".join(f"{n:>16d}" for n in counts))
+    use_connectors(waiting=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--platforms", default="hubspot,mailchimp,activecampaign")
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--campaigns", type=int, default=2_000)
+    parser.add_argument("--latency-ms", default="20,50")
+    parser.add_argument("--no-scaling", action="store_true")
+    args = parser.parse_args()
+    platforms = [p.strip() for p in args.platforms.split(",") if p.strip()]
+    low, _, high = args.latency_ms.partition(",")
+    latency = (float(low) / 1000, float(high or low) / 1000)
+    spec = AccountSpec(contacts=args.contacts, campaigns=args.campaigns)
+    realistic(platforms, spec, latency)
+    if not args.no_scaling:
+        scaling(platforms, spec)
+
+
+if __name__ == "__main__":
+    main()
