@@ -299,7 +299,9 @@ def test_parallel_processes_lose_nothing_and_corrupt_nothing(tmp_path, q3):
     template = {k: v for k, v in q3.items() if k not in ("snapshot", "trend")}
     path = tmp_path / "history.sqlite"  # not created yet: the workers race to create it
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # spawn, not fork: other tests leave threads (local HTTP servers) whose locks a forked
+    # child would inherit mid-use; fresh interpreters race on the file as real runs do.
+    context = multiprocessing.get_context("spawn" if "spawn" in methods else "fork")
     barrier = context.Barrier(WORKERS)
     processes = [
         context.Process(target=_writer, args=(str(path), w, template, barrier))
