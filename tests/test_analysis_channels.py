@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from auditor.analysis import AnalysisContext
 from auditor.analysis.channels import analyse
@@ -257,30 +256,6 @@ def test_two_spellings_of_one_channel_are_refused(tmp_path: Path):
 
 # --- the report partial ------------------------------------------------------------------
 
-STRINGS = (
-    Path(__file__).resolve().parents[1] / "report_templates" / "strings_analysis_business.yaml"
-)
-
-
-class Strings:
-    """The report's catalog plus this partial's strings (what i18n will load once wired)."""
-
-    def __init__(self, language: str) -> None:
-        from auditor.report import i18n
-
-        self.strings = dict(i18n.catalog()[language])
-        for key, entry in yaml.safe_load(STRINGS.read_text(encoding="utf-8")).items():
-            if key in self.strings:  # already loaded: i18n reads strings_*.yaml
-                assert self.strings[key] == i18n._check_entry(key, entry)[language]
-                continue
-            self.strings[key] = i18n._check_entry(key, entry)[language]
-
-    def __call__(self, key: str, **params: Any) -> str:
-        return self.strings[key].format(**params)
-
-    def has(self, key: str) -> bool:
-        return key in self.strings
-
 
 def render(analysis: dict[str, Any], language: str) -> str:
     from auditor.report import html
@@ -289,7 +264,6 @@ def render(analysis: dict[str, Any], language: str) -> str:
     result = sample()
     result["analysis"] = analysis
     view = html.build_view(result, language)
-    view["t"] = Strings(language)
     template = html.environment().from_string(
         '{% import "partials/analysis_business.html.j2" as business with context %}'
         "{{ business.sections() }}{{ business.methods() }}"

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, trends
 from auditor.analysis.series import (
@@ -319,27 +317,6 @@ def test_options_are_validated():
 
 
 # ------------------------------------------------------------- report partial
-STRINGS = Path(__file__).resolve().parents[1] / "report_templates" / "strings_analysis_trends.yaml"
-
-
-class Strings:
-    """The report's catalog plus this partial's strings (what i18n loads once wired)."""
-
-    def __init__(self, language: str) -> None:
-        from auditor.report import i18n
-
-        self.strings = dict(i18n.catalog()[language])
-        for key, entry in yaml.safe_load(STRINGS.read_text(encoding="utf-8")).items():
-            if key in self.strings:  # already loaded: i18n reads strings_*.yaml
-                assert self.strings[key] == i18n._check_entry(key, entry)[language]
-                continue
-            self.strings[key] = i18n._check_entry(key, entry)[language]
-
-    def __call__(self, key: str, **params: Any) -> str:
-        return self.strings[key].format(**params)
-
-    def has(self, key: str) -> bool:
-        return key in self.strings
 
 
 def render(analysis: dict[str, Any], language: str) -> str:
@@ -349,7 +326,6 @@ def render(analysis: dict[str, Any], language: str) -> str:
     result = sample()
     result["analysis"] = analysis
     view = html.build_view(result, language)
-    view["t"] = Strings(language)
     template = html.environment().from_string(
         '{% import "partials/analysis_trends.html.j2" as trends with context %}'
         "{{ trends.sections() }}{{ trends.methods() }}"
