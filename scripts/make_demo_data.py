@@ -1,4 +1,4 @@
-"""Generate the bundled demo client's monthly platform metrics: ``auditor/demo/data.csv``.
+"""Generate the bundled demo client's data: ``auditor/demo/data.csv`` and ``leads.csv``.
 
 The client is a fictional Spanish B2B industrial supplier, Suministros Industriales Ebro, S.L.
 (Zaragoza), that runs its marketing automation on HubSpot.  The file is the wide form of the file
@@ -11,13 +11,22 @@ same bytes.  Before writing, every month is checked for internal consistency and
 2026-Q3 KPIs are computed from the generated rows and asserted against the ranges the demo
 promises; the achieved values are printed.
 
-    python scripts/make_demo_data.py            # (re)write auditor/demo/data.csv
-    python scripts/make_demo_data.py --check    # exit 1 if the committed file is out of date
+The leads table (``leads.csv``, the file connector's ``leads:`` option) has one row per new lead
+of the 24 months, consistent with the monthly rows: per month, as many leads as ``leads_new``,
+as many MQL flags as ``mqls`` (score >= 60, or >= 40 from 2026-07) and as many customers as
+``customers_new``; the leads of the last two months have no outcome yet.  The score predicts the
+outcome only moderately (AUC about 0.70) and separates best well above 40.  It uses its own
+``random.Random`` so that ``data.csv`` does not depend on it.
+
+    python scripts/make_demo_data.py            # (re)write auditor/demo/data.csv and leads.csv
+    python scripts/make_demo_data.py --check    # exit 1 if a committed file is out of date
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import calendar
 import csv
 import io
 import math
@@ -29,6 +38,8 @@ from pathlib import Path
 
 SEED = 2026
 OUT = Path(__file__).resolve().parents[1] / "auditor" / "demo" / "data.csv"
+LEADS_OUT = OUT.with_name("leads.csv")
+LEADS_SEED = 20260701  # a separate stream: data.csv never depends on the leads
 
 # DESIGN.md section 3 order (contract ids).
 COLUMNS = (
@@ -125,6 +136,20 @@ EARLIER_EXPECT = {  # every full quarter before 2026-Q3
     "customer_churn_rate": (0.010, 0.015),
     "revenue_attributed": (60_000.0, 150_000.0),
 }
+
+
+# Leads table.  Scores are whole points 0..100, drawn from a band mixture per outcome
+# (uniform inside a band).  Customers sit mostly at 72+ or under 40 (the score misses the
+# customers that come through field sales); non-customers fill 40..71 much more than
+# customers do, so the best threshold is well above 40 and the AUC is moderate.
+SCORE_BANDS = ((0, 19), (20, 39), (40, 59), (60, 71), (72, 84), (85, 100))
+SCORE_WEIGHTS = {  # per band, for leads that became customers / did not
+    True: (0.14, 0.20, 0.04, 0.04, 0.28, 0.30),
+    False: (0.34, 0.30, 0.07, 0.12, 0.11, 0.06),
+}
+MQL_BEFORE, MQL_AFTER = 60, 40  # the MQL score threshold, cut in MQL_THRESHOLD_LOWERED
+OUTCOME_UNKNOWN_FROM = "2026-08"  # leads too recent to know whether they buy
+LEADS_EXPECT = {"auc": (0.66, 0.74), "best_threshold": (60, 90), "j_gain": (0.10, 1.0)}
 
 
 def month_labels() -> list[str]:
@@ -250,6 +275,124 @@ def generate(rng: random.Random) -> list[dict[str, int | float]]:
         mrr_prev = mrr
         rows.append(row)
     return rows
+
+
+def generate_leads(
+    labels: list[str], rows: list[dict[str, int | float]], rng: random.Random
+) -> list[tuple[str, str, int, int, int | None]]:
+    """One ``(lead_id, created, score, mql, became_customer)`` per new lead, oldest first.
+
+    Per month exactly ``leads_new`` leads, ``mqls`` of them at or above the month's MQL
+    threshold (flagged MQL) and ``customers_new`` customers (their outcome left empty from
+    OUTCOME_UNKNOWN_FROM).  Customers are placed above or below the threshold by their own
+    band weights, then every score is drawn from its outcome's bands on its side.
+    """
+
+    def above_share(customer: bool, threshold: int) -> float:
+        return sum(
+            w
+            for (lo, hi), w in zip(SCORE_BANDS, SCORE_WEIGHTS[customer], strict=True)
+            if lo >= threshold
+        )
+
+    def draw(customer: bool, threshold: int, above: bool) -> int:
+        bands = [
+            (max(lo, threshold) if above else lo, hi if above else min(hi, threshold - 1), w)
+            for (lo, hi), w in zip(SCORE_BANDS, SCORE_WEIGHTS[customer], strict=True)
+            if (hi >= threshold if above else lo < threshold)
+        ]
+        lo, hi, _ = rng.choices(bands, weights=[w for *_, w in bands])[0]
+        return rng.randint(lo, hi)
+
+    leads: list[tuple[str, str, int, int, int | None]] = []
+    for label, r in zip(labels, rows, strict=True):
+        year, month = int(label[:4]), int(label[5:])
+        days = calendar.monthrange(year, month)[1]
+        n, k, c = int(r["leads_new"]), int(r["mqls"]), int(r["customers_new"])
+        threshold = MQL_AFTER if label >= MQL_THRESHOLD_LOWERED else MQL_BEFORE
+        p = above_share(True, threshold)
+        c_above = min(k, sum(rng.random() < p for _ in range(c)))
+        c_above = max(c_above, c - (n - k))
+        flags = [(True, True)] * c_above + [(True, False)] * (c - c_above)
+        flags += [(False, True)] * (k - c_above) + [(False, False)] * (n - k - c + c_above)
+        rng.shuffle(flags)
+        month_leads = []
+        for customer, above in flags:
+            score = draw(customer, threshold, above)
+            day = rng.randint(1, days)
+            month_leads.append((f"{label}-{day:02d}", score, int(above), int(customer)))
+        if label == MQL_THRESHOLD_LOWERED:  # the first lead let in by the new threshold
+            i = min(range(n), key=lambda j: (not month_leads[j][2], month_leads[j][1]))
+            created, _, mql, customer = month_leads[i]
+            month_leads[i] = (created, MQL_AFTER, mql, customer)
+        month_leads.sort(key=lambda lead: lead[0])  # stable: same-day leads keep their order
+        known = label < OUTCOME_UNKNOWN_FROM
+        for created, score, mql, customer in month_leads:
+            lead_id = f"L-{len(leads) + 10001}"
+            leads.append((lead_id, created, score, mql, customer if known else None))
+    return leads
+
+
+def lead_scoring_kpis(leads: list[tuple[str, str, int, int, int | None]]) -> dict[str, float]:
+    """What the lead-scoring analysis computes: AUC, best Youden threshold, gain over 40."""
+    known = [(score, outcome) for _, _, score, _, outcome in leads if outcome is not None]
+    pos = sorted(s for s, o in known if o)
+    neg = sorted(s for s, o in known if not o)
+    # AUC (Mann-Whitney): customers outscoring non-customers, ties counting one half.
+    wins = sum(
+        bisect.bisect_left(neg, s)
+        + 0.5 * (bisect.bisect_right(neg, s) - bisect.bisect_left(neg, s))
+        for s in pos
+    )
+
+    def youden(t: float) -> float:
+        recall = (len(pos) - bisect.bisect_left(pos, t)) / len(pos)
+        fpr = (len(neg) - bisect.bisect_left(neg, t)) / len(neg)
+        return recall - fpr
+
+    best = max(sorted({s for s, _ in known}, reverse=True), key=youden)
+    return {
+        "leads": len(known),
+        "customers": len(pos),
+        "auc": wins / (len(pos) * len(neg)),
+        "best_threshold": best,
+        "j_best": youden(best),
+        "j_mql": youden(MQL_AFTER),
+        "j_gain": youden(best) - youden(MQL_AFTER),
+    }
+
+
+def check_leads(
+    labels: list[str],
+    rows: list[dict[str, int | float]],
+    leads: list[tuple[str, str, int, int, int | None]],
+) -> dict[str, float]:
+    """Assert the leads agree with the monthly rows; return the lead-scoring KPIs."""
+    for label, r in zip(labels, rows, strict=True):
+        month = [lead for lead in leads if lead[1][:7] == label]
+        threshold = MQL_AFTER if label >= MQL_THRESHOLD_LOWERED else MQL_BEFORE
+        assert len(month) == r["leads_new"], f"{label}: leads"
+        assert sum(lead[3] for lead in month) == r["mqls"], f"{label}: mqls"
+        assert all(lead[3] == (lead[2] >= threshold) for lead in month), f"{label}: mql flag"
+        assert all(0 <= lead[2] <= 100 for lead in month), f"{label}: score"
+        if label < OUTCOME_UNKNOWN_FROM:
+            assert sum(lead[4] for lead in month) == r["customers_new"], f"{label}: customers"
+        else:
+            assert all(lead[4] is None for lead in month), f"{label}: outcome"
+    assert len({lead[0] for lead in leads}) == len(leads), "lead ids"
+    kpis = lead_scoring_kpis(leads)
+    check_ranges("leads", kpis, LEADS_EXPECT)
+    return kpis
+
+
+def render_leads(leads: list[tuple[str, str, int, int, int | None]]) -> str:
+    """The leads CSV text: ``lead_id,created,score,mql,became_customer``."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(("lead_id", "created", "score", "mql", "became_customer"))
+    for lead_id, created, score, mql, customer in leads:
+        writer.writerow((lead_id, created, score, mql, "" if customer is None else customer))
+    return buf.getvalue()
 
 
 def check_consistency(labels: list[str], rows: list[dict[str, int | float]]) -> None:
@@ -412,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     """Generate, check and write (or compare) the demo data."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", type=Path, default=OUT, help=f"default: {OUT}")
+    parser.add_argument("--leads", type=Path, default=LEADS_OUT, help=f"default: {LEADS_OUT}")
     parser.add_argument(
         "--check", action="store_true", help="do not write; exit 1 if the file differs"
     )
@@ -428,17 +572,30 @@ def main(argv: list[str] | None = None) -> int:
     q3 = quarter_kpis(labels, rows, "2026-Q3")
     check_ranges("2026-Q3", q3, Q3_EXPECT)
     print_report(q2, q3)
+    leads = generate_leads(labels, rows, random.Random(LEADS_SEED))
+    scoring = check_leads(labels, rows, leads)
+    print(
+        f"leads: {len(leads):,} ({scoring['leads']:,} with an outcome, "
+        f"{scoring['customers']} customers); AUC {scoring['auc']:.4f}; best threshold "
+        f"{scoring['best_threshold']} (J {scoring['j_best']:.3f}) against 40 "
+        f"(J {scoring['j_mql']:.3f})"
+    )
 
-    text = render_csv(labels, rows)
+    outputs = ((args.output, render_csv(labels, rows)), (args.leads, render_leads(leads)))
     if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-        if current != text:
-            print(f"{args.output} is out of date: run python scripts/make_demo_data.py")
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    write_atomic(args.output, text)
+        stale = 0
+        for path, text in outputs:
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+            if current != text:
+                print(f"{path} is out of date: run python scripts/make_demo_data.py")
+                stale += 1
+            else:
+                print(f"{path} is up to date")
+        return 1 if stale else 0
+    for path, text in outputs:
+        write_atomic(path, text)
     print(f"wrote {args.output} ({len(rows)} months, {len(COLUMNS)} metrics)")
+    print(f"wrote {args.leads} ({len(leads)} leads)")
     return 0
 
 

@@ -71,6 +71,7 @@ def demo_client(folder: Path, name: str) -> Path:
     """A copy of the demo client (24 months: 2026-Q2 and Q3 both auditable)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(demo_dir() / "data.csv", folder / "data.csv")
+    shutil.copy(demo_dir() / "leads.csv", folder / "leads.csv")
     text = (demo_dir() / "demo.yaml").read_text(encoding="utf-8")
     line = f"client: {json.dumps(name, ensure_ascii=False)}"
     text = re.sub(r"(?m)^client: .*$", lambda _: line, text)

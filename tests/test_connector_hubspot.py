@@ -42,6 +42,7 @@ from auditor.errors import (
     SourceResponseError,
 )
 from auditor.metrics.catalog import BASE_BY_ID
+from auditor.models import Lead
 
 FIXTURES = Path(__file__).parent / "fixtures" / "http" / "hubspot"
 URL = "http://hubspot.test"
@@ -105,8 +106,10 @@ class FakeHubSpot:
 
     # records
 
-    def contact(self, created: str, **dates: str) -> None:
+    def contact(self, created: str, score: str | None = None, **dates: str) -> None:
         props = {"hs_object_id": str(len(self.contacts) + 1), "createdate": created}
+        if score is not None:
+            props["hubspotscore"] = score
         names = {
             "mql": "hs_lifecyclestage_marketingqualifiedlead_date",
             "sql": "hs_lifecyclestage_salesqualifiedlead_date",
@@ -283,6 +286,9 @@ class FakeHubSpot:
             r for r in records if any(self._matches(r["properties"], g["filters"]) for g in groups)
         ]
         found.sort(key=lambda r: int(r["properties"]["hs_object_id"]))
+        for order in body.get("sorts", []):
+            if order["propertyName"] != "hs_object_id":  # dates only, as the connector asks
+                found.sort(key=lambda r, p=order["propertyName"]: _ms(r["properties"].get(p)))
         page = found[after : after + limit]
         envelope = fixture("contacts_search_total.json")
         template = envelope["results"][0]
@@ -1104,3 +1110,138 @@ def test_the_connector_page_documents_every_option_and_metric():
         assert f"`{option}`" in page, option
     for metric in BASE_BY_ID:
         assert f"`{metric}`" in page, metric
+
+
+# --- lead-level data (opt-in `leads`) ----------------------------------------------------
+
+
+def lead_searches(api: responses.RequestsMock) -> list[dict[str, Any]]:
+    """The bodies of the lead searches (the stage totals ask for one result, unsorted)."""
+    bodies = [json.loads(r.body) for r in calls(api, "/contacts/search")]
+    return [b for b in bodies if b.get("sorts")]
+
+
+def leads_account() -> FakeHubSpot:
+    fake = FakeHubSpot()
+    mql, customer = "2026-09-26T10:00:00Z", "2026-09-27T10:00:00Z"
+    fake.contact("2026-09-25T10:00:00Z", score="90", mql=mql, customer=customer)
+    fake.contact("2026-06-30T21:00:00Z", score="99")  # 23:00 on June 30 in Madrid: out
+    fake.contact("2026-06-30T23:00:00Z", score="42", mql="2026-07-02T10:00:00Z")  # July 1st
+    fake.contact("2026-07-10T10:00:00Z", score="")  # no score: skipped
+    fake.contact("2026-07-11T10:00:00Z", score="n/a")  # unreadable: skipped
+    fake.contact("2026-08-01T09:00:00Z", score="7.5", customer="2026-08-20T10:00:00Z")
+    fake.contact("2026-09-16T09:59:59Z", score="3")  # 60 days and 1 s before NOW: known
+    fake.contact("2026-09-20T10:00:00Z", score="0")  # 56 days old and no customer: unknown
+    fake.contact("2026-09-30T22:30:00Z", score="5")  # October 1st in Madrid: out
+    return fake
+
+
+LEADS_EXPECTED = (
+    Lead("3", date(2026, 7, 1), 42.0, mql=True, customer=False),
+    Lead("6", date(2026, 8, 1), 7.5, mql=False, customer=True),
+    Lead("7", date(2026, 9, 16), 3.0, mql=False, customer=False),
+    Lead("8", date(2026, 9, 20), 0.0, mql=False, customer=None),
+    Lead("1", date(2026, 9, 25), 90.0, mql=True, customer=True),
+)
+
+
+def test_leads_are_fetched_and_mapped_in_the_config_timezone(api, fake_time):
+    served(api, leads_account())
+    data = make(fake_time, "Europe/Madrid", leads=True, analytics=False).fetch(Q3)
+    assert data.leads == LEADS_EXPECTED
+    [body] = lead_searches(api)
+    assert body["sorts"] == [{"propertyName": "createdate", "direction": "ASCENDING"}]
+    assert body["properties"] == [
+        "createdate",
+        "hubspotscore",
+        "hs_lifecyclestage_marketingqualifiedlead_date",
+        "hs_lifecyclestage_customer_date",
+    ]
+    assert body["limit"] == 200
+    [window] = body["filterGroups"][0]["filters"]
+    assert window["propertyName"] == "createdate"
+    assert window["value"] == str(to_epoch_ms(datetime(2026, 6, 30, 22, tzinfo=UTC)))
+    assert window["highValue"] == str(to_epoch_ms(datetime(2026, 9, 30, 22, tzinfo=UTC)) - 1)
+    notes = data.provenance["leads"]
+    assert notes["contacts_read"] == 7
+    assert notes["leads"] == 5
+    assert notes["skipped_without_score"] == 1
+    assert notes["skipped_unreadable_score"] == 1
+    assert notes["customer_unknown_too_recent"] == 1
+    assert notes["truncated"] is False
+    assert notes["properties"]["score"] == "hubspotscore"
+
+
+def test_leads_cover_the_last_twelve_fetched_months_and_a_chosen_score(api, fake_time):
+    fake = served(api, FakeHubSpot())
+    fake.contact("2025-09-30T10:00:00Z", score="1")
+    fake.contact("2025-10-01T10:00:00Z", score="2")
+    fake.contacts[1]["hs_v2_score"] = "55"
+    months = [f"2025-{m:02d}" for m in range(8, 13)] + [f"2026-{m:02d}" for m in range(1, 10)]
+    data = make(fake_time, leads=True, analytics=False, lead_score_property="hs_v2_score").fetch(
+        months
+    )
+    [body] = lead_searches(api)
+    assert body["filterGroups"][0]["filters"][0]["value"] == str(
+        to_epoch_ms(datetime(2025, 10, 1, tzinfo=UTC))
+    )
+    assert "hs_v2_score" in body["properties"]
+    assert data.leads == (Lead("2", date(2025, 10, 1), 55.0, mql=False, customer=False),)
+    assert data.provenance["leads"]["months"].startswith("2025-10 to 2026-09")
+
+
+def test_leads_are_paged_with_after(api, fake_time):
+    served(api, leads_account())
+    data = make(fake_time, "Europe/Madrid", leads=True, analytics=False, search_page_size=2).fetch(
+        Q3
+    )
+    assert data.leads == LEADS_EXPECTED
+    assert [b.get("after") for b in lead_searches(api)] == [None, "2", "4", "6"]
+
+
+def test_max_leads_truncates_the_sample_and_says_so(api, fake_time):
+    served(api, leads_account())
+    data = make(
+        fake_time, "Europe/Madrid", leads=True, analytics=False, search_page_size=2, max_leads=4
+    ).fetch(Q3)
+    assert [lead.lead_id for lead in data.leads] == [
+        "3",
+        "6",
+    ]  # the oldest 4 contacts read (2 unscored)
+    assert [b.get("after") for b in lead_searches(api)] == [None, "2"]
+    notes = data.provenance["leads"]
+    assert notes["contacts_read"] == 4
+    assert notes["truncated"] is True
+    assert "max_leads (4)" in notes["truncated_note"]
+
+
+def test_a_lead_window_past_the_search_cap_is_split_in_halves(api, fake_time, monkeypatch):
+    fake = served(api, leads_account())
+    fake.search_cap = 2
+    monkeypatch.setattr(hubspot, "SEARCH_CAP", 2)
+    data = make(fake_time, "Europe/Madrid", leads=True, analytics=False, search_page_size=1).fetch(
+        Q3
+    )
+    assert data.leads == LEADS_EXPECTED
+    assert data.provenance["leads"]["windows_split_at_10000"] >= 2
+    assert data.provenance["leads"]["truncated"] is False
+    api.reset()
+    served(api, fake)
+    cut = make(
+        FakeTime(), "Europe/Madrid", leads=True, analytics=False, search_page_size=1, max_leads=5
+    ).fetch(Q3)
+    assert cut.leads == LEADS_EXPECTED[:3]  # 5 contacts read, 2 unscored
+    assert cut.provenance["leads"]["truncated"] is True
+
+
+def test_without_the_option_no_contact_is_paged(api, fake_time):
+    fake = q3_account()
+    fake.contacts[1]["hubspotscore"] = "10"
+    served(api, fake)
+    data = make(fake_time).fetch(Q3)
+    assert data.leads == ()
+    assert lead_searches(api) == []
+    assert all(json.loads(r.body)["limit"] == 1 for r in calls(api, "/contacts/search"))
+    assert "leads" not in data.provenance
+    assert data.provenance["http"]["requests"] == 28
+    assert data.monthly == Q3_EXPECTED

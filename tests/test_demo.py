@@ -42,3 +42,29 @@ def test_demo_planted_problems_are_found(result):
     assert result["exit_code"] == 0  # --fail-on never
     assert result["language"] == "es"
     assert not result["undefined"]  # the demo measures everything
+
+
+def test_demo_lead_scoring_matches_its_readme(result):
+    section = result["analysis"]["lead_scoring"]
+    assert section["status"] == "ok"
+    assert section["excluded"] == {"created_after_period": 0, "outcome_unknown": 232}
+    assert (section["leads"], section["customers"]) == (2752, 154)
+    auc = section["auc"]
+    assert auc["low"] <= auc["value"] <= auc["high"]
+    assert 0.6 < auc["value"] < 0.8
+    assert round(auc["value"], 3) == 0.694
+    assert (round(auc["low"], 3), round(auc["high"], 3)) == (0.645, 0.743)
+    mql, best = section["mql_threshold"], section["best_threshold"]
+    assert (mql["value"], mql["source"]) == (40.0, "inferred")
+    assert best["value"] == 72.0
+    assert best["youden_j"] - mql["youden_j"] >= 0.10
+
+
+def test_demo_lead_scoring_findings(result):
+    findings = {f["rule"]: f for f in result["findings"]}
+    finding = findings["analysis-mql-threshold"]
+    assert finding["status"] == "warn"
+    assert "analysis" in finding["labels"]
+    assert finding["value"] == 40.0
+    assert "72" in finding["recommendation"]  # raise it towards the best threshold
+    assert "analysis-lead-score-auc" not in findings  # the score is moderate, not weak

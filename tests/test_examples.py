@@ -360,6 +360,7 @@ def test_cron_wrapper_audits_a_folder_as_a_portfolio(tmp_path: Path):
     clients.mkdir(parents=True)
     shutil.copy(demo_dir() / "demo.yaml", clients / "demo.yaml")
     shutil.copy(demo_dir() / "data.csv", clients / "data.csv")
+    shutil.copy(demo_dir() / "leads.csv", clients / "leads.csv")
     reports = tmp_path / "reports"
     result = wrapper(str(tmp_path / "clients"), str(reports))
     assert result.returncode == 1

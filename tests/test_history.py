@@ -340,6 +340,7 @@ def _client_with_q3_only(folder: Path, extra_config: str = "") -> Path:
     lines = (demo_dir() / "data.csv").read_text(encoding="utf-8").splitlines()
     kept = [lines[0]] + [line for line in lines[1:] if line >= "2026-07"]
     (folder / "data.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    shutil.copy(demo_dir() / "leads.csv", folder / "leads.csv")
     config = (demo_dir() / "demo.yaml").read_text(encoding="utf-8") + extra_config
     (folder / "audit.yaml").write_text(config, encoding="utf-8")
     return folder / "audit.yaml"

@@ -484,7 +484,8 @@ def test_ci_markdown_demo_header_scores_and_tables(demo):
     )
     assert "| Categoría | Nota | Cobertura | Fallo | Aviso | Bien | Sin juzgar |" in text
     assert f"| Actividad | 62,5 | 100{NBSP}% | 1 | 0 | 2 | 0 |" in text
-    assert "### Hallazgos con fallo o aviso (9)" in text  # 8 rule findings + 1 analysis anomaly
+    # 8 rule findings + 2 analysis warnings (an anomaly, the MQL threshold)
+    assert "### Hallazgos con fallo o aviso (10)" in text
     attention, _, rest = text.partition("<details>")
     assert (
         "| ❌ FAIL | **behavioral-workflows-share**"
@@ -492,7 +493,7 @@ def test_ci_markdown_demo_header_scores_and_tables(demo):
         f"15,38{NBSP}% | &gt;= 30{NBSP}% | Solo el 15{NBSP}% de los flujos activos"
     ) in attention
     assert attention.count("| ❌ FAIL |") == 4
-    assert attention.count("| ⚠️ WARN |") == 5  # 4 rule warnings + 1 analysis anomaly
+    assert attention.count("| ⚠️ WARN |") == 6  # 4 rule warnings + 2 analysis warnings
     assert "<summary>Resto de hallazgos (23)</summary>" in rest
     assert rest.count("| ✅ PASS |") == 22
     assert "customers\\_new is 17" in rest  # the N/A row's reason, escaped

@@ -20,10 +20,15 @@ stops the run.  A metric that is zero in every fetched month (no email ever
 sent, no deal ever closed, a lifecycle date property never set) is left
 undefined, not 0: that says the feature is unused or the property empty, not
 that the period scored zero.  Months that have not started yet are not asked.
+
+Opt-in (`leads: true`): the contacts created in the last 12 fetched months,
+with their lead score and MQL / customer flags, for the lead-scoring analysis
+(`SourceData.leads`); they are paged, so those requests grow with the CRM.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -37,13 +42,19 @@ from pydantic import AfterValidator, Field
 
 from auditor.connectors.base import ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
-from auditor.connectors.timeutil import month_bounds, parse_instant, to_epoch_ms, to_iso_z
+from auditor.connectors.timeutil import (
+    month_bounds,
+    parse_instant,
+    to_epoch_ms,
+    to_iso_z,
+    zone,
+)
 from auditor.errors import (
     SourceAuthError,
     SourceNotFoundError,
     SourceResponseError,
 )
-from auditor.models import SourceData
+from auditor.models import Lead, SourceData
 from auditor.period import Month
 
 T = TypeVar("T")
@@ -53,6 +64,10 @@ SEARCH_CAP = 10_000
 """CRM search returns at most this many results per query (paging past it is HTTP 400)."""
 BATCH_SIZE = 100
 """Flows read per `POST /automation/v4/flows/batch/read`."""
+LEAD_MONTHS = 12
+"""Lead-level data covers the last this many fetched months (`leads: true`)."""
+LEAD_MATURITY_DAYS = 60
+"""Leads younger than this when read, and not customers yet, have an unknown outcome."""
 
 EMAIL_STATS = "/marketing/v3/emails/statistics/list"
 FLOWS = "/automation/v4/flows"
@@ -144,9 +159,15 @@ class HubSpotOptions(HttpOptions):
     closedate_as_date: bool = True
     """Read `closedate` as a calendar date (its UTC date), not an instant in `timezone`."""
     search_page_size: int = Field(default=200, ge=1, le=200)
-    """Won deals per search page (HubSpot's maximum is 200)."""
+    """Won deals (and contacts, with `leads`) per search page (HubSpot's maximum is 200)."""
     analytics: bool = True
     """Fetch website traffic and form submissions (analytics v2 reports)."""
+    leads: bool = False
+    """Also fetch lead-level rows (contacts with their score) for the lead-scoring analysis."""
+    lead_score_property: PropertyName = "hubspotscore"
+    """Contact property holding the lead score (legacy HubSpot score, or a new score's)."""
+    max_leads: int = Field(default=10_000, ge=1)
+    """Contacts read at most with `leads` (the oldest first); past it the sample is truncated."""
 
 
 def _policy_name(response: requests.Response) -> str:
@@ -323,9 +344,10 @@ class HubSpotConnector(HttpConnector):
         provenance = run.provenance([m for m in wanted if m not in started])
         portal = run.account.get("portalId") if run.account else None
         label = f"HubSpot portal {portal}" if portal else f"HubSpot at {self.api_base_url()}"
-        return self.source_data(
+        data = self.source_data(
             run.monthly, label=label, provenance=provenance, not_measured=run.reasons
         )
+        return dataclasses.replace(data, leads=tuple(run.leads)) if run.leads else data
 
 
 class _Run:
@@ -351,6 +373,8 @@ class _Run:
         self.deal_notes: dict[str, Any] = {"won_without_amount": 0, "unreadable_amounts": 0}
         self.splits = 0
         self.traffic_notes: list[str] = []
+        self.leads: list[Lead] = []
+        self.lead_notes: dict[str, Any] = {}
 
     # --- orchestration ---
 
@@ -362,6 +386,10 @@ class _Run:
             ("lifecycle", "crm.objects.contacts.read", lambda: self._stages(client), False),
             ("deals", "crm.objects.deals.read", lambda: self._deals(client), False),
         ]
+        if self.options.leads:
+            sections.append(
+                ("leads", "crm.objects.contacts.read", lambda: self._leads(client), False)
+            )
         if self.options.analytics:
             sections.append(
                 ("traffic", "business-intelligence", lambda: self._traffic(client), True)
@@ -375,6 +403,7 @@ class _Run:
             "lifecycle": STAGE_METRICS,
             "deals": DEAL_METRICS,
             "traffic": TRAFFIC_METRICS,
+            "leads": (),
         }
         for name, scope, run, missing_ok in sections:
             done = self._optional(name, lambda run=run: run() or True, missing_ok=missing_ok)
@@ -674,18 +703,7 @@ class _Run:
         rows = _results(first, shown)
         after = dig(first, "paging.next.after")
         if after not in (None, "") and rows:
-            rows.extend(
-                client.paginate_cursor(
-                    DEALS_SEARCH,
-                    items="results",
-                    method="POST",
-                    json=body,
-                    start=str(after),
-                    bucket="search",
-                    stop_on_empty=False,
-                    max_pages=math.ceil(SEARCH_CAP / options.search_page_size) + 1,
-                )
-            )
+            rows.extend(_more_pages(client, DEALS_SEARCH, body, str(after)))
         unique: dict[str, dict[str, Any]] = {}
         for deal in rows:
             if not isinstance(deal, dict):
@@ -702,6 +720,124 @@ class _Run:
             self.deal_notes["unreadable_amounts"] += 1
             return 0.0
         return number
+
+    # --- lead-level data (opt-in) ---
+
+    def _leads(self, client: HttpClient) -> None:
+        """Contacts created in the last LEAD_MONTHS fetched months, oldest first."""
+        options = self.options
+        months = self.months[-LEAD_MONTHS:]
+        start = month_bounds(months[0], self.tz)[0]
+        end = min(month_bounds(months[-1], self.tz)[1], self.now)
+        self.lead_notes = {
+            "months": f"{months[0]} to {months[-1]} (the last {LEAD_MONTHS} fetched at most)",
+            "windows_split_at_10000": 0,
+        }
+        room = [options.max_leads]
+        contacts = self._contacts(client, to_epoch_ms(start), to_epoch_ms(end), room)
+        truncated = bool(self.lead_notes.pop("_more", False))
+        here = zone(self.tz)
+        unknown_after = self.now - timedelta(days=LEAD_MATURITY_DAYS)
+        skipped = unreadable = too_recent = 0
+        seen: set[str] = set()
+        for contact in contacts:
+            if not isinstance(contact, dict) or contact.get("id") in (None, ""):
+                raise _malformed(f"POST {CONTACTS_SEARCH}", "a contact without an id", contact)
+            lead_id = str(contact["id"])
+            if lead_id in seen:
+                continue
+            seen.add(lead_id)
+            props = contact.get("properties")
+            props = props if isinstance(props, dict) else {}
+            raw = props.get(options.lead_score_property)
+            if not _is_set(raw):
+                skipped += 1
+                continue
+            score = _float(raw.strip() if isinstance(raw, str) else raw)
+            if score is None:
+                unreadable += 1
+                continue
+            created_at = parse_instant(props.get("createdate"))
+            customer: bool | None = _is_set(props.get(options.customer_date_property))
+            if not customer and created_at >= unknown_after:
+                customer = None
+                too_recent += 1
+            self.leads.append(
+                Lead(
+                    lead_id=lead_id,
+                    created=created_at.astimezone(here).date(),
+                    score=score,
+                    mql=_is_set(props.get(options.mql_date_property)),
+                    customer=customer,
+                )
+            )
+        self.lead_notes.update(
+            contacts_read=len(seen),
+            leads=len(self.leads),
+            skipped_without_score=skipped,
+            skipped_unreadable_score=unreadable,
+            customer_unknown_too_recent=too_recent,
+            truncated=truncated,
+        )
+        if truncated:
+            self.lead_notes["truncated_note"] = (
+                f"stopped at max_leads ({options.max_leads}) contacts, the oldest first: "
+                "the sample is truncated and leaves out the newest leads"
+            )
+
+    def _contacts(self, client: HttpClient, lo: int, hi: int, room: list[int]) -> list[Any]:
+        """Contacts created in [lo, hi) ms, createdate ascending, split past the 10,000 cap.
+
+        `room[0]` counts down the contacts still wanted (max_leads); once it is 0,
+        a window that still holds contacts only sets lead_notes['_more'] (truncated).
+        """
+        options = self.options
+        shown = f"POST {CONTACTS_SEARCH}"
+        body = {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {
+                            "propertyName": "createdate",
+                            "operator": "BETWEEN",
+                            "value": str(lo),
+                            "highValue": str(hi - 1),
+                        }
+                    ]
+                }
+            ],
+            "properties": [
+                "createdate",
+                options.lead_score_property,
+                options.mql_date_property,
+                options.customer_date_property,
+            ],
+            "sorts": [{"propertyName": "createdate", "direction": "ASCENDING"}],
+            "limit": options.search_page_size,
+        }
+        first = client.post_json(CONTACTS_SEARCH, body, bucket="search")
+        client.log.pages += 1
+        total = _search_total(first, shown)
+        if total > room[0]:
+            self.lead_notes["_more"] = True
+        if room[0] <= 0:
+            return []
+        if total > SEARCH_CAP and hi - lo > 1:
+            self.lead_notes.pop("_more", None)  # the halves say whether max_leads cut
+            self.lead_notes["windows_split_at_10000"] += 1
+            middle = (lo + hi) // 2
+            older = self._contacts(client, lo, middle, room)
+            return older + self._contacts(client, middle, hi, room)
+        rows = _results(first, shown)
+        after = dig(first, "paging.next.after")
+        if after not in (None, "") and rows and len(rows) < room[0]:
+            for row in _more_pages(client, CONTACTS_SEARCH, body, str(after)):
+                rows.append(row)
+                if len(rows) >= room[0]:
+                    break
+        rows = rows[: room[0]]
+        room[0] -= len(rows)
+        return rows
 
     # --- traffic (analytics v2) ---
 
@@ -812,6 +948,30 @@ class _Run:
             "workflows": self.workflows,
             "refused": {name: str(exc) for name, exc in self.refused.items()},
         }
+        if options.leads:
+            out["leads"] = {
+                **self.lead_notes,
+                "endpoint": f"POST {CONTACTS_SEARCH} (paged, createdate ascending)",
+                "properties": {
+                    "created": "createdate",
+                    "score": options.lead_score_property,
+                    "mql": options.mql_date_property,
+                    "customer": options.customer_date_property,
+                },
+                "definitions": {
+                    "created": f"createdate's calendar date in {self.tz}",
+                    "score": (
+                        f"{options.lead_score_property} as read now; contacts without one "
+                        "are skipped"
+                    ),
+                    "mql": f"{options.mql_date_property} is set (as read now)",
+                    "customer": (
+                        f"{options.customer_date_property} is set (as read now); unknown for "
+                        f"non-customers created less than {LEAD_MATURITY_DAYS} days before "
+                        "the data was read (too early to know)"
+                    ),
+                },
+            }
         if self.traffic_notes:
             out["traffic_notes"] = self.traffic_notes
         if account_tz and account_tz != self.tz and self.options.analytics:
@@ -878,6 +1038,24 @@ def _not_counted(flow: Mapping[str, Any], end: datetime) -> str | None:
         except SourceResponseError:
             pass
     return None
+
+
+def _is_set(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _more_pages(client: HttpClient, path: str, body: Mapping[str, Any], after: str) -> Any:
+    """The search pages after the first (the cursor goes into the body)."""
+    return client.paginate_cursor(
+        path,
+        items="results",
+        method="POST",
+        json=body,
+        start=after,
+        bucket="search",
+        stop_on_empty=False,
+        max_pages=math.ceil(SEARCH_CAP / int(body["limit"])) + 1,
+    )
 
 
 def _between(prop: str, start: datetime, end: datetime) -> dict[str, Any]:
