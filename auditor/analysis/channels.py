@@ -40,6 +40,10 @@ UNKNOWN_SOURCE = frozenset(
 CATEGORY = "value"
 
 TEXT = {
+    "loss.threshold": {
+        "en": "ROI >= 0 for every channel with spend",
+        "es": "ROI >= 0 en todo canal con inversión",
+    },
     "loss.title": {
         "en": "A channel returns less gross profit than it costs",
         "es": "Un canal devuelve menos margen bruto de lo que cuesta",
@@ -307,7 +311,7 @@ def _findings(section: Mapping[str, Any], context: AnalysisContext) -> list[Find
             metric="channel_roi",
             value=worst["roi"],
             unit="ratio",
-            threshold="ROI >= 0 for every channel with spend",
+            threshold=_text("loss.threshold", language),
             message=message,
             recommendation=advice,
             title=_text("loss.title", language),

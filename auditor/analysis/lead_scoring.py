@@ -45,6 +45,14 @@ DECILES = 10
 CATEGORY = "efficiency"
 
 TEXT = {
+    "weak.threshold": {
+        "en": "AUC >= {auc} with its interval above 0.5",
+        "es": "AUC >= {auc} con su intervalo por encima de 0,5",
+    },
+    "mql.threshold": {
+        "en": "Youden's J within {gain} of the best threshold's",
+        "es": "J de Youden a menos de {gain} de la del mejor umbral",
+    },
     "weak.title": {
         "en": "The lead score barely predicts who becomes a customer",
         "es": "La puntuación de leads apenas predice quién se convierte en cliente",
@@ -377,7 +385,7 @@ def _findings(section: Mapping[str, Any], language: str) -> list[Finding]:
                 "analysis-lead-score-auc",
                 "lead_score_auc",
                 auc["value"],
-                f"AUC >= {WEAK_AUC} with its interval above 0.5",
+                _text("weak.threshold", language, auc=num(WEAK_AUC)),
                 title=_text("weak.title", language),
                 message=_text("weak.message", language, **values),
                 recommendation=_text("weak.recommendation", language),
@@ -403,7 +411,7 @@ def _findings(section: Mapping[str, Any], language: str) -> list[Finding]:
                     "analysis-mql-threshold",
                     "mql_threshold",
                     mql["value"],
-                    f"Youden's J within {MIN_J_GAIN} of the best threshold's",
+                    _text("mql.threshold", language, gain=num(MIN_J_GAIN)),
                     title=_text("mql.title", language),
                     message=_text("mql.message", language, **values),
                     recommendation=_text(advice, language, **values),
