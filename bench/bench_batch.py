@@ -125,6 +125,8 @@ def generate(folder: Path, count: int, seed: int = 7) -> list[Path]:
         config = template.replace(
             "client: Suministros Industriales Ebro, S.L.", f"client: Cliente {n:03d}, S.L."
         ).replace("path: data.csv", f"path: {stem}.csv")
+        # the generated clients have monthly data only (no leads table)
+        config = "\n".join(line for line in config.splitlines() if "leads: leads.csv" not in line)
         if n % 2:
             config = config.replace("language: es", "language: en")
         (folder / f"{stem}.yaml").write_text(config, encoding="utf-8")

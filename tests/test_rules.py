@@ -381,3 +381,26 @@ def test_extends_merges_by_id_without_duplicates(tmp_path):
 def test_unknown_pack_name_lists_shipped(tmp_path):
     with pytest.raises(InputError, match="unknown rule pack 'defualt'; shipped packs: default"):
         load_rules(["defualt"], tmp_path)
+
+
+def test_loaded_packs_are_cached_until_a_file_changes(tmp_path):
+    import os
+
+    path = write_pack(
+        tmp_path,
+        """\
+        version: 1
+        extends: [default]
+        rules:
+          - id: unsubscribe-rate
+            weight: 5
+        """,
+    )
+    first = load_rules([str(path)], tmp_path)
+    assert load_rules([str(path)], tmp_path) is first  # parsed and compiled once
+    path.write_text(path.read_text().replace("weight: 5", "weight: 7"), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    changed = load_rules([str(path)], tmp_path)
+    assert changed is not first
+    assert next(r for r in changed.rules if r.id == "unsubscribe-rate").weight == 7

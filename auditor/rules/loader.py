@@ -10,6 +10,7 @@ the line that caused it.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -338,8 +339,58 @@ def load_rules(
     overrides_located: Located | None = None,
     today: date | None = None,
 ) -> RuleSet:
-    """The effective rule set; raise InputError listing every problem in every file."""
+    """The effective rule set; raise InputError listing every problem in every file.
+
+    Valid rule sets are cached per process, keyed by the arguments and checked
+    against the files' sizes and modification times, so a batch of clients that
+    share packs parses and compiles them once.
+    """
     today = today or date.today()
+    key = _cache_key(packs, base, overrides, overrides_located, today)
+    cached = _CACHE.get(key) if key is not None else None
+    if cached is not None and all(_stamp(path) == stamp for path, stamp in cached[1]):
+        return cached[0]
+    rule_set, files = _load_rules(packs, base, overrides, overrides_located, today)
+    if key is not None:
+        _CACHE[key] = (rule_set, tuple((path, _stamp(path)) for path in files))
+    return rule_set
+
+
+_CACHE: dict[tuple[Any, ...], tuple[RuleSet, tuple[tuple[Path, Any], ...]]] = {}
+
+
+def _stamp(path: Path) -> Any:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def _cache_key(
+    packs: Sequence[str],
+    base: Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None,
+    located: Located | None,
+    today: date,
+) -> tuple[Any, ...] | None:
+    try:
+        frozen = json.dumps(overrides or {}, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return None
+    # Without overrides nothing in the rule set comes from the config file itself, so
+    # clients that share packs share one entry.
+    source = located.file if located is not None and overrides else None
+    return (tuple(packs), str(base.resolve()), frozen, source, today)
+
+
+def _load_rules(
+    packs: Sequence[str],
+    base: Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None,
+    overrides_located: Located | None,
+    today: date,
+) -> tuple[RuleSet, list[Path]]:
     builder = _Builder()
     for ref in packs:
         builder.add_pack(ref, base)
@@ -388,7 +439,10 @@ def load_rules(
         }
         for rule_id, origin in builder.origins.items()
     }
-    return RuleSet(
+    files = sorted(builder.loaded)
+    if overrides and overrides_located is not None and overrides_located.file:
+        files.append(Path(overrides_located.file))  # its positions are in `origins`
+    rule_set = RuleSet(
         tuple(rules),
         weights,
         tuple(builder.packs),
@@ -397,6 +451,7 @@ def load_rules(
         tuple(warnings),
         origins,
     )
+    return rule_set, files
 
 
 def _with_message(problem: Problem, message: str) -> Problem:
