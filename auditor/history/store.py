@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -182,16 +184,42 @@ class HistoryStore:
             )
         )
 
+    def _open(self) -> sqlite3.Connection:
+        """A prepared connection (WAL, latest schema).
+
+        SQLite answers "database is locked" at once, without waiting for the busy
+        timeout, in a few cases that only concurrent creation of a new store
+        meets (switching a fresh file to WAL while another process migrates it):
+        those are retried briefly, never turned into a lost record.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                self._prepare(conn)
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() > deadline:
+                    raise self._error(exc) from None
+                time.sleep(0.02 + random.random() * 0.08)
+            except sqlite3.Error as exc:
+                conn.close()
+                raise self._error(exc) from None
+            except BaseException:
+                conn.close()
+                raise
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = self._open()
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self._prepare(conn)
             yield conn
         except sqlite3.Error as exc:
             if conn.in_transaction:
