@@ -135,3 +135,39 @@ class SourcePaginationError(SourceError):
     def __init__(self, message: str, *, platform: str) -> None:
         super().__init__(message)
         self.platform = platform
+
+
+class ProblemCollector:
+    """Located problems of one input file: report them all at once, capped.
+
+    The first `cap` problems are kept and the rest only counted, so a file
+    broken on every line still gives a readable message.
+    """
+
+    def __init__(self, file: str, cap: int = 50) -> None:
+        self.file = file
+        self.cap = cap
+        self.items: list[Problem] = []
+        self.dropped = 0
+
+    def add(self, message: str, line: int | None = None, col: int | None = None) -> None:
+        if len(self.items) < self.cap:
+            self.items.append(Problem(message, self.file, line, col))
+        else:
+            self.dropped += 1
+
+    def stop(self, message: str, line: int | None = None, col: int | None = None) -> InputError:
+        """The error that stops reading; its problem is kept even past the cap (it says why)."""
+        self.items.append(Problem(message, self.file, line, col))
+        return self.error()
+
+    def error(self) -> InputError:
+        """Every problem so far, in file order, and how many more there were."""
+        out = sorted(self.items, key=lambda p: (p.line or 0, p.col or 0))
+        if self.dropped:
+            out.append(Problem(f"... and {self.dropped} more problems", self.file))
+        return InputError(out)
+
+    def raise_if_any(self) -> None:
+        if self.items or self.dropped:
+            raise self.error()

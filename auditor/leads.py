@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError, Problem
+from auditor.errors import ProblemCollector
 from auditor.models import Lead
 
 COLUMNS = ("lead_id", "created", "score", "mql", "became_customer")
@@ -40,29 +40,6 @@ NO = frozenset({"0", "false", "no", "n"})
 FLAG_FORMS = "expected 1/0, true/false, yes/no or si/no (empty = not known)"
 _DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\S*)?")
 _NUMBER = {".": re.compile(r"[+-]?\d+(?:\.\d+)?"), ",": re.compile(r"[+-]?\d+(?:,\d+)?")}
-
-
-class _Problems:
-    """Located problems of one file: the first MAX_PROBLEMS kept, the rest counted."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.items: list[Problem] = []
-        self.dropped = 0
-
-    def add(self, message: str, line: int | None = None, col: int | None = None) -> None:
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(Problem(message, self.file, line, col))
-        else:
-            self.dropped += 1
-
-    def error(self, message: str | None = None, line: int | None = None) -> InputError:
-        if message is not None:
-            self.items.append(Problem(message, self.file, line))
-        out = sorted(self.items, key=lambda p: (p.line or 0, p.col or 0))
-        if self.dropped:
-            out.append(Problem(f"... and {self.dropped} more problems", self.file))
-        return InputError(out)
 
 
 class _CellError(Exception):
@@ -82,27 +59,26 @@ def read_leads(
     path: Path, written: str, *, not_found: str, decimal: str = "auto"
 ) -> tuple[tuple[Lead, ...], dict[str, Any]]:
     """Every lead in the CSV at `path` (`written` is how the config names it), and provenance."""
-    problems = _Problems(written)
+    problems = ProblemCollector(written, MAX_PROBLEMS)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise problems.error(not_found) from None
+        raise problems.stop(not_found) from None
     except IsADirectoryError:
-        raise problems.error("is a folder, expected the leads CSV file") from None
+        raise problems.stop("is a folder, expected the leads CSV file") from None
     except OSError as exc:
-        raise problems.error(f"cannot read file: {exc.strerror or exc}") from None
+        raise problems.stop(f"cannot read file: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise problems.error(
+        raise problems.stop(
             f"not UTF-8 text (byte 0x{raw[exc.start]:02X} on line {line}); save the file as "
             "UTF-8 (in Excel: Save As > 'CSV UTF-8')",
             line,
         ) from None
     leads, delimiter = _parse(text, decimal, problems)
-    if problems.items or problems.dropped:
-        raise problems.error()
+    problems.raise_if_any()
     provenance = {
         "path": written,
         "rows": len(leads),
@@ -112,11 +88,11 @@ def read_leads(
     return tuple(leads), provenance
 
 
-def _parse(text: str, decimal: str, problems: _Problems) -> tuple[list[Lead], str]:
+def _parse(text: str, decimal: str, problems: ProblemCollector) -> tuple[list[Lead], str]:
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None:
-        raise problems.error(
+        raise problems.stop(
             f"the file is empty; expected a header line such as '{','.join(COLUMNS)}'"
         )
     header_line = lines[start]
@@ -144,7 +120,7 @@ def _parse(text: str, decimal: str, problems: _Problems) -> tuple[list[Lead], st
         seen[lead.lead_id] = line
         leads.append(lead)
     if not seen and not problems.items:
-        raise problems.error(f"no data rows below the header (line {start + 1})", start + 1)
+        raise problems.stop(f"no data rows below the header (line {start + 1})", start + 1)
     return leads, delimiter
 
 
@@ -158,7 +134,7 @@ def _sniff(header: str) -> str:
 
 
 def _rows(
-    lines: list[str], offset: int, delimiter: str, problems: _Problems
+    lines: list[str], offset: int, delimiter: str, problems: ProblemCollector
 ) -> Iterator[tuple[int, list[str]]]:
     """(file line where the row starts, cells); a row may span lines inside quotes."""
     reader = csv.reader(iter(lines), delimiter=delimiter)
@@ -170,14 +146,14 @@ def _rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            raise problems.error(
+            raise problems.stop(
                 f"cannot read this line as CSV: {exc}", reader.line_num + offset
             ) from None
         end = reader.line_num + offset
         yield begin, row
 
 
-def _columns(header: list[str], line: int, problems: _Problems) -> dict[str, int]:
+def _columns(header: list[str], line: int, problems: ProblemCollector) -> dict[str, int]:
     """Column name -> index; unknown, repeated and missing columns are problems."""
     found: dict[str, int] = {}
     for index, raw in enumerate(header):
@@ -204,7 +180,7 @@ def _columns(header: list[str], line: int, problems: _Problems) -> dict[str, int
             found[name] = index
     missing = [c for c in COLUMNS if c not in found]
     if missing:
-        raise problems.error(
+        raise problems.stop(
             f"the header has no column {', '.join(repr(m) for m in missing)}; the leads table "
             f"needs {', '.join(COLUMNS)}",
             line,
@@ -213,7 +189,7 @@ def _columns(header: list[str], line: int, problems: _Problems) -> dict[str, int
 
 
 def _lead(
-    line: int, row: list[str], columns: dict[str, int], decimal: str, problems: _Problems
+    line: int, row: list[str], columns: dict[str, int], decimal: str, problems: ProblemCollector
 ) -> Lead | None:
     known = set(columns.values())
     for index, text in enumerate(row):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, TextIO, TypeVar
 
 from auditor.connectors.base import Connector, ConnectorOptions
-from auditor.errors import InputError, Problem
+from auditor.errors import InputError, ProblemCollector
 from auditor.leads import read_leads
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
 from auditor.models import Lead, SourceData
@@ -116,7 +116,7 @@ class FileConnector(Connector):
         return replace(data, leads=leads, provenance={**data.provenance, "leads": leads_provenance})
 
     def _fetch_metrics(self, opts: FileOptions) -> SourceData:
-        problems = _Problems(opts.path)
+        problems = ProblemCollector(opts.path, MAX_PROBLEMS)
         file_type = _file_type(opts, problems)
         path = self._resolve(opts.path)
         digest = _sha256(path, self._not_found(opts.path, path), problems)
@@ -145,39 +145,6 @@ class FileConnector(Connector):
         )
 
 
-# --- problems ---------------------------------------------------------------------------
-
-
-class _Problems:
-    """Collects located problems: the first MAX_PROBLEMS are kept, the rest only counted."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.items: list[Problem] = []
-        self.dropped = 0
-
-    def add(self, message: str, line: int | None = None, col: int | None = None) -> None:
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(Problem(message, self.file, line, col))
-        else:
-            self.dropped += 1
-
-    def stop(self, message: str, line: int | None = None, col: int | None = None) -> InputError:
-        """The error that stops reading; its problem is kept even past the cap (it says why)."""
-        self.items.append(Problem(message, self.file, line, col))
-        return self.error()
-
-    def error(self) -> InputError:
-        out = sorted(self.items, key=lambda p: (p.line or 0, p.col or 0))
-        if self.dropped:
-            out.append(Problem(f"... and {self.dropped} more problems", self.file))
-        return InputError(out)
-
-    def raise_if_any(self) -> None:
-        if self.items or self.dropped:
-            raise self.error()
-
-
 class _CellError(Exception):
     """One bad cell; the message is shown to the user as is."""
 
@@ -197,7 +164,7 @@ def _fmt(value: float) -> str:
 # --- reading the file ---------------------------------------------------------------------
 
 
-def _file_type(opts: FileOptions, problems: _Problems) -> str:
+def _file_type(opts: FileOptions, problems: ProblemCollector) -> str:
     if opts.format != "auto":
         return opts.format
     suffix = Path(opts.path).suffix.lower()
@@ -211,7 +178,7 @@ def _file_type(opts: FileOptions, problems: _Problems) -> str:
     )
 
 
-def _sha256(path: Path, not_found: str, problems: _Problems) -> str:
+def _sha256(path: Path, not_found: str, problems: ProblemCollector) -> str:
     """Hash the bytes; also the first read, so unreadable files fail here, clearly."""
     try:
         with path.open("rb") as handle:
@@ -235,7 +202,7 @@ def _bad_utf8(lines: Iterable[bytes]) -> tuple[int, int, int] | None:
     return None
 
 
-def _utf8_error(lines: Iterable[bytes], problems: _Problems) -> InputError:
+def _utf8_error(lines: Iterable[bytes], problems: ProblemCollector) -> InputError:
     found = _bad_utf8(lines)
     if found is None:
         return problems.stop(f"not UTF-8 text; {SAVE_AS_UTF8}")
@@ -257,7 +224,7 @@ def _form_of(names: Iterable[str]) -> str:
 class _Columns:
     """Decides what each header name (or record key) means, reporting each bad name once."""
 
-    def __init__(self, form: str, problems: _Problems) -> None:
+    def __init__(self, form: str, problems: ProblemCollector) -> None:
         self.form = form
         self.known = LONG_COLUMNS if form == "long" else WIDE_COLUMNS
         self.problems = problems
@@ -439,7 +406,7 @@ class _Totals:
 
     form: str
     decimal: str
-    problems: _Problems
+    problems: ProblemCollector
     row_word: str  # "rows" in a spreadsheet, "lines" in JSON/YAML
     monthly: dict[Month, dict[str, float]] = field(default_factory=dict)
     by_channel: dict[str, dict[Month, dict[str, float]]] = field(default_factory=dict)
@@ -565,7 +532,7 @@ def _source_data(written: str, file_type: str, digest: str, parsed: _Parsed) -> 
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, opts: FileOptions, problems: _Problems) -> _Parsed:
+def _read_csv(path: Path, opts: FileOptions, problems: ProblemCollector) -> _Parsed:
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             return _parse_csv(stream, opts, problems)
@@ -576,7 +543,7 @@ def _read_csv(path: Path, opts: FileOptions, problems: _Problems) -> _Parsed:
         raise problems.stop(f"cannot read file: {exc.strerror or exc}") from None
 
 
-def _parse_csv(stream: TextIO, opts: FileOptions, problems: _Problems) -> _Parsed:
+def _parse_csv(stream: TextIO, opts: FileOptions, problems: ProblemCollector) -> _Parsed:
     lines = iter(stream)
     first, first_no = _first_line(lines)
     if not first_no:
@@ -615,7 +582,9 @@ def _sniff_delimiter(header: str) -> str:
 class _CsvReader:
     """csv.reader that knows the file line each row starts on."""
 
-    def __init__(self, lines: Iterator[str], first_no: int, delimiter: str, problems: _Problems):
+    def __init__(
+        self, lines: Iterator[str], first_no: int, delimiter: str, problems: ProblemCollector
+    ):
         self._reader = csv.reader(lines, delimiter=delimiter)
         self._offset = first_no - 1
         self._end = self._offset
@@ -638,7 +607,7 @@ class _CsvReader:
             yield row
 
 
-def _csv_layout(header: list[str], line: int, problems: _Problems) -> tuple[list[str], str]:
+def _csv_layout(header: list[str], line: int, problems: ProblemCollector) -> tuple[list[str], str]:
     """Canonical name per column index: '' for no header, '?' for a reported bad column."""
     form = _form_of(_norm(name) for name in header)
     columns = _Columns(form, problems)
@@ -670,7 +639,9 @@ def _no_month_message(form: str) -> str:
     )
 
 
-def _csv_records(reader: _CsvReader, columns: list[str], problems: _Problems) -> Iterator[_Record]:
+def _csv_records(
+    reader: _CsvReader, columns: list[str], problems: ProblemCollector
+) -> Iterator[_Record]:
     for line, row in reader:
         if not any(_norm(text) for text in row):
             continue  # blank lines, and the ';;;;' lines spreadsheets leave behind
@@ -693,7 +664,9 @@ def _csv_records(reader: _CsvReader, columns: list[str], problems: _Problems) ->
 # --- JSON and YAML records ----------------------------------------------------------------
 
 
-def _read_records(path: Path, file_type: str, opts: FileOptions, problems: _Problems) -> _Parsed:
+def _read_records(
+    path: Path, file_type: str, opts: FileOptions, problems: ProblemCollector
+) -> _Parsed:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -726,7 +699,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _load_json(text: str, problems: _Problems) -> tuple[Any, Located | None]:
+def _load_json(text: str, problems: ProblemCollector) -> tuple[Any, Located | None]:
     """Values from json (exact JSON semantics), positions from the YAML loader."""
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
@@ -747,7 +720,7 @@ def _first_clause(exc: Exception) -> str:
     return str(exc).split(";")[0]
 
 
-def _positions(json_text: str, problems: _Problems) -> Located | None:
+def _positions(json_text: str, problems: ProblemCollector) -> Located | None:
     """Key positions of a JSON text; None where PyYAML (YAML 1.1) cannot read valid JSON.
 
     Tabs are only whitespace in valid JSON, and PyYAML refuses them, so they become
@@ -766,7 +739,7 @@ def _positions(json_text: str, problems: _Problems) -> Located | None:
         return None
 
 
-def _load_yaml(text: str, problems: _Problems) -> tuple[Any, Located | None]:
+def _load_yaml(text: str, problems: ProblemCollector) -> tuple[Any, Located | None]:
     try:
         located = load_yaml_text(text, problems.file)
     except RecursionError:
@@ -779,7 +752,7 @@ def _where(located: Located | None, path: KeyPath) -> tuple[int | None, int | No
 
 
 def _records_totals(
-    data: Any, located: Located | None, decimal: str, problems: _Problems
+    data: Any, located: Located | None, decimal: str, problems: ProblemCollector
 ) -> _Totals:
     example = '[{"month": "2026-07", "emails_sent": 1200}]'
     if not isinstance(data, list):
@@ -808,7 +781,7 @@ def _records_totals(
 
 
 def _object_record(
-    item: Any, index: int, located: Located | None, columns: _Columns, problems: _Problems
+    item: Any, index: int, located: Located | None, columns: _Columns, problems: ProblemCollector
 ) -> _Record | None:
     line, col = _where(located, (index,))
     if not isinstance(item, dict):
