@@ -33,7 +33,7 @@ CLIENT_ID_MAX = 64
 CLIENT_ID_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{CLIENT_ID_MAX - 1}}}$")
 CLIENT_ID_RULE = (
     f"1 to {CLIENT_ID_MAX} lowercase ASCII letters, digits, '-' or '_', starting with a "
-    "letter or a digit (e.g. acme-es)"
+    "letter or a digit, e.g. acme-es"
 )
 
 

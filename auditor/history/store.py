@@ -192,10 +192,7 @@ def shared_key_message(key: str, client: ClientIdentity, others: list[ClientIden
     """Why `client` may not record under `key`, and what to do about it."""
     held = ", ".join(o.describe() for o in others)
     if client.client_id is None:
-        fix = (
-            f"give {client.describe()} its own client_id in its config (client_id: "
-            f"{CLIENT_ID_RULE})"
-        )
+        fix = f"add a client_id to the config of {client.describe()} ({CLIENT_ID_RULE})"
     else:
         fix = "choose another client_id for one of them"
     return (
