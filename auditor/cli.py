@@ -12,13 +12,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, AuditorError
 from auditor.gate import FAIL_ON
+
+if TYPE_CHECKING:
+    from auditor.outputs.files import Writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 RUN_FORMATS = ("pdf", "html", "json", "md")
@@ -171,9 +174,10 @@ def _write_outputs(result: dict[str, Any], out_dir: Path, formats: list[str]) ->
     return write_all(output_writers(result, out_dir, formats))
 
 
-def output_writers(result: dict[str, Any], out_dir: Path, formats: list[str]) -> dict[Path, Any]:
-    """Each output file `run` writes for this result, with the function that writes it."""
-    from auditor.outputs.files import Writer, write_text
+def output_writers(result: dict[str, Any], out_dir: Path, formats: list[str]) -> dict[Path, Writer]:
+    """Each output file `run` writes for this result, with the function that writes it
+    (the batch claims the paths before writing them)."""
+    from auditor.outputs.files import write_text
     from auditor.outputs.json_out import render_json
 
     stem = f"{result['client_slug']}_{result['period']['label']}"
