@@ -65,7 +65,6 @@ class BatchOptions:
 
     output_dir: Path | None = None
     formats: tuple[str, ...] = ("json",)
-    claims: Path | None = None  # this batch run's output claims (`_claim_outputs`)
     period: str | None = None
     language: str | None = None
     fail_on: str = "fail"
@@ -74,6 +73,7 @@ class BatchOptions:
     ignore: tuple[str, ...] = ()
     record: bool = False
     debug: bool = False
+    claims: Path | None = None  # this batch run's output claims (`_claim_outputs`)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -361,7 +361,6 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
             except OSError as exc:
                 outcome["exit_code"] = EXIT_BAD_INPUT
                 outcome["error"] = f"cannot write the outputs to {options.output_dir}: {exc}"
-                written = []
             else:
                 outcome["outputs"] = [p.name for p in written]
         if outcome["error"] is None:
