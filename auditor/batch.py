@@ -73,6 +73,7 @@ class BatchOptions:
     ignore: tuple[str, ...] = ()
     record: bool = False
     debug: bool = False
+    claims: Path | None = None  # this batch run's output claims (`_claim_outputs`)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,11 +145,13 @@ def discover(paths: Iterable[Path], recursive: bool = False) -> list[Path]:
 
 
 def _claimed_name(path: Path, period: str | None) -> tuple[str, str] | None:
-    """(client slug, period) a config will write its outputs as, read cheaply; None if
-    unknown (unreadable, or set from the environment): the audit will tell."""
+    """(slug, period label) a config will write its outputs and record its history as,
+    read cheaply; None if unknown (unreadable, invalid, or set from the environment): the
+    audit will tell.  The period is parsed, so '2026-q2' and '2026-Q2' are one period."""
     import yaml
 
-    from auditor.config import slugify
+    from auditor.identity import CLIENT_ID_PATTERN, client_slug
+    from auditor.period import PeriodError, parse_period
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
@@ -156,15 +159,25 @@ def _claimed_name(path: Path, period: str | None) -> tuple[str, str] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("client"), str):
         return None
+    client_id = data.get("client_id")
+    if client_id is not None and not (
+        isinstance(client_id, str) and CLIENT_ID_PATTERN.match(client_id)
+    ):
+        return None
     chosen = period if period is not None else data.get("period")
     if "${" in data["client"] or chosen is None or "${" in str(chosen):
         return None
-    return slugify(data["client"]), str(chosen)
+    try:
+        label = parse_period(chosen).label
+    except PeriodError:
+        return None
+    name = data["client"].strip()
+    return (client_slug(name, client_id), label) if name else None
 
 
 def duplicate_clients(configs: Sequence[Path], period: str | None) -> dict[int, str]:
-    """Configs whose client slug and period an earlier config already has, with the
-    error to report: their outputs (and history rows) would overwrite each other."""
+    """Configs whose slug and period an earlier config already has, with the error to
+    report: their outputs would overwrite each other (and their history rows collide)."""
     first: dict[tuple[str, str], Path] = {}
     errors: dict[int, str] = {}
     for index, path in enumerate(configs):
@@ -175,12 +188,42 @@ def duplicate_clients(configs: Sequence[Path], period: str | None) -> dict[int, 
             slug, label = claimed
             errors[index] = (
                 f"{path}: client '{slug}' with period {label} is already audited by "
-                f"{first[claimed]}: both would write {slug}_{label}.* and record the same "
-                "history row; give one a different client name or period"
+                f"{first[claimed]}: both would write {slug}_{label}.* and record under the same "
+                "history key; if they are two clients, give each its own client_id"
             )
         else:
             first[claimed] = path
     return errors
+
+
+def _claim_outputs(claims: Path, targets: Sequence[Path], owner: str) -> str | None:
+    """Claim every output file for this client in this batch run; None if all are ours,
+    else the error naming the config that claimed one first.
+
+    The last guard against two clients of one batch writing one file (`duplicate_clients`
+    catches what it can read before the audits): a claim is a file created with
+    O_EXCL in the batch's `claims` folder, so it is atomic across worker processes.
+    The same config claiming again (a client re-run after its worker died) is fine.
+    """
+    import hashlib
+
+    for target in targets:
+        digest = hashlib.sha256(str(target.resolve()).encode("utf-8")).hexdigest()
+        marker = claims / digest
+        try:
+            handle = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            holder = marker.read_text(encoding="utf-8", errors="replace")
+            if holder != owner:
+                return (
+                    f"not written: {target} is written by {holder or 'another client'} in "
+                    "this batch (same slug and period); if they are two clients, give each "
+                    "its own client_id"
+                )
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(owner)
+    return None
 
 
 # ------------------------------------------------------------------- one client
@@ -273,21 +316,18 @@ def _previous_result(config: Any, result: Mapping[str, Any], warnings: list[str]
     if not label or not store.exists:
         return None
     try:
-        return store.latest(config.slug, label)
+        return store.latest(config.identity, label)
     except HistoryError as exc:
         warnings.append(f"history not read, no regressions for this client: {exc}")
         return None
 
 
-def write_client_outputs(result: dict[str, Any], out_dir: Path, formats: Sequence[str]) -> list:
-    """The files `auditor run -o out_dir --format ...` writes for this result."""
-    from auditor.cli import _write_outputs
-
-    return _write_outputs(result, out_dir, list(formats))
-
-
 def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
-    """Audit one client as `auditor run` would and return its outcome; never raises."""
+    """Audit one client as `auditor run` would and return its outcome; never raises.
+
+    As `run`: outputs first, then the history record, so a client whose outputs
+    were not written has recorded nothing.
+    """
     from auditor.config import load_config
     from auditor.session import AuditRequest, run_audit
 
@@ -297,7 +337,7 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
     try:
         loaded = load_config(path, options.period)
         outcome.update(client=loaded.client, client_slug=loaded.slug, period=loaded.period.label)
-        result = run_audit(
+        finished = run_audit(
             AuditRequest(
                 config=path,
                 period=options.period,
@@ -309,18 +349,22 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
                 record=options.record,
             )
         )
+        result = finished.result
         outcome.update(summarize(result))
         previous = _previous_result(loaded, result, outcome["warnings"])
         if previous is not None:
             outcome["regression"] = regression_since(result, previous)
+        written: list[Path] = []
         if options.output_dir is not None and options.formats:
             try:
-                written = write_client_outputs(result, options.output_dir, options.formats)
+                written = _write_claimed(result, path, options)
             except OSError as exc:
                 outcome["exit_code"] = EXIT_BAD_INPUT
                 outcome["error"] = f"cannot write the outputs to {options.output_dir}: {exc}"
             else:
                 outcome["outputs"] = [p.name for p in written]
+        if outcome["error"] is None:
+            finished.record(written)
     except AuditorError as exc:
         outcome["exit_code"] = exc.exit_code
         outcome["error"] = str(exc) or exc.__class__.__name__
@@ -331,6 +375,21 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
             outcome["traceback"] = traceback.format_exc()
     outcome["seconds"] = round(time.perf_counter() - start, 4)
     return outcome
+
+
+def _write_claimed(result: dict[str, Any], config: Path, options: BatchOptions) -> list[Path]:
+    """This client's outputs, never over a file another client of the batch claimed."""
+    assert options.output_dir is not None
+    from auditor.cli import output_writers
+    from auditor.errors import InputError
+    from auditor.outputs.files import write_all
+
+    writers = output_writers(result, options.output_dir, list(options.formats))
+    if options.claims is not None:
+        refused = _claim_outputs(options.claims, list(writers), str(config.resolve()))
+        if refused is not None:
+            raise InputError(refused)
+    return write_all(writers)
 
 
 def _died(config: Path | str, detail: str) -> dict[str, Any]:
@@ -412,8 +471,19 @@ def run_batch(
 
     `on_done(outcome)` is called in the parent as each client finishes (progress).
     `skip` maps config indexes to an error reported instead of auditing them
-    (exit 2), e.g. `duplicate_clients`.
+    (exit 2), e.g. `duplicate_clients`.  Clients writing outputs claim their files
+    in a temporary folder of this run (`_claim_outputs`), removed at the end.
     """
+    if options.output_dir is not None and options.claims is None:
+        import shutil
+        import tempfile
+        from dataclasses import replace
+
+        claims = Path(tempfile.mkdtemp(prefix="auditor-batch-claims-"))
+        try:
+            return run_batch(configs, replace(options, claims=claims), jobs, on_done, skip=skip)
+        finally:
+            shutil.rmtree(claims, ignore_errors=True)
     jobs = jobs or default_jobs()
     report: Done = on_done or (lambda outcome: None)
     outcomes: dict[int, dict[str, Any]] = {}

@@ -12,13 +12,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, AuditorError
 from auditor.gate import FAIL_ON
+
+if TYPE_CHECKING:
+    from auditor.outputs.files import Writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 RUN_FORMATS = ("pdf", "html", "json", "md")
@@ -166,7 +169,15 @@ def main(debug: bool) -> None:
 
 
 def _write_outputs(result: dict[str, Any], out_dir: Path, formats: list[str]) -> list[Path]:
-    from auditor.outputs.files import Writer, write_all, write_text
+    from auditor.outputs.files import write_all
+
+    return write_all(output_writers(result, out_dir, formats))
+
+
+def output_writers(result: dict[str, Any], out_dir: Path, formats: list[str]) -> dict[Path, Writer]:
+    """Each output file `run` writes for this result, with the function that writes it
+    (the batch claims the paths before writing them)."""
+    from auditor.outputs.files import write_text
     from auditor.outputs.json_out import render_json
 
     stem = f"{result['client_slug']}_{result['period']['label']}"
@@ -189,7 +200,7 @@ def _write_outputs(result: dict[str, Any], out_dir: Path, formats: list[str]) ->
             from auditor.report.pdf import write_pdf
 
             outputs[target] = functools.partial(_pdf_writer, write_pdf, result)
-    return write_all(outputs)
+    return outputs
 
 
 def _print_warnings(result: dict[str, Any]) -> None:
@@ -205,7 +216,8 @@ def _run(request: Any, out_dir: Path, formats: list[str]) -> None:
     from auditor.outputs.text import render_text, terminal_width, use_colour
     from auditor.session import run_audit
 
-    result = run_audit(request)
+    finished = run_audit(request)
+    result = finished.result
     _print_warnings(result)
     paths = _write_outputs(result, out_dir, formats)
     width = terminal_width(sys.stdout)
@@ -213,6 +225,7 @@ def _run(request: Any, out_dir: Path, formats: list[str]) -> None:
     click.echo("")
     for path in paths:
         click.echo(f"wrote {path}")
+    finished.record(paths)  # only now: every output is in place
     sys.exit(result["exit_code"])
 
 
@@ -331,13 +344,15 @@ def check(config: Path, formats: list[str], outputs: dict[str, Path], **options:
     from auditor.outputs.files import write_all, write_text
     from auditor.session import run_audit
 
-    result = run_audit(_request(config, **options))
+    finished = run_audit(_request(config, **options))
+    result = finished.result
     _print_warnings(result)
-    write_all(
+    written = write_all(
         {path: write_text(_render_check(result, fmt, False)) for fmt, path in outputs.items()}
     )
     for fmt in on_stdout:
         click.echo(_render_check(result, fmt, True), nl=False)
+    finished.record(written)  # only now: every output is in place
     sys.exit(result["exit_code"])
 
 

@@ -4,10 +4,16 @@ The store is `--store PATH`, else the one of `--config CONFIG` (its
 `history.path`, default `.auditor/history.sqlite` next to the config), else
 `.auditor/history.sqlite` in the current folder.  Unknown clients or periods,
 and a missing or unreadable store, are bad input: a message and exit 2.
+
+Every command here only reads: the store is opened read-only, never created or
+migrated (a store of an older schema is read as it is), so it works on a store
+this user may not write.  A client is one recorded client (`ClientIdentity`):
+given by key, client_id or name, never two clients mixed under one slug.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -19,7 +25,13 @@ import click
 
 from auditor.cli import guarded
 from auditor.errors import Problem
-from auditor.history import DEFAULT_STORE, HistoryError, HistoryStore, RunSummary
+from auditor.history import (
+    DEFAULT_STORE,
+    ClientIdentity,
+    HistoryError,
+    HistoryStore,
+    RunSummary,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 STANDARD_CATEGORIES = ("activity", "response", "efficiency", "value")
@@ -95,12 +107,18 @@ def _open(store: Path | None, config: Path | None) -> HistoryStore:
     return history
 
 
-def _period_of(history: HistoryStore, slug: str, period: str) -> str:
-    known = history.periods(slug)
+def _period_of(history: HistoryStore, client: ClientIdentity, period: str) -> str:
+    """The recorded label meant by `period` ('2026-q2' is 2026-Q2)."""
+    from auditor.period import PeriodError, parse_period
+
+    known = history.periods(client)
+    if period not in known:
+        with contextlib.suppress(PeriodError):
+            period = parse_period(period).label
     if period not in known:
         raise HistoryError(
             Problem(
-                f"no recorded run of '{slug}' for period '{period}'; recorded periods: "
+                f"no recorded run of '{client.key}' for period '{period}'; recorded periods: "
                 f"{', '.join(known) or 'none'}",
                 str(history.path),
             )
@@ -153,8 +171,8 @@ def history() -> None:
 def list_runs(client: str | None, fmt: str, store: Path | None, config: Path | None) -> None:
     """One line per recorded run: client, period, overall and category scores, exit code."""
     history_store = _open(store, config)
-    slug = history_store.resolve_client(client) if client is not None else None
-    runs = history_store.runs(slug)
+    chosen = history_store.resolve_client(client) if client is not None else None
+    runs = history_store.runs(chosen)
     if fmt == "json":
         click.echo(json.dumps([r.to_json() for r in runs], ensure_ascii=False, indent=2))
         return
@@ -191,11 +209,9 @@ def show(
 ) -> None:
     """The stored summary and findings of CLIENT (slug or name) for one period."""
     history_store = _open(store, config)
-    slug = history_store.resolve_client(client)
-    if period is None:
-        period = history_store.periods(slug)[-1]
-    _period_of(history_store, slug, period)
-    found = history_store.latest_run(slug, period)
+    chosen = history_store.resolve_client(client)
+    period = _period_of(history_store, chosen, period or history_store.periods(chosen)[-1])
+    found = history_store.latest_run(chosen, period)
     assert found is not None
     summary, result = found
     if fmt == "json":
@@ -205,7 +221,7 @@ def show(
         return
     from auditor.outputs.text import render_text
 
-    others = len(history_store.runs(slug, period)) - 1
+    others = len(history_store.runs(chosen, period)) - 1
     packs = ", ".join(
         f"{p.get('name')} ({str(p.get('sha256', ''))[:12]})" for p in result.get("rule_packs", [])
     )
@@ -247,9 +263,9 @@ def diff(
     from auditor.history.diff import diff_results, render_diff_text
 
     history_store = _open(store, config)
-    slug = history_store.resolve_client(client)
-    before = history_store.latest(slug, _period_of(history_store, slug, period1))
-    after = history_store.latest(slug, _period_of(history_store, slug, period2))
+    chosen = history_store.resolve_client(client)
+    before = history_store.latest(chosen, _period_of(history_store, chosen, period1))
+    after = history_store.latest(chosen, _period_of(history_store, chosen, period2))
     assert before is not None
     assert after is not None
     result = diff_results(before, after)
@@ -291,15 +307,17 @@ def export(
 ) -> None:
     """Every recorded run: CSV (one row per run with its scores) or JSON (full results)."""
     history_store = _open(store, config)
-    slug = history_store.resolve_client(client) if client is not None else None
+    chosen = history_store.resolve_client(client) if client is not None else None
     if fmt == "json":
         text = json.dumps(
-            [{"run": s.to_json(), "result": r} for s, r in history_store.results(slug)],
+            [{"run": s.to_json(), "result": r} for s, r in history_store.results(chosen)],
             ensure_ascii=False,
             indent=2,
         )
     else:
-        runs = history_store.runs(slug)
+        from auditor.outputs.spreadsheet import csv_cell
+
+        runs = history_store.runs(chosen)
         categories = _categories(runs)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -313,25 +331,30 @@ def export(
                 "pack_hash",
                 "generated_at",
                 "recorded_at",
+                "client_id",
             ]
         )
-        for r in runs:
+        for r in runs:  # client data (names, reasons) neutralised as in portfolio.csv
             writer.writerow(
                 [
-                    r.id,
-                    r.client_slug,
-                    r.client,
-                    r.period,
-                    r.period_start,
-                    r.period_end,
-                    "" if r.overall is None else r.overall,
-                    *("" if r.categories.get(c) is None else r.categories[c] for c in categories),
-                    "" if r.exit_code is None else r.exit_code,
-                    r.exit_reason or "",
-                    r.tool_version,
-                    r.pack_hash,
-                    r.generated_at or "",
-                    r.recorded_at,
+                    csv_cell(value)
+                    for value in (
+                        r.id,
+                        r.client_slug,
+                        r.client,
+                        r.period,
+                        r.period_start,
+                        r.period_end,
+                        r.overall,
+                        *(r.categories.get(c) for c in categories),
+                        r.exit_code,
+                        r.exit_reason,
+                        r.tool_version,
+                        r.pack_hash,
+                        r.generated_at,
+                        r.recorded_at,
+                        r.client_id,
+                    )
                 ]
             )
         text = buffer.getvalue()

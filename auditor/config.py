@@ -22,6 +22,8 @@ from auditor.analysis.channels import channel_key
 from auditor.connectors import registry
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.errors import InputError, Problem
+from auditor.identity import CLIENT_ID_PATTERN, CLIENT_ID_RULE, ClientIdentity, client_slug
+from auditor.identity import slugify as slugify
 from auditor.metrics.catalog import ALL_METRIC_IDS, COST_KEYS
 from auditor.period import Period, PeriodError, parse_period
 from auditor.validation import NonNegative, Number, did_you_mean, problems_from
@@ -162,6 +164,7 @@ class AnalysisModel(_Strict):
 
 class ConfigModel(_Strict):
     client: Annotated[str, Field(min_length=1)]
+    client_id: str | None = None  # the client's identity in file names and the history
     period: Any = None
     language: Literal["es", "en"] = "en"
     timezone: str = "UTC"
@@ -173,6 +176,22 @@ class ConfigModel(_Strict):
     report: ReportModel = Field(default_factory=ReportModel)
     history: HistoryModel = Field(default_factory=HistoryModel)
     analysis: AnalysisModel = Field(default_factory=AnalysisModel)
+
+    @field_validator("client")
+    @classmethod
+    def _client(cls, value: str) -> str:
+        # NFC: the same name typed on two systems is one client (the history compares names)
+        name = unicodedata.normalize("NFC", value.strip())
+        if not name:
+            raise ValueError("the client name must not be blank")
+        return name
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id(cls, value: str | None) -> str | None:
+        if value is not None and not CLIENT_ID_PATTERN.match(value):
+            raise ValueError(f"client_id must be {CLIENT_ID_RULE}")
+        return value
 
 
 @dataclass(frozen=True)
@@ -209,10 +228,16 @@ class AuditConfig:
     history_record: bool = False
     channel_costs: dict[str, float] = field(default_factory=dict)  # costs.channels
     analysis: dict[str, Any] = field(default_factory=dict)  # the `analysis:` key, set options only
+    client_id: str | None = None  # `client_id:`; then also the slug
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    @property
+    def identity(self) -> ClientIdentity:
+        """Whose audits the history holds for this config (docs/history.md)."""
+        return ClientIdentity(self.client, self.client_id)
 
     def costs_for(self, months: int) -> dict[str, float]:
         """Cost items for a period of `months` months (scaled when costs are monthly)."""
@@ -241,13 +266,6 @@ class AuditConfig:
                 "page_size": self.report.page_size,
             },
         }
-
-
-def slugify(text: str) -> str:
-    """ASCII file-name slug: 'Aceros del Sur, S.A.' -> 'aceros-del-sur-s-a'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "client"
 
 
 def _expand_env(value: Any, path: KeyPath, located: Located, problems: list[Problem]) -> Any:
@@ -330,8 +348,8 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
     return AuditConfig(
         path=path,
         located=located,
-        client=model.client.strip(),
-        slug=slugify(model.client),
+        client=model.client,
+        slug=client_slug(model.client, model.client_id),
         period=period,
         language=model.language,
         timezone=model.timezone,
@@ -351,6 +369,7 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
         history_record=model.history.record,
         channel_costs=dict(costs.channels),
         analysis=model.analysis.model_dump(exclude_none=True),
+        client_id=model.client_id,
     )
 
 

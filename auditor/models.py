@@ -233,6 +233,7 @@ class AuditResult:
     warnings: tuple[str, ...] = ()
     trend: Mapping[str, Any] = field(default_factory=dict)
     snapshot: Mapping[str, Any] = field(default_factory=dict)
+    client_id: str | None = None  # the config's `client_id:` (then also the slug)
 
     def to_json(self) -> dict[str, Any]:
         """The audit result as DESIGN.md section 7 (schema_version 1) plus documented extras."""
@@ -246,6 +247,7 @@ class AuditResult:
             "generated_at": self.generated_at,
             "client": self.client,
             "client_slug": self.client_slug,
+            "client_id": self.client_id,
             "language": self.language,
             "period": self.period.to_json(),
             "previous_period": self.previous_period.to_json(),

@@ -112,7 +112,7 @@ def audit(
     )
     metrics = add_derived(metrics, rule_set.derived)
     # Baselines the data does not reach back to, from recorded audits (docs/history.md).
-    metrics, baselines = history_baselines(metrics, configured_store_path(config), config.slug)
+    metrics, baselines = history_baselines(metrics, configured_store_path(config), config.identity)
     client = {"name": config.client, "slug": config.slug}
     findings = evaluate(
         rule_set, metrics, language=language, currency=config.currency, client=client
@@ -136,6 +136,7 @@ def audit(
     return AuditResult(
         client=config.client,
         client_slug=config.slug,
+        client_id=config.client_id,
         language=language,
         period=period,
         previous_period=period.previous(),

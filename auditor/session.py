@@ -1,9 +1,14 @@
 """One audit as the command line runs it: the audit, then what CI adds on top.
 
 `runner.audit` produces the result; this module applies, in order, the
-selection (`--select`/`--ignore`), the gates (`--fail-on`, `--fail-under`,
-`--baseline`), and records the result in the history when asked.  Keeping it
-here leaves `cli.py` to parsing and printing, and `runner.py` to the flow.
+selection (`--select`/`--ignore`) and the gates (`--fail-on`, `--fail-under`,
+`--baseline`).  Recording in the history is the caller's last step, through
+`FinishedAudit.record`, once every output is in place: a run whose outputs
+could not be written must not leave an audit in the history that baselines
+trust.  Whether this client may record at all (its history key holds no other
+client's runs) is checked before the audit, so a refusal costs nothing and
+writes nothing.  Keeping this here leaves `cli.py` to parsing and printing, and
+`runner.py` to the flow.
 """
 
 from __future__ import annotations
@@ -11,11 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.config import load_config
-from auditor.errors import InputError, Problem
+from auditor.errors import AuditorError, InputError, Problem
 from auditor.gate import Gate
+
+if TYPE_CHECKING:
+    from auditor.config import AuditConfig
 
 
 @dataclass(frozen=True)
@@ -35,12 +43,46 @@ class AuditRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_audit(request: AuditRequest) -> dict[str, Any]:
-    """The finished result dict of one invocation (exit code and reason included)."""
+@dataclass(frozen=True)
+class FinishedAudit:
+    """A finished audit, and the history store it is to be recorded in (None: not asked)."""
+
+    result: dict[str, Any]
+    store: Path | None = None
+
+    def record(self, written: Sequence[Path] = ()) -> None:
+        """Record the result, if asked; call it once every output (`written`) is in place.
+
+        A failure is a HistoryError (exit 2) that says the outputs stay.
+        """
+        if self.store is None:
+            return
+        from auditor.history import HistoryError, HistoryStore
+
+        try:
+            HistoryStore(self.store).record(self.result)
+        except AuditorError as exc:
+            problems = list(exc.problems) if isinstance(exc, InputError) else [Problem(str(exc))]
+            kept = f"; its outputs were written and stay: {', '.join(map(str, written))}"
+            problems.append(
+                Problem(f"the audit was not recorded in the history{kept if written else ''}")
+            )
+            raise HistoryError(problems) from None
+
+
+def run_audit(request: AuditRequest) -> FinishedAudit:
+    """The finished result of one invocation (exit code and reason included), not yet
+    recorded: the caller writes its outputs, then calls `record`."""
     from auditor.outputs.select import finalize
     from auditor.runner import audit
 
     config = load_config(request.config, request.period)
+    store = None
+    if request.record or config.history_record:
+        from auditor.history import configured_store_path
+
+        store = configured_store_path(config)
+        _refuse_shared_key(config, store)
     data = None
     if request.snapshot is not None:
         from auditor.snapshot import load_snapshot
@@ -62,11 +104,19 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     )
     if baseline_info is not None:
         result["baseline"] = baseline_info
-    if request.record or config.history_record:
-        from auditor.history import configured_store_path, record_result
+    return FinishedAudit(result, store)
 
-        record_result(result, configured_store_path(config))
-    return result
+
+def _refuse_shared_key(config: AuditConfig, store: Path) -> None:
+    """A config error (at its `client`/`client_id` key) when its history key holds another
+    client's runs: recording would mix two clients' histories."""
+    from auditor.history import HistoryError, HistoryStore, shared_key_message
+
+    others = HistoryStore(store).other_clients(config.slug, config.identity)
+    if others:
+        key = ("client_id",) if config.client_id else ("client",)
+        message = shared_key_message(config.slug, config.identity, others)
+        raise HistoryError(config.located.problem(key, f"{message} (history store {store})"))
 
 
 def _baseline(config: Any, result: dict[str, Any], period: str) -> tuple[list[str], dict[str, Any]]:
@@ -79,14 +129,21 @@ def _baseline(config: Any, result: dict[str, Any], period: str) -> tuple[list[st
     except PeriodError as exc:
         raise InputError(Problem(f"--baseline: {exc}")) from None
     store = HistoryStore(configured_store_path(config))
-    recorded = store.latest(config.slug, label)
+    recorded = store.latest(config.identity, label)
     if recorded is None:
-        periods = store.periods(config.slug)
+        periods = store.periods(config.identity)
         known = ", ".join(periods) if periods else "none (record runs with --record)"
+        others = store.other_clients(config.slug, config.identity)
+        held = (
+            f" (the history key {config.slug} holds the audits of another client, "
+            f"{', '.join(o.describe() for o in others)}: give this config its own client_id)"
+            if others
+            else ""
+        )
         raise InputError(
             Problem(
                 f"--baseline {label}: no recorded audit of {config.slug} for that period; "
-                f"recorded periods: {known}"
+                f"recorded periods: {known}{held}"
             )
         )
     severity = {"fail": 2, "warn": 1}

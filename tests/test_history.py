@@ -198,7 +198,9 @@ def test_reading_a_missing_store_creates_nothing(tmp_path):
 def test_migrations_from_an_empty_file_and_idempotent_reopen(store, q3):
     store.path.parent.mkdir(parents=True)
     store.path.write_bytes(b"")  # an empty file is an empty SQLite database
-    assert store.schema_version() == LATEST_VERSION == 2
+    assert store.schema_version() == 0  # reading never migrates
+    assert store.path.read_bytes() == b""
+    assert store.migrate() == LATEST_VERSION == 3
     assert _sql(store.path, "PRAGMA user_version") == [(LATEST_VERSION,)]
     assert _sql(store.path, "PRAGMA application_id") == [(APPLICATION_ID,)]
     assert _sql(store.path, "PRAGMA journal_mode") == [("wal",)]
@@ -233,7 +235,9 @@ def test_migration_2_backfills_findings_of_runs_recorded_at_version_1(store, q3)
     conn.commit()
     conn.close()
 
-    assert store.schema_version() == 2
+    assert store.schema_version() == 1  # read as it is, never migrated by reading
+    assert store.latest(SLUG, "2026-Q3")["scores"]["overall"] == 69.5
+    assert store.migrate() == 3
     rows = _sql(store.path, "SELECT rule, status FROM run_findings ORDER BY rule")
     assert rows == sorted((f["rule"], f["status"]) for f in q3["findings"])
     assert store.latest(SLUG, "2026-Q3")["scores"]["overall"] == 69.5

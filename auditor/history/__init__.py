@@ -1,7 +1,10 @@
 """The history of audits: where results are recorded and how earlier ones are read back.
 
 - `HistoryStore` (store.py): the SQLite file, its schema migrations and queries.
-- `record_result` / `default_store_path`: what `run --record` / `check --record` call.
+- `record_result` / `default_store_path`: what `run --record` / `check --record` call
+  (after their outputs are written: `auditor.session.FinishedAudit.record`).
+- `ClientIdentity` (auditor/identity.py): whose runs a reader asks for; every
+  read of one client's runs selects by it, never by slug alone.
 - `apply_history_baselines` / `history_baselines`: the runner's step between the
   KPI calculator and the rule engine (DESIGN.md section 2) that fills the
   previous period's and last year's values the connector's data did not reach,
@@ -17,12 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.history.diff import diff_results, new_failures, regressions, resolved_findings
 from auditor.history.store import (
+    ClientRef,
     HistoryError,
     HistoryStore,
     RunSummary,
     pack_hash,
+    shared_key_message,
     stored_metrics,
 )
+from auditor.identity import ClientIdentity
 from auditor.models import MetricValue, PeriodMetrics
 
 if TYPE_CHECKING:
@@ -30,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_STORE",
+    "ClientIdentity",
+    "ClientRef",
     "HistoryError",
     "HistoryStore",
     "RunSummary",
@@ -43,6 +51,7 @@ __all__ = [
     "record_result",
     "regressions",
     "resolved_findings",
+    "shared_key_message",
     "stored_metrics",
 ]
 
@@ -84,7 +93,7 @@ def _origin(from_source: bool, from_history: bool) -> str:
 
 
 def history_baselines(
-    metrics: PeriodMetrics, store: HistoryStore | Path | str | None, client_slug: str
+    metrics: PeriodMetrics, store: HistoryStore | Path | str | None, client: ClientRef
 ) -> tuple[PeriodMetrics, dict[str, Any]]:
     """Fill the baselines the connector's data lacks from the store, and say where each came from.
 
@@ -100,7 +109,9 @@ def history_baselines(
 
     `from` is `source` (the connector's data), `history` (the store),
     `source+history` (both) or `none`; `run` and `metrics` (the ids filled from
-    the store) appear only when the store was used.  A missing store file is
+    the store) appear only when the store was used.  Only `client`'s own runs
+    are read (its `ClientIdentity`; text is resolved as `HistoryStore.identify`
+    does), never another client's under the same slug.  A missing store file is
     simply no history; a corrupt one raises HistoryError.
     """
     store = _as_store(store)
@@ -111,7 +122,7 @@ def history_baselines(
         ("previous_period", previous_period),
         ("same_period_last_year", last_year_period),
     ):
-        found = store.latest_run(client_slug, period.label) if store is not None else None
+        found = store.latest_run(client, period.label) if store is not None else None
         stored[key] = (found[0], stored_metrics(found[1])) if found else None
 
     values: dict[str, MetricValue] = dict(metrics.values)
@@ -166,7 +177,7 @@ def history_baselines(
 
 
 def apply_history_baselines(
-    metrics: PeriodMetrics, store: HistoryStore | Path | str | None, client_slug: str
+    metrics: PeriodMetrics, store: HistoryStore | Path | str | None, client: ClientRef
 ) -> PeriodMetrics:
     """`history_baselines` without the provenance."""
-    return history_baselines(metrics, store, client_slug)[0]
+    return history_baselines(metrics, store, client)[0]

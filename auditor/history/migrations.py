@@ -1,7 +1,7 @@
 """The history store's schema, as numbered migrations applied in order.
 
 The database records the schema it is at in `PRAGMA user_version` (0 for a new,
-empty file).  Opening a store applies every migration above that number, in
+empty file).  Opening a store to write applies every migration above that number, in
 order, inside one `BEGIN IMMEDIATE` transaction together with the new
 `user_version`: a crash half-way leaves the file at the old version, and two
 processes opening a new file at once cannot both apply a migration (the second
@@ -9,7 +9,10 @@ waits for the first, then finds nothing left to do).
 
 Rules for adding one: append, never edit a released migration; keep each step
 a list of single statements (the transaction is ours, so no `executescript`,
-which would commit it); a data backfill is plain SQL over `runs.result_json`.
+which would commit it); a data backfill is plain SQL over `runs.result_json`.  Reading never migrates
+(`auditor history` may read a store it cannot write): the reading queries of
+store.py must also work on every older version, e.g. `client_id` is read as NULL
+below version 3 (`CLIENT_ID_SINCE`).
 """
 
 from __future__ import annotations
@@ -93,6 +96,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        3,
+        "client identity: the config's client_id with each run (NULL: the client's name is "
+        "its identity)",
+        (
+            # Results never carried a client_id before this version: nothing to backfill.
+            "ALTER TABLE runs ADD COLUMN client_id TEXT",
+            "CREATE INDEX runs_by_client_id ON runs (client_id, period_label)",
+            "CREATE INDEX runs_by_client_name ON runs (client_name, period_label)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
+CLIENT_ID_SINCE = 3  # first version whose runs have a client_id column

@@ -9,6 +9,20 @@ recorded_at); category scores in `run_scores`, one row per finding in
 tool gives one row, not two.  A different pack hash or tool version is a new
 row; `latest()` then returns the most recently recorded of them.
 
+Whose run a row is (`ClientIdentity`, auditor/identity.py): the config's
+`client_id` when it has one (`runs.client_id`, and then also the key), else the
+exact client name (`runs.client_name`, client_id NULL).  A key never holds two
+clients: recording a client under a key that holds another client's runs is
+refused (HistoryError naming both) and changes nothing, and every read of "a
+client's runs" selects by identity, never by key alone, so two clients whose names
+give one slug ('Acme S.A.', 'ACME, S.A.') never see each other's audits.  Runs of
+a client recorded before identities, under its old ASCII slug, are still its own
+(they carry its name).
+
+Reading never writes: it opens the file read-only (`mode=ro`), never creates or
+migrates it, and reads a store of an older schema as it is.  Only `record`
+creates the file and applies the migrations.
+
 Safe for several processes at once (parallel CI jobs, `auditor batch`): the
 file is in WAL mode, every connection waits up to `BUSY_TIMEOUT` seconds for a
 lock, and every write is one `BEGIN IMMEDIATE` transaction, so a result is
@@ -25,7 +39,7 @@ import math
 import random
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError, Problem
-from auditor.history.migrations import LATEST_VERSION, MIGRATIONS
+from auditor.history.migrations import CLIENT_ID_SINCE, LATEST_VERSION, MIGRATIONS
+from auditor.identity import CLIENT_ID_RULE, ClientIdentity, legacy_slug, slugify
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
 APPLICATION_ID = 0x41554454  # "AUDT": marks the file as an auditor history store
@@ -79,12 +94,14 @@ class RunSummary:
     generated_at: str | None
     recorded_at: str
     categories: Mapping[str, float | None] = field(default_factory=dict)
+    client_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "client_slug": self.client_slug,
             "client": self.client,
+            "client_id": self.client_id,
             "period": self.period,
             "period_start": self.period_start,
             "period_end": self.period_end,
@@ -100,8 +117,9 @@ class RunSummary:
 
 _SUMMARY_COLUMNS = (
     "id, client_slug, client_name, period_label, period_start, period_end, pack_hash, "
-    "tool_version, overall_score, exit_code, exit_reason, generated_at, recorded_at"
+    "tool_version, overall_score, exit_code, exit_reason, generated_at, recorded_at, {client_id}"
 )
+ClientRef = str | ClientIdentity  # a slug, client_id or name as typed; or an exact identity
 
 
 def _key_fields(result: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,9 +133,11 @@ def _key_fields(result: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise HistoryError(f"cannot record: not an audit result (missing {', '.join(missing)})")
     tool = result.get("tool") or {}
+    client_id = result.get("client_id")
     return {
         "client_slug": str(result["client_slug"]),
         "client_name": str(result["client"]),
+        "client_id": None if client_id is None else str(client_id),
         "period_label": str(period["label"]),
         "period_start": str(period["start"]),
         "period_end": str(period["end"]),
@@ -147,11 +167,60 @@ def stored_metrics(result: Mapping[str, Any]) -> dict[str, float | None]:
     return out
 
 
+def _identity_filter(client: ClientIdentity, id_column: str) -> tuple[str, list[str]]:
+    """SQL selecting exactly `client`'s runs: by client_id, or by exact name.
+
+    A config with a client_id also owns the runs recorded under that key, by its
+    name, before it had the client_id (they become its own when it next records).
+    """
+    if client.client_id is not None:
+        return (
+            f"({id_column} = ? OR ({id_column} IS NULL AND client_slug = ? AND client_name = ?))",
+            [client.client_id, client.client_id, client.name],
+        )
+    return f"({id_column} IS NULL AND client_name = ?)", [client.name]
+
+
+def _owned_by(client: ClientIdentity, client_id: str | None, name: str) -> bool:
+    """Whether a row (under `client`'s own key) with this client_id and name is `client`'s."""
+    if client_id is not None:
+        return client_id == client.client_id
+    return name == client.name
+
+
+def shared_key_message(key: str, client: ClientIdentity, others: list[ClientIdentity]) -> str:
+    """Why `client` may not record under `key`, and what to do about it."""
+    held = ", ".join(o.describe() for o in others)
+    if client.client_id is None:
+        fix = f"add a client_id to the config of {client.describe()} ({CLIENT_ID_RULE})"
+    else:
+        fix = "choose another client_id for one of them"
+    return (
+        f"the history key '{key}' already holds the audits of {held}, not of "
+        f"{client.describe()}: two clients cannot share one history; {fix}. The history "
+        "was not changed"
+    )
+
+
+@dataclass
+class _Known:
+    """A client recorded in the store, as `auditor history` lists and finds it."""
+
+    identity: ClientIdentity
+    keys: list[str]  # every key its runs are under, latest last
+
+    @property
+    def key(self) -> str:
+        return self.keys[-1]
+
+
 class HistoryStore:
     """The history database at `path` (created, with its folder, on the first `record`).
 
     Reading a store whose file does not exist finds nothing (no file is created);
-    a file that is not an auditor history store raises HistoryError.
+    a file that is not an auditor history store raises HistoryError.  A client is
+    given to the reading methods as a `ClientIdentity` (exactly that client's runs)
+    or as text: a key, client_id or name, as `identify` finds it.
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -280,29 +349,19 @@ class HistoryStore:
             )
         return int(version)
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection | None]:
-        """A read transaction (one consistent snapshot), or None if there is no file."""
-        if not self.exists:
-            yield None
-            return
-        with self._connect() as conn:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
-
-    def schema_version(self) -> int:
-        """The schema version of the file (opening it applies pending migrations)."""
-        with self._read() as conn:
-            return 0 if conn is None else int(conn.execute("PRAGMA user_version").fetchone()[0])
-
     # ------------------------------------------------------------------ writing
 
     def record(self, result: Mapping[str, Any]) -> int:
-        """Store one audit result (replacing the run with the same key); its run id."""
+        """Store one audit result (replacing the run with the same key); its run id.
+
+        Refused (HistoryError, nothing changed) when the result's key holds the runs
+        of another client (`shared_key_message`).  Runs this client recorded
+        under its key before its config had a client_id, and those under its old
+        ASCII slug, are moved to its identity and key in the same transaction.
+        """
         fields = _key_fields(result)
+        identity = ClientIdentity(fields["client_name"], fields["client_id"])
+        key = fields["client_slug"]
         text = json.dumps(_finite(dict(result)), ensure_ascii=False, allow_nan=False)
         categories = result.get("categories") or {}
         scores = result["scores"]
@@ -324,10 +383,16 @@ class HistoryStore:
             (f["rule"], f.get("category", ""), f.get("status", ""), f.get("score"), f.get("metric"))
             for f in result["findings"]
         ]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folder()
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                others = self._others(_Reader(conn, LATEST_VERSION), key, identity)
+                if others:
+                    raise HistoryError(
+                        Problem(shared_key_message(key, identity, others), str(self.path))
+                    )
+                self._adopt(conn, key, identity)
                 conn.execute(
                     "DELETE FROM runs WHERE client_slug = ? AND period_label = ? "
                     "AND pack_hash = ? AND tool_version = ?",
@@ -361,63 +426,231 @@ class HistoryStore:
                 raise
         return run_id
 
+    @staticmethod
+    def _adopt(conn: sqlite3.Connection, key: str, client: ClientIdentity) -> None:
+        """Make the client's earlier runs its own: those under its key recorded by name
+        take its client_id; those under its old ASCII slug move to its key (a run
+        the key already has for that period, packs and tool stays where it is)."""
+        if client.client_id is not None:
+            conn.execute(
+                "UPDATE runs SET client_id = ? "
+                "WHERE client_slug = ? AND client_id IS NULL AND client_name = ?",
+                (client.client_id, key, client.name),
+            )
+            return
+        old = legacy_slug(client.name)
+        if old != key and slugify(client.name) == key:
+            conn.execute(
+                "UPDATE OR IGNORE runs SET client_slug = ? "
+                "WHERE client_slug = ? AND client_id IS NULL AND client_name = ?",
+                (key, old, client.name),
+            )
+
     # ------------------------------------------------------------------ reading
 
-    def clients(self) -> list[tuple[str, str]]:
-        """(slug, name) of every recorded client, by slug; the latest name wins."""
-        with self._read() as conn:
-            if conn is None:
-                return []
-            rows = conn.execute(
-                "SELECT client_slug, client_name FROM runs AS r WHERE id = ("
-                "SELECT id FROM runs WHERE client_slug = r.client_slug "
-                "ORDER BY recorded_at DESC, id DESC LIMIT 1) ORDER BY client_slug"
-            ).fetchall()
-        return [(slug, name) for slug, name in rows]
+    def _open_read(self) -> sqlite3.Connection:
+        """A read-only connection: never creates, migrates or otherwise writes the file.
 
-    def resolve_client(self, client: str) -> str:
-        """The slug of a client given by slug or by name; HistoryError listing the known ones."""
-        from auditor.config import slugify
+        A WAL file in a folder this user may not write (no `-shm` can be made) is
+        opened `immutable`, as SQLite documents for read-only media.
+        """
+        base = self.path.absolute().as_uri() + "?mode=ro"
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        for uri in (base, base + "&immutable=1"):
+            while True:
+                try:
+                    conn = sqlite3.connect(
+                        uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None
+                    )
+                except sqlite3.Error as exc:
+                    raise self._error(exc) from None
+                try:
+                    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                    return conn
+                except sqlite3.Error as exc:
+                    conn.close()
+                    name = getattr(exc, "sqlite_errorname", "")
+                    if name in _READ_ONLY_FOLDER and not uri.endswith("immutable=1"):
+                        break  # try immutable
+                    text = str(exc)
+                    busy = "locked" in text or "busy" in text
+                    if not busy or time.monotonic() > deadline:
+                        raise self._error(exc) from None
+                    time.sleep(0.02 + random.random() * 0.08)
+        raise HistoryError(Problem("cannot open the history store read-only", str(self.path)))
 
-        known = self.clients()
+    @contextmanager
+    def _read(self) -> Iterator[_Reader | None]:
+        """A read transaction (one consistent snapshot), or None if nothing is recorded."""
+        if not self.exists:
+            yield None
+            return
+        conn = self._open_read()
+        try:
+            conn.execute("BEGIN")
+            try:
+                version = self._check_file(conn)
+                yield None if version == 0 else _Reader(conn, version)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        finally:
+            conn.close()
+
+    def _make_folder(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(
+                Problem(
+                    f"cannot create the history store's folder: {exc.strerror or exc}",
+                    str(self.path.parent),
+                )
+            ) from None
+
+    def migrate(self) -> int:
+        """Create the file if need be and apply the pending migrations; the version now."""
+        self._make_folder()
+        with self._connect() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def schema_version(self) -> int:
+        """The schema version of the file as it is (reading never migrates it)."""
+        with self._read() as reader:
+            return 0 if reader is None else reader.version
+
+    def _known(self, reader: _Reader) -> list[_Known]:
+        """Every recorded client, by key (see `_identity_filter` for who owns which run)."""
+        rows = reader.execute(
+            f"SELECT client_slug, client_name, {reader.id_column} FROM runs "
+            "ORDER BY recorded_at, id"
+        ).fetchall()
+        explicit: dict[str, _Known] = {}
+        for _, name, client_id in rows:
+            if client_id is not None:  # the latest name of a client_id wins
+                explicit[client_id] = _Known(ClientIdentity(name, client_id), [client_id])
+        by_name: dict[str, _Known] = {}
+        for key, name, client_id in rows:
+            if client_id is not None:
+                continue
+            owner = explicit.get(key)
+            if owner is not None and owner.identity.name == name:
+                continue  # recorded before its config had the client_id: that client's
+            known = by_name.setdefault(name, _Known(ClientIdentity(name), []))
+            if key in known.keys:
+                known.keys.remove(key)
+            known.keys.append(key)
+        found = [*explicit.values(), *by_name.values()]
+        return sorted(found, key=lambda k: (k.key, k.identity.name))
+
+    def _identify(self, reader: _Reader, client: ClientRef) -> ClientIdentity | None:
+        if isinstance(client, ClientIdentity):
+            return client
+        known = self._known(reader)
         text = client.strip()
-        for slug, name in known:
-            if text in (slug, name) or text.casefold() == name.casefold():
-                return slug
-        for slug, _ in known:
-            if slugify(text) == slug:
-                return slug
-        listed = ", ".join(f"{slug} ({name})" for slug, name in known) or "none recorded yet"
+        if not text:
+            return None
+        folded = text.casefold()
+        tiers: tuple[Callable[[_Known], bool], ...] = (
+            lambda k: k.identity.client_id == text,
+            lambda k: k.identity.name == text,
+            lambda k: text in k.keys,
+            lambda k: any(
+                v.casefold() == folded for v in (k.identity.name, *k.keys) if v is not None
+            ),
+        )
+        for matches_tier in tiers:
+            matches = [k for k in known if matches_tier(k)]
+            if len(matches) == 1:
+                return matches[0].identity
+            if len(matches) > 1:
+                listed = ", ".join(_listed(k) for k in matches)
+                raise HistoryError(
+                    Problem(
+                        f"'{client}' matches more than one recorded client: {listed}; give the "
+                        "one you mean by its exact name, client_id or key",
+                        str(self.path),
+                    )
+                )
+        return None
+
+    def identify(self, client: ClientRef) -> ClientIdentity | None:
+        """The recorded client meant by a key, client_id or name (exact, else ignoring case).
+
+        None if no recorded client matches; HistoryError if several do (two clients
+        whose runs share an old key, e.g. two non-Latin names recorded as 'client').
+        """
+        with self._read() as reader:
+            return None if reader is None else self._identify(reader, client)
+
+    def clients(self) -> list[tuple[str, str]]:
+        """(key, name) of every recorded client, by key; the latest name wins."""
+        with self._read() as reader:
+            if reader is None:
+                return []
+            return [(k.key, k.identity.name) for k in self._known(reader)]
+
+    def resolve_client(self, client: str) -> ClientIdentity:
+        """The recorded client meant by `client`; HistoryError listing the known ones."""
+        found = self.identify(client)
+        if found is not None:
+            return found
+        with self._read() as reader:
+            known = [] if reader is None else self._known(reader)
+        listed = ", ".join(_listed(k) for k in known) or "none recorded yet"
         raise HistoryError(
             Problem(f"unknown client '{client}'; known clients: {listed}", str(self.path))
         )
 
-    def runs(self, client: str | None = None, period: str | None = None) -> list[RunSummary]:
-        """Recorded runs, by client slug, then period start, then recording time.
+    def other_clients(self, key: str, client: ClientIdentity) -> list[ClientIdentity]:
+        """The clients other than `client` whose runs are under `key` (none: it may record)."""
+        with self._read() as reader:
+            return [] if reader is None else self._others(reader, key, client)
 
-        `client` is a slug or a name (an unknown one gives no runs); `period` a label.
+    @staticmethod
+    def _others(reader: _Reader, key: str, client: ClientIdentity) -> list[ClientIdentity]:
+        rows = reader.execute(
+            f"SELECT DISTINCT {reader.id_column}, client_name FROM runs WHERE client_slug = ? "
+            "ORDER BY 1, 2",
+            (key,),
+        ).fetchall()
+        others: dict[str | None, ClientIdentity] = {}
+        for client_id, name in rows:
+            if not _owned_by(client, client_id, name):
+                others.setdefault(client_id or name, ClientIdentity(name, client_id))
+        return list(others.values())
+
+    def runs(self, client: ClientRef | None = None, period: str | None = None) -> list[RunSummary]:
+        """Recorded runs, by key, then period start, then recording time.
+
+        `client` is one client (an identity, or a key, client_id or name: an unknown
+        one gives no runs); `period` a label.
         """
-        with self._read() as conn:
-            if conn is None:
+        with self._read() as reader:
+            if reader is None:
                 return []
             where, args = [], []
             if client is not None:
-                names = {slug for slug, name in self._clients(conn) if client in (slug, name)}
-                if not names:
+                identity = self._identify(reader, client)
+                if identity is None:
                     return []
-                where.append(f"client_slug IN ({', '.join('?' for _ in names)})")
-                args += sorted(names)
+                clause, values = _identity_filter(identity, reader.id_column)
+                where.append(clause)
+                args += values
             if period is not None:
                 where.append("period_label = ?")
                 args.append(period)
             clause = f"WHERE {' AND '.join(where)}" if where else ""
-            rows = conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM runs {clause} "
+            columns = _SUMMARY_COLUMNS.format(client_id=reader.id_column)
+            rows = reader.execute(
+                f"SELECT {columns} FROM runs {clause} "
                 "ORDER BY client_slug, period_start, period_end, recorded_at, id",
                 args,
             ).fetchall()
             scores: dict[int, dict[str, float | None]] = {}
-            for run_id, category, score in conn.execute(
+            for run_id, category, score in reader.execute(
                 "SELECT run_id, category, score FROM run_scores ORDER BY run_id, rowid"
             ):
                 scores.setdefault(run_id, {})[category] = score
@@ -437,67 +670,94 @@ class HistoryStore:
                 generated_at=row[11],
                 recorded_at=row[12],
                 categories=scores.get(row[0], {}),
+                client_id=row[13],
             )
             for row in rows
         ]
 
-    @staticmethod
-    def _clients(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-        return conn.execute("SELECT DISTINCT client_slug, client_name FROM runs").fetchall()
-
-    def periods(self, client_slug: str) -> list[str]:
+    def periods(self, client: ClientRef) -> list[str]:
         """The period labels recorded for a client, oldest first."""
-        with self._read() as conn:
-            if conn is None:
+        with self._read() as reader:
+            if reader is None or (identity := self._identify(reader, client)) is None:
                 return []
-            rows = conn.execute(
-                "SELECT period_label FROM runs WHERE client_slug = ? "
+            clause, args = _identity_filter(identity, reader.id_column)
+            rows = reader.execute(
+                f"SELECT period_label FROM runs WHERE {clause} "
                 "GROUP BY period_label ORDER BY min(period_start), max(period_end), period_label",
-                (client_slug,),
+                args,
             ).fetchall()
         return [label for (label,) in rows]
 
-    def latest_run(self, client_slug: str, period_label: str) -> tuple[RunSummary, dict] | None:
-        """The most recently recorded run of a client's period and its full result."""
-        with self._read() as conn:
-            if conn is None:
+    def _latest_row(self, client: ClientRef, period_label: str) -> tuple[int, str] | None:
+        with self._read() as reader:
+            if reader is None or (identity := self._identify(reader, client)) is None:
                 return None
-            row = conn.execute(
-                "SELECT id, result_json FROM runs WHERE client_slug = ? AND period_label = ? "
+            clause, args = _identity_filter(identity, reader.id_column)
+            row = reader.execute(
+                f"SELECT id, result_json FROM runs WHERE {clause} AND period_label = ? "
                 "ORDER BY recorded_at DESC, id DESC LIMIT 1",
-                (client_slug, period_label),
+                (*args, period_label),
             ).fetchone()
-        if row is None:
-            return None
-        summary = next(r for r in self.runs(client_slug, period_label) if r.id == row[0])
-        return summary, json.loads(row[1])
+        return None if row is None else (int(row[0]), str(row[1]))
 
-    def latest(self, client_slug: str, period_label: str) -> dict[str, Any] | None:
+    def latest_run(self, client: ClientRef, period_label: str) -> tuple[RunSummary, dict] | None:
+        """The most recently recorded run of a client's period and its full result."""
+        found = self._latest_row(client, period_label)
+        if found is None:
+            return None
+        summary = next(r for r in self.runs(client, period_label) if r.id == found[0])
+        return summary, json.loads(found[1])
+
+    def latest(self, client: ClientRef, period_label: str) -> dict[str, Any] | None:
         """The full result of the most recently recorded run of that client and period."""
-        with self._read() as conn:
-            if conn is None:
-                return None
-            row = conn.execute(
-                "SELECT result_json FROM runs WHERE client_slug = ? AND period_label = ? "
-                "ORDER BY recorded_at DESC, id DESC LIMIT 1",
-                (client_slug, period_label),
-            ).fetchone()
-        return None if row is None else json.loads(row[0])
+        found = self._latest_row(client, period_label)
+        return None if found is None else json.loads(found[1])
 
     def metric_baselines(
-        self, client_slug: str, period_label: str
+        self, client: ClientRef, period_label: str
     ) -> dict[str, float | None] | None:
         """The stored metrics of that period (undefined ones as None); None if not recorded."""
-        result = self.latest(client_slug, period_label)
+        result = self.latest(client, period_label)
         return None if result is None else stored_metrics(result)
 
-    def results(self, client: str | None = None) -> Iterator[tuple[RunSummary, dict[str, Any]]]:
+    def results(
+        self, client: ClientRef | None = None
+    ) -> Iterator[tuple[RunSummary, dict[str, Any]]]:
         """Every recorded run with its full result, in `runs()` order."""
         summaries = self.runs(client)
-        with self._read() as conn:
-            if conn is None:
+        with self._read() as reader:
+            if reader is None:
                 return
-            texts = dict(conn.execute("SELECT id, result_json FROM runs").fetchall())
+            texts = dict(reader.execute("SELECT id, result_json FROM runs").fetchall())
         for summary in summaries:
             if summary.id in texts:
                 yield summary, json.loads(texts[summary.id])
+
+
+# SQLite's answers when a read-only user opens a WAL file it cannot make a -shm for.
+_READ_ONLY_FOLDER = frozenset(
+    {"SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_CANTOPEN"}
+)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """A read transaction on a store of schema `version` (which may be older than ours)."""
+
+    conn: sqlite3.Connection
+    version: int
+
+    @property
+    def id_column(self) -> str:
+        """`runs.client_id`, or NULL on a store older than client identities."""
+        return "client_id" if self.version >= CLIENT_ID_SINCE else "NULL"
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, args)
+
+
+def _listed(known: _Known) -> str:
+    identity = known.identity
+    if identity.client_id is not None:
+        return f"{identity.client_id} ({identity.name})"
+    return f"{known.key} ({identity.name})"

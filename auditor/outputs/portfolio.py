@@ -7,11 +7,12 @@ never trusted:
 - HTML: Jinja2 with `autoescape=True` and StrictUndefined; C0/C1 control
   characters are dropped; the only values that reach an attribute are numbers
   computed here (bar widths) and links to the client's own output files, which
-  are named from the slug (`[a-z0-9-]`) and the period label.  The stylesheet
+  are named from the slug (letters, digits and `-`) and the period label.  The stylesheet
   is inside the template (no client data), so the file is standalone.
 - CSV: a text cell that a spreadsheet could read as a formula (starting with
   `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`; numbers are
-  written as numbers.
+  written as numbers (`auditor.outputs.spreadsheet.csv_cell`, shared with
+  `auditor history export`).
 - Terminal: control characters and line breaks are dropped (`text.clean`).
 """
 
@@ -19,22 +20,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from auditor import formatting
 from auditor.outputs.json_out import render_json as _render_json
+from auditor.outputs.spreadsheet import csv_cell, safe_text
 from auditor.outputs.text import cells, clean, truncate
 
 TEMPLATE = "portfolio.html.j2"
 CATEGORIES = ("activity", "response", "efficiency", "value")
 TOP_REGRESSIONS = 10
 TOP_RULES = 15
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# C0 (except tab and line feed) and C1 controls and DEL: not printable, not valid XML/HTML.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -146,25 +146,6 @@ def labels_for(portfolio: Mapping[str, Any]) -> dict[str, str]:
     return LABELS.get(str(portfolio.get("language") or "en"), LABELS["en"])
 
 
-def safe_text(value: Any) -> str:
-    """Text without control characters (line feeds and tabs kept); '' for None."""
-    return "" if value is None else _CONTROL.sub("", str(value))
-
-
-def csv_cell(value: Any) -> Any:
-    """A CSV cell: numbers as they are, None empty, text that could start a formula
-    (= + - @ or tab first, after any spaces or line feeds; CR is dropped as a control
-    character) prefixed with a quote, as OWASP advises against CSV injection."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    text = safe_text(value)  # drops CR and other controls
-    return "'" + text if text.lstrip(" \n").startswith(FORMULA_START) else text
-
-
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -204,13 +185,21 @@ def _score_class(value: Any) -> str:
     return "good" if number >= 75 else "mid" if number >= 50 else "low"
 
 
+def _file_name(name: str) -> bool:
+    """A plain output file name: letters (any script, with their marks), digits, . _ -."""
+    return bool(name) and all(
+        c.isalnum() or c in "._-" or unicodedata.category(c).startswith("M") for c in name
+    )
+
+
 def _link(row: Mapping[str, Any]) -> str | None:
-    """A relative link to the client's HTML (else PDF) report when the batch wrote one."""
+    """A relative link to the client's HTML (else PDF) report when the batch wrote one
+    (percent-encoded: a slug may hold non-Latin letters)."""
     outputs = [str(o) for o in row.get("outputs") or []]
     for suffix in (".html", ".pdf"):
         for name in outputs:
-            if name.endswith(suffix) and re.fullmatch(r"[A-Za-z0-9._-]+", name):
-                return "./" + name
+            if name.endswith(suffix) and _file_name(name):
+                return "./" + quote(name)
     return None
 
 
