@@ -125,6 +125,23 @@ def test_a_token_pasted_into_a_variable_option_is_refused_unseen(tmp_path, conne
     assert f"source.{option}: expected the NAME of an environment variable" in outcome.stderr
 
 
+def test_a_variable_option_equal_to_a_variables_value_is_refused_unseen(monkeypatch):
+    """A short token without digits does not look like one, but it is some variable's value."""
+    from auditor.connectors.hubspot import HubSpotOptions
+
+    monkeypatch.setenv("SOME_TOKEN", "lowercasetoken")
+    monkeypatch.setenv("WHICH_VARIABLE", "HUBSPOT_TOKEN")
+    monkeypatch.delenv("HUBSPOT_TOKEN", raising=False)
+    with pytest.raises(ValidationError) as caught:
+        HubSpotOptions(token_env="lowercasetoken")
+    assert "lowercasetoken" not in str(
+        problems_from(caught.value, Located({}, "x"), HubSpotOptions)
+    )
+    assert "not its value" in str(caught.value)
+    # An upper-case name that another variable holds is still a name (unset: told at run).
+    assert HubSpotOptions(token_env="HUBSPOT_TOKEN").token_env == "HUBSPOT_TOKEN"
+
+
 def test_read_secret_does_not_echo_a_variable_name_that_looks_like_a_token(monkeypatch):
     monkeypatch.delenv(HEX_TOKEN, raising=False)
     with pytest.raises(InputError) as caught:

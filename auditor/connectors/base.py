@@ -40,6 +40,7 @@ from auditor.redaction import looks_like_credential
 from auditor.validation import Number
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_USUAL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")  # HUBSPOT_TOKEN: a name, whatever else holds it
 _CONNECTOR_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 DEFAULT_DEADLINE = 300.0
@@ -54,7 +55,8 @@ def _env_name(value: str) -> str:
     # letters and digits only (hex, base62) is a valid name, so a name that is not set
     # and looks like a credential, or equals a variable's value, is refused as well.
     pasted = value not in os.environ and (
-        looks_like_credential(value) or value in set(os.environ.values())
+        looks_like_credential(value)
+        or (value in set(os.environ.values()) and not _USUAL_NAME.match(value))
     )
     if not _ENV_NAME.match(value) or pasted:
         raise ValueError(
