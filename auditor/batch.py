@@ -42,6 +42,7 @@ from typing import Any
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, AuditorError
 from auditor.outputs.select import PRECEDENCE, combine_exit_codes
+from auditor.redaction import hide_environment
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_JOBS = 4
@@ -367,10 +368,10 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
             finished.record(written)
     except AuditorError as exc:
         outcome["exit_code"] = exc.exit_code
-        outcome["error"] = str(exc) or exc.__class__.__name__
+        outcome["error"] = hide_environment(str(exc)) or exc.__class__.__name__
     except Exception as exc:
         outcome["exit_code"] = EXIT_BAD_INPUT
-        outcome["error"] = f"internal error: {exc.__class__.__name__}: {exc}"
+        outcome["error"] = hide_environment(f"internal error: {exc.__class__.__name__}: {exc}")
         if options.debug:
             outcome["traceback"] = traceback.format_exc()
     outcome["seconds"] = round(time.perf_counter() - start, 4)

@@ -19,6 +19,7 @@ import click
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, AuditorError
 from auditor.gate import FAIL_ON
+from auditor.redaction import hide_environment
 
 if TYPE_CHECKING:
     from auditor.outputs.files import Writer
@@ -46,7 +47,7 @@ def guarded(func: F) -> F:
         except AuditorError as exc:
             if debug:
                 traceback.print_exc()
-            lines = str(exc).splitlines() or [exc.__class__.__name__]
+            lines = hide_environment(str(exc)).splitlines() or [exc.__class__.__name__]
             _fail("\n".join(f"error: {line}" for line in lines), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
@@ -54,7 +55,7 @@ def guarded(func: F) -> F:
             if debug:
                 raise
             _fail(
-                f"internal error: {exc.__class__.__name__}: {exc}\n"
+                hide_environment(f"internal error: {exc.__class__.__name__}: {exc}") + "\n"
                 "This is a bug in auditor; run again with --debug for the traceback.",
                 EXIT_BAD_INPUT,
             )

@@ -4,6 +4,14 @@ Everything a run needs from the user's YAML is checked here, with every
 problem reported at once as `file:line:col: key: what was expected`, so that no
 later stage meets a half-valid config.  Connector options are validated by the
 connector's own model, under the `source` key.
+
+`${VAR}` is expanded from the environment in every string, but a config never
+holds a credential: an expansion whose value looks like one
+(`redaction.looks_like_credential`) is refused, and so is a `source.*_env`
+option that expands to anything but the name of a set variable
+(`token_env: ${AC_TOKEN}`), both without showing the value.  Every message
+about the config shows an expanded value as written (`${VAR}`): where it is
+quoted, and anywhere once it is `HIDE_BARE_MIN` (12) characters or longer.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from auditor.identity import CLIENT_ID_PATTERN, CLIENT_ID_RULE, ClientIdentity, 
 from auditor.identity import slugify as slugify
 from auditor.metrics.catalog import ALL_METRIC_IDS, COST_KEYS
 from auditor.period import Period, PeriodError, parse_period
+from auditor.redaction import looks_like_credential
 from auditor.validation import NonNegative, Number, did_you_mean, problems_from
 from auditor.yamlpos import KeyPath, Located, load_yaml_file
 
@@ -35,6 +44,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 LOGO_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+HIDE_BARE_MIN = 12
+"""An expanded value this long is shown as its `${VAR}` even where a message does not quote it."""
 
 
 Amount = NonNegative
@@ -268,12 +279,84 @@ class AuditConfig:
         }
 
 
-def _expand_env(value: Any, path: KeyPath, located: Located, problems: list[Problem]) -> Any:
+@dataclass
+class _Expansions:
+    """Where `${VAR}` expansion put an environment value, so no message shows it.
+
+    `written` maps each expanded key path to its text as written in the file
+    (`${AC_TOKEN}`), `values` to its expanded value, `variables` each variable
+    used to its value.
+    """
+
+    written: dict[KeyPath, str] = field(default_factory=dict)
+    values: dict[KeyPath, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def hide(self, problem: Problem) -> Problem:
+        """`problem` with every expanded value shown as written: quoted ones always,
+        bare ones when long enough to be unambiguous (`HIDE_BARE_MIN`) or credential-like."""
+        shown = [(v, self.written[path]) for path, v in self.values.items()]
+        shown += [(v, f"${{{name}}}") for name, v in self.variables.items()]
+        message = problem.message
+        for value, written in sorted(shown, key=lambda pair: -len(pair[0])):
+            if not value:
+                continue
+            for quote in ("'", '"'):
+                message = message.replace(f"{quote}{value}{quote}", f"{quote}{written}{quote}")
+            if len(value) >= HIDE_BARE_MIN or looks_like_credential(value):
+                message = message.replace(value, written)
+        if message == problem.message:
+            return problem
+        return Problem(message, problem.file, problem.line, problem.col, problem.path)
+
+    def problems(self, located: Located) -> list[Problem]:
+        """Expanded values that cannot be right: a credential, or a `*_env` option's value."""
+        out = []
+        for path, value in self.values.items():
+            written = self.written[path]
+            key = path[-1] if path else ""
+            if path[:1] == ("source",) and isinstance(key, str) and key.endswith("_env"):
+                if value in os.environ:  # `token_env: ${WHICH}` with WHICH=HUBSPOT_TOKEN
+                    continue
+                single = _ENV.fullmatch(written)
+                name = single.group(1) if single else "AC_TOKEN"
+                message = (
+                    f"{key} must be the NAME of an environment variable (e.g. {name}), not "
+                    f"its value: write '{key}: {name}', not '{key}: {written}'; the "
+                    "connector reads the variable itself"
+                )
+            elif any(
+                looks_like_credential(self.variables[m.group(1)])
+                for m in _ENV.finditer(written)
+                if m.group(1) in self.variables
+            ):
+                message = (
+                    f"{written} holds what looks like a credential, and the config never "
+                    "holds one: a connector reads its credential from the variable its *_env "
+                    "option names (e.g. token_env: AC_TOKEN)"
+                )
+            else:
+                continue
+            out.append(located.problem(path, message, at_value=True))
+        return out
+
+
+def _expand_env(
+    value: Any,
+    path: KeyPath,
+    located: Located,
+    problems: list[Problem],
+    expansions: _Expansions,
+) -> Any:
     """Replace ${VAR} in every string; a missing variable is a problem naming it."""
     if isinstance(value, dict):
-        return {k: _expand_env(v, (*path, k), located, problems) for k, v in value.items()}
+        return {
+            k: _expand_env(v, (*path, k), located, problems, expansions) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_expand_env(v, (*path, i), located, problems) for i, v in enumerate(value)]
+        return [
+            _expand_env(v, (*path, i), located, problems, expansions) for i, v in enumerate(value)
+        ]
     if not isinstance(value, str) or "${" not in value:
         return value
 
@@ -293,9 +376,13 @@ def _expand_env(value: Any, path: KeyPath, located: Located, problems: list[Prob
                 )
             )
             return ""
+        expansions.variables[name] = os.environ[name]
         return os.environ[name]
 
-    return _ENV.sub(substitute, value)
+    expanded = _ENV.sub(substitute, value)
+    expansions.written[path] = value
+    expansions.values[path] = expanded
+    return expanded
 
 
 def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
@@ -308,13 +395,29 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
             )
         )
     problems: list[Problem] = []
-    data = _expand_env(located.data, (), located, problems)
+    expansions = _Expansions()
+    data = _expand_env(located.data, (), located, problems, expansions)
+    problems.extend(expansions.problems(located))
     if problems:  # validating values emptied by a missing variable would only add noise
         raise InputError(problems)
     try:
+        return _validated(path, located, data, period_override, expansions, problems)
+    except InputError as exc:  # no message may show a value that came from the environment
+        raise InputError([expansions.hide(p) for p in exc.problems]) from None
+
+
+def _validated(
+    path: Path,
+    located: Located,
+    data: Any,
+    period_override: str | None,
+    expansions: _Expansions,
+    problems: list[Problem],
+) -> AuditConfig:
+    try:
         model = ConfigModel.model_validate(data)
     except ValidationError as exc:
-        problems.extend(problems_from(exc, located, ConfigModel))
+        problems.extend(problems_from(exc, located, ConfigModel, shown_as=expansions.written))
         raise InputError(problems) from None
     folder = path.parent
 
@@ -327,7 +430,9 @@ def load_config(path: Path, period_override: str | None = None) -> AuditConfig:
                 ("timezone",), f"unknown time zone '{model.timezone}' (e.g. Europe/Madrid, UTC)"
             )
         )
-    connector, options = _resolve_source(model.source, located, folder, problems)
+    connector, options = _resolve_source(
+        model.source, located, folder, problems, expansions.written
+    )
     for metric_id in model.targets:
         if metric_id not in ALL_METRIC_IDS:
             problems.append(
@@ -395,7 +500,11 @@ def _resolve_period(
 
 
 def _resolve_source(
-    source: dict[str, Any], located: Located, folder: Path, problems: list[Problem]
+    source: dict[str, Any],
+    located: Located,
+    folder: Path,
+    problems: list[Problem],
+    shown_as: dict[KeyPath, str],
 ) -> tuple[type[Connector] | None, ConnectorOptions | None]:
     name = source.get("connector")
     if not isinstance(name, str) or not name:
@@ -414,7 +523,9 @@ def _resolve_source(
     try:
         return connector, connector.Options.model_validate(options)
     except ValidationError as exc:
-        problems.extend(problems_from(exc, located, connector.Options, prefix=("source",)))
+        problems.extend(
+            problems_from(exc, located, connector.Options, prefix=("source",), shown_as=shown_as)
+        )
         return connector, None
 
 

@@ -8,12 +8,13 @@ data loaded with positions (`yamlpos`), so the translation from an error's
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from auditor.errors import Problem
+from auditor.redaction import is_credential_name, looks_like_credential
 from auditor.yamlpos import KeyPath, Located
 
 
@@ -69,23 +70,67 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def problems_from(
+def _has(container: Any, part: str | int) -> bool:
+    """Whether `container[part]` is a real key or index of the loaded data."""
+    if isinstance(container, Mapping):
+        return part in container
+    return isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container)
+
+
+def _data_at(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        if not _has(data, part):
+            return None
+        data = data[part]
+    return data
+
+
+def _key_path(loc: Sequence[str | int], data: Any, kind: str) -> tuple[KeyPath, bool]:
+    """The key path `loc` names in `data`, and whether the error is about a mapping's key.
+
+    Pydantic's `loc` mixes real keys with its own tags (`[key]`, a union member
+    such as `str` or `function-after[...]`), and a real key may contain `[`
+    (`foo[0]: 1`), so each part is checked against the data it indexes: parts
+    the data does not have are tags, except the last one of a `missing` error.
+    """
+    path: list[str | int] = []
+    on_key = False
+    current = data
+    for index, part in enumerate(loc):
+        if _has(current, part):
+            path.append(part)
+            current = current[part]
+        elif part == "[key]":
+            on_key = True
+        elif kind == "missing" and index == len(loc) - 1:
+            path.append(part)
+        # else: a pydantic tag, or a part of a value a validator reshaped
+    return tuple(path), on_key
+
+
+def located_problems(
     error: ValidationError,
     located: Located,
     model: type[BaseModel],
     prefix: KeyPath = (),
-) -> list[Problem]:
-    """One Problem per pydantic error, positioned at the offending key."""
-    problems = []
+    shown_as: Mapping[KeyPath, str] | None = None,
+) -> list[tuple[KeyPath, Problem]]:
+    """One `(key path, Problem)` per pydantic error, positioned at the offending key.
+
+    An invalid value is quoted back (`got 'x'`) unless its key names a credential
+    or the value looks like one (`redaction`); a value from `${VAR}` expansion is
+    quoted as written (`shown_as`: key path -> text in the file).
+    """
+    data = _data_at(located.data, prefix)
+    out = []
     for item in error.errors(include_url=False):
-        on_key = "[key]" in item["loc"]  # the error is about a mapping's key, not its value
-        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and "[" in p))
-        path: KeyPath = (*prefix, *loc)
         kind = item["type"]
+        loc, on_key = _key_path(item["loc"], data, kind)
+        path: KeyPath = (*prefix, *loc)
         if kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
-            key = str(loc[-1])
+            key = str(loc[-1]) if loc else ""
             hint = did_you_mean(key, allowed)
             if not hint and allowed:
                 hint = f" (expected one of: {', '.join(allowed)})"
@@ -93,7 +138,7 @@ def problems_from(
         elif kind == "missing":
             message = "required key is missing"
         elif kind.startswith(("date_", "datetime_")):
-            message = f"expected a date as YYYY-MM-DD, got {_describe(item.get('input'))}"
+            message = f"expected a date as YYYY-MM-DD{_echo(path, item, shown_as)}"
         else:
             text = item["msg"]
             for prefix_text in ("Value error, ", "Assertion failed, "):
@@ -106,7 +151,29 @@ def problems_from(
                 and "input" in item
                 and not isinstance(item["input"], dict | list)
             ):
-                message += f", got {_describe(item['input'])}"
+                message += _echo(path, item, shown_as)
         at_value = kind not in ("extra_forbidden", "missing") and not on_key
-        problems.append(located.problem(path, message, at_value=at_value))
-    return problems
+        out.append((path, located.problem(path, message, at_value=at_value)))
+    return out
+
+
+def _echo(path: KeyPath, item: Mapping[str, Any], shown_as: Mapping[KeyPath, str] | None) -> str:
+    """`, got <the input>`, or nothing when the input may be a credential."""
+    if shown_as and path in shown_as:
+        return f", got {shown_as[path]}"
+    value = item.get("input")
+    names = [part for part in path if isinstance(part, str)]
+    if (names and is_credential_name(names[-1])) or looks_like_credential(str(value)):
+        return ""
+    return f", got {_describe(value)}"
+
+
+def problems_from(
+    error: ValidationError,
+    located: Located,
+    model: type[BaseModel],
+    prefix: KeyPath = (),
+    shown_as: Mapping[KeyPath, str] | None = None,
+) -> list[Problem]:
+    """One Problem per pydantic error, positioned at the offending key."""
+    return [problem for _, problem in located_problems(error, located, model, prefix, shown_as)]

@@ -8,6 +8,8 @@ PyYAML would otherwise keep the last one silently.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,14 +49,23 @@ class Located:
 
 
 def format_path(path: KeyPath) -> str:
-    """`('rules', 3, 'thresholds')` -> `rules[3].thresholds`."""
+    """`('rules', 3, 'thresholds')` -> `rules[3].thresholds`.
+
+    A key that would read as path syntax (`foo[0]`, `a.b`) is quoted:
+    `('source', 'x[1]')` -> `source["x[1]"]`, so the path names one key only.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif _PATH_SYNTAX.search(part) or not part:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+_PATH_SYNTAX = re.compile(r'[\[\].\'"]')
 
 
 class _Builder:

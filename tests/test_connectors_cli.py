@@ -74,7 +74,10 @@ def test_list_groups_not_measured_metrics_by_reason(example):
     assert result.exit_code == 0, result.output
     block = _block(result.stdout, "eventlog")
     assert block.startswith("eventlog: Monthly counts from a JSON event-log API (example plugin)")
-    assert "  options: base_url (required), token_env=EVENTLOG_TOKEN, page_size=200" in block
+    assert (
+        "  options: base_url (required), deadline=300.0, token_env=EVENTLOG_TOKEN, page_size=200"
+        in block
+    )
     assert "  measures (5):\n    emails_sent: GET /v1/events: events of type 'email.sent'" in block
     assert "  not measured (23):\n    emails_delivered, campaigns_sent," in block
     assert "accounts_churned: the event log records only email sends" in " ".join(block.split())

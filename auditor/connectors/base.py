@@ -10,6 +10,11 @@ catalog base metric is in exactly one of the two (docs/connectors.md).
 Credentials never sit in options: an option names the environment VARIABLE
 (`token_env: HUBSPOT_TOKEN`) and the connector reads its value when it runs,
 so no validation error, log line or provenance record can show a secret.
+
+Every HTTP connector's whole fetch has a deadline (`source.deadline`, seconds,
+retries and waits included): `DEFAULT_DEADLINE` (300 s) unless the config sets
+one, at most `MAX_DEADLINE` (86,400 s, a day).  Past it the fetch stops with
+exit 3 (`auditor.connectors.http`).
 """
 
 from __future__ import annotations
@@ -25,21 +30,35 @@ from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from auditor.errors import InputError, Problem
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.models import SourceData
 from auditor.period import Month
+from auditor.redaction import looks_like_credential
+from auditor.validation import Number
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_USUAL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")  # HUBSPOT_TOKEN: a name, whatever else holds it
 _CONNECTOR_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+DEFAULT_DEADLINE = 300.0
+"""Seconds an HTTP connector's whole fetch may take when `source.deadline` is not set."""
+MAX_DEADLINE = 86_400.0
+"""The largest `source.deadline` accepted (a day): a bigger one is a typo (milliseconds?)."""
 
 
 def _env_name(value: str) -> str:
     # The message must not echo the value: a user who pasted the token itself here
-    # (or `${TOKEN}`, which the config expands) would see it printed.
-    if not _ENV_NAME.match(value):
+    # (or `${TOKEN}`, which the config expands) would see it printed.  A token made of
+    # letters and digits only (hex, base62) is a valid name, so a name that is not set
+    # and looks like a credential, or equals a variable's value, is refused as well.
+    pasted = value not in os.environ and (
+        looks_like_credential(value)
+        or (value in set(os.environ.values()) and not _USUAL_NAME.match(value))
+    )
+    if not _ENV_NAME.match(value) or pasted:
         raise ValueError(
             "expected the NAME of an environment variable (letters, digits and _, "
             "e.g. HUBSPOT_TOKEN), not its value; set the secret in that variable"
@@ -84,6 +103,8 @@ class HttpOptions(ConnectorOptions):
 
     base_url: BaseUrl | None = None
     """Replaces the platform's URL: a proxy, a sandbox or a local test server."""
+    deadline: Annotated[Number, Field(gt=0, le=MAX_DEADLINE)] = DEFAULT_DEADLINE
+    """Seconds the whole fetch may take, retries and waits included."""
 
 
 def read_secret(variable: str, option: str | None = None) -> str:
@@ -96,6 +117,14 @@ def read_secret(variable: str, option: str | None = None) -> str:
         return value.strip()
     state = "is empty" if variable in os.environ else "is not set"
     where = f" (named by source.{option})" if option else ""
+    if looks_like_credential(variable):  # a pasted token that slipped past validation
+        raise InputError(
+            Problem(
+                f"the environment variable named{where} {state}, and its name looks like a "
+                "credential: the option must hold the NAME of the variable (e.g. "
+                "HUBSPOT_TOKEN), and the credential goes in that variable"
+            )
+        )
     raise InputError(
         Problem(
             f"environment variable {variable}{where} {state}: export the credential "

@@ -8,6 +8,12 @@ what an interactive audit can afford:
   (seconds or HTTP date) and a per-platform hook that reads rate-limit headers;
 - a waiting cap: a wait longer than `max_wait` is not slept but fails fast
   with `SourceQuotaError` saying when to try again (daily quotas);
+- an overall deadline per connector run (`Deadline`: `source.deadline`,
+  default `DEFAULT_DEADLINE` = 300 s): every connect and read timeout is cut
+  to the time left, no wait is slept past it, and when it passes the fetch
+  stops with `SourceUnavailableError` (exit 3) naming `source.deadline`, so an
+  API that accepts connections and never answers cannot hold a run for
+  `max_tries` x `read_timeout`;
 - a client-side token bucket per platform (and per named endpoint family);
 - pagination helpers (offset/count, cursor, next URL/token) that stop on an
   empty page and raise on a repeated cursor, URL or page and past a page cap;
@@ -43,7 +49,7 @@ from urllib.parse import quote, quote_plus, urljoin, urlsplit, urlunsplit
 import requests
 
 from auditor import __version__
-from auditor.connectors.base import Connector, ConnectorOptions, HttpOptions
+from auditor.connectors.base import DEFAULT_DEADLINE, Connector, ConnectorOptions, HttpOptions
 from auditor.errors import (
     InputError,
     Problem,
@@ -110,6 +116,28 @@ class HttpPolicy:
     retry_if: Callable[[requests.Response], bool] | None = None
     """Also retry these responses (ActiveCampaign's transient 403, throttling in a 200)."""
     max_pages: int = 1000
+    deadline: float = DEFAULT_DEADLINE
+    """Seconds a client's fetch may take when no `Deadline` is given; an `HttpConnector`
+    shares one per run, from `source.deadline`."""
+
+
+class Deadline:
+    """The time one connector's fetch has left, shared by every client it makes.
+
+    The clock starts at the first request, not when the connector is built.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._end: float | None = None
+
+    def remaining(self) -> float:
+        """Seconds left (negative once passed); the first call starts the clock."""
+        now = self._clock()
+        if self._end is None:
+            self._end = now + self.seconds
+        return self._end - now
 
 
 # --- redaction ----------------------------------------------------------------------------
@@ -355,8 +383,11 @@ class HttpClient:
         wall_clock: Callable[[], float] = time.time,
         random: Callable[[], float] = _random.random,
         on_request: Callable[[RequestLog], None] | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self.policy = policy
+        self.deadline = deadline or Deadline(policy.deadline, clock)
+        self._doing = ("", "")  # the request under way and its last failure, for messages
         self.base_url = base_url.rstrip("/")
         self.credential_env = credential_env
         self.redact = Redactor(secrets)
@@ -372,7 +403,7 @@ class HttpClient:
         self._wall_clock = wall_clock
         self._random = random
         self._on_request = on_request
-        self._not_before = 0.0
+        self._not_before = -math.inf  # a monotonic clock may start anywhere, even below 0
         self._buckets: dict[str | None, TokenBucket] = {}
         if policy.rate:
             self._buckets[None] = TokenBucket(
@@ -481,6 +512,7 @@ class HttpClient:
         policy = self.policy
         last, last_status = "", None
         for attempt in range(1, max(1, policy.max_tries) + 1):
+            self._doing = (shown, last)
             self._pace(bucket)
             started = self._clock()
             try:
@@ -511,6 +543,7 @@ class HttpClient:
                 raise self._quota_error(shown, last, wait, last_status)
             if attempt >= policy.max_tries:
                 break
+            self._doing = (shown, last)
             log.info("%s: %s, retry %d in %.1f s", shown, last, attempt, wait)
             self.log.retries += 1
             self._timed_sleep(wait)
@@ -533,8 +566,9 @@ class HttpClient:
     ) -> requests.Response:
         """One request, following redirects only on the same origin: `requests` would
         drop `Authorization` on another host but send `Api-Token` and the like."""
-        timeout = (self.policy.connect_timeout, self.policy.read_timeout)
         for _ in range(MAX_REDIRECTS + 1):
+            left = self._time_left()
+            timeout = (min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left))
             response = self.session.request(
                 method,
                 url,
@@ -576,11 +610,34 @@ class HttpClient:
             self._buckets[None].acquire()
         if bucket is not None and bucket in self._buckets:
             self._buckets[bucket].acquire()
+        self._time_left()
 
     def _timed_sleep(self, seconds: float) -> None:
+        """Sleep `seconds`, unless the deadline passes first: then fail now, not later."""
         if seconds > 0:
+            if seconds >= self._time_left():
+                raise self._deadline_error()
             self.log.waited += seconds
             self._sleep(seconds)
+
+    def _time_left(self) -> float:
+        """Seconds left before the deadline; SourceUnavailableError once it has passed."""
+        left = self.deadline.remaining()
+        if left <= 0:
+            raise self._deadline_error()
+        return left
+
+    def _deadline_error(self) -> SourceUnavailableError:
+        shown, last = self._doing
+        doing = (
+            f"; last: {shown}: {last}" if shown and last else f"; during {shown}" if shown else ""
+        )
+        return SourceUnavailableError(
+            f"no answer from {self.policy.platform} within the {self.deadline.seconds:g} s "
+            f"deadline (source.deadline){doing}. The platform may be down, overloaded or "
+            "unreachable from here: try again later, or raise source.deadline",
+            platform=self.policy.platform,
+        )
 
     def _record(self, status: str, shown: str, started: float) -> None:
         elapsed = max(0.0, self._clock() - started)
@@ -881,6 +938,8 @@ class HttpConnector(Connector):
             raise TypeError(f"unexpected arguments: {', '.join(sorted(unknown))}")
         self.transport = transport
         self.clients: list[HttpClient] = []
+        seconds = getattr(options, "deadline", None) or DEFAULT_DEADLINE
+        self.deadline = Deadline(seconds, transport.get("clock", time.monotonic))
 
     def api_base_url(self) -> str:
         """`source.base_url` when given, else the platform's; override to derive it
@@ -908,6 +967,7 @@ class HttpConnector(Connector):
             headers=headers,
             secrets=secrets,
             credential_env=credential_env,
+            deadline=self.deadline,
             **self.transport,
         )
         self.clients.append(client)

@@ -5,6 +5,15 @@ nothing is appended: RULES.md "Overrides"), and only the merged rule is
 validated, so an override may change one threshold.  Every key remembers the
 file and position it came from, so an error in a merged rule still points at
 the line that caused it.
+
+A pack is user input that costs work per rule (validation, a sample render of
+six templates), so the size of what one audit loads is bounded, each limit
+stated in its error (docs/rule-language.md, "Limits"):
+
+- `MAX_PACK_BYTES` (1,000,000): the size of one pack file, checked before parsing;
+- `MAX_PACKS_PER_AUDIT` (20): pack files loaded, `extends` included;
+- `MAX_RULES_PER_PACK` (500) and `MAX_RULES_PER_AUDIT` (1,000, after merging);
+- `MAX_METRICS_PER_PACK` (200): derived metrics declared by one pack.
 """
 
 from __future__ import annotations
@@ -26,10 +35,16 @@ from auditor.resources import rules_dir
 from auditor.rules.checks import check_rule
 from auditor.rules.model import DerivedMetric, PackHeader, Rule
 from auditor.rules.templates import check_template
-from auditor.validation import did_you_mean, problems_from
+from auditor.validation import did_you_mean, located_problems, problems_from
 from auditor.yamlpos import KeyPath, Located, load_yaml_file
 
 Origin = dict[KeyPath, tuple[Located, KeyPath]]
+
+MAX_PACK_BYTES = 1_000_000
+MAX_PACKS_PER_AUDIT = 20
+MAX_RULES_PER_PACK = 500
+MAX_RULES_PER_AUDIT = 1_000
+MAX_METRICS_PER_PACK = 200
 
 
 @dataclass(frozen=True)
@@ -175,6 +190,20 @@ class _Builder:
             return
         if path in self.loaded:
             return
+        if len(self.loaded) + len(self.loading) >= MAX_PACKS_PER_AUDIT:
+            fail(
+                f"more than {MAX_PACKS_PER_AUDIT} rule pack files in one audit (extends "
+                f"included); the limit is {MAX_PACKS_PER_AUDIT}: merge some packs"
+            )
+            return
+        if (size := _size(path)) > MAX_PACK_BYTES:
+            raise InputError(
+                Problem(
+                    f"the pack file is {size:,} bytes; the limit is {MAX_PACK_BYTES:,} bytes "
+                    "per pack: split it into packs that extend each other",
+                    _display(path),
+                )
+            )
         self.loading.append(path)
         located = load_yaml_file(path, display=_display(path))
         try:
@@ -190,6 +219,7 @@ class _Builder:
             header = PackHeader.model_construct(
                 version=1, name=None, extends=[], categories={}, metrics={}, rules=rules
             )
+        header = self._within_limits(header, located)
         for index, parent in enumerate(header.extends):
             self.add_pack(parent, path.parent, (located, ("extends", index)))
         for category, definition in header.categories.items():
@@ -224,6 +254,26 @@ class _Builder:
         )
         self.loading.pop()
         self.loaded.add(path)
+
+    def _within_limits(self, header: PackHeader, located: Located) -> PackHeader:
+        """The header, without its rules or metrics if there are more than a pack may hold
+        (reported here; checking thousands of them would only take minutes)."""
+        limits = (
+            ("rules", header.rules, MAX_RULES_PER_PACK),
+            ("metrics", header.metrics, MAX_METRICS_PER_PACK),
+        )
+        for key, items, limit in limits:
+            if len(items) > limit:
+                self.problems.append(
+                    located.problem(
+                        (key,),
+                        f"{len(items):,} {key} in one pack; the limit is {limit:,} per pack: "
+                        "split the pack into packs that extend each other",
+                    )
+                )
+                self.header_failed = True
+                header = header.model_copy(update={key: [] if key == "rules" else {}})
+        return header
 
     def merge(
         self, rule_id: str, rule: Mapping[str, Any], src: tuple[Located, KeyPath], pack: str
@@ -291,8 +341,8 @@ def _rule_problems(
     exc: ValidationError, rule_id: str, raw: Mapping[str, Any], origin: Origin, builder: _Builder
 ) -> list[Problem]:
     """Validation problems of a merged rule, at the lines that caused them, with hints."""
-    found = problems_from(exc, Located(raw, ""), Rule)
-    missing = [p.path for p in found if p.message == "required key is missing"]
+    found = located_problems(exc, Located(raw, ""), Rule)
+    missing = [p.path for _, p in found if p.message == "required key is missing"]
     if missing and rule_id in builder.new_in_extending and builder.extends_failed:
         return []  # the rule it changes is in the pack that failed to load
     if missing and rule_id in builder.new_in_extending:
@@ -303,9 +353,8 @@ def _rule_problems(
         )
         return [_with_message(_locate(origin, ("id",)), message)]
     out = []
-    for problem in found:
-        moved = _relocate(problem, origin)
-        path = _path_of(problem.path)
+    for path, problem in found:
+        moved = _relocate(problem, path, origin)
         if problem.message.startswith("a band needs exactly one of") and len(path) == 2:
             band_file = origin.get(path, origin[()])[0].file
             inherited = [
@@ -326,9 +375,9 @@ def _rule_problems(
     return out
 
 
-def _relocate(problem: Problem, origin: Origin) -> Problem:
-    """A problem found on a merged rule, moved to the file and line its key came from."""
-    base = _locate(origin, _path_of(problem.path))
+def _relocate(problem: Problem, path: KeyPath, origin: Origin) -> Problem:
+    """A problem found on a merged rule at `path`, moved to the file and line its key came from."""
+    base = _locate(origin, path)
     return Problem(problem.message, base.file, base.line, base.col, base.path)
 
 
@@ -395,6 +444,17 @@ def _load_rules(
     for ref in packs:
         builder.add_pack(ref, base)
     builder.apply_overrides(overrides or {}, overrides_located)
+    if len(builder.raw) > MAX_RULES_PER_AUDIT:
+        names = ", ".join(p.name for p in builder.packs)
+        raise InputError(
+            [
+                *builder.problems,
+                Problem(
+                    f"the rule packs of this audit ({names}) hold {len(builder.raw):,} rules; "
+                    f"the limit is {MAX_RULES_PER_AUDIT:,} per audit"
+                ),
+            ]
+        )
     problems = list(builder.problems)
     warnings: list[Problem] = []
     derived = _derived(builder, problems)
@@ -454,18 +514,12 @@ def _load_rules(
     return rule_set, files
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # load_yaml_file reports an unreadable file
+
+
 def _with_message(problem: Problem, message: str) -> Problem:
     return Problem(message, problem.file, problem.line, problem.col, problem.path)
-
-
-def _path_of(text: str | None) -> KeyPath:
-    """Inverse of yamlpos.format_path for the simple paths pydantic reports."""
-    if not text:
-        return ()
-    parts: list[str | int] = []
-    for chunk in text.replace("]", "").split("."):
-        name, *indexes = chunk.split("[")
-        if name:
-            parts.append(name)
-        parts.extend(int(i) for i in indexes)
-    return tuple(parts)
