@@ -347,8 +347,11 @@ SINGLE_THREADED = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 def _worker_init() -> None:
     """Workers leave Ctrl-C to the parent, which stops them all (no tracebacks x N),
-    and run native libraries single-threaded unless the environment says otherwise."""
+    die at once on SIGTERM (`_abort` terminates them; a forked worker would otherwise
+    inherit the CLI's handler), and run native libraries single-threaded unless the
+    environment says otherwise."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for name in SINGLE_THREADED:
         os.environ.setdefault(name, "1")
 
