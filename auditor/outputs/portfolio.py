@@ -5,9 +5,11 @@ does I/O.  Client data (names, config paths, error messages, rule titles) is
 never trusted:
 
 - HTML: Jinja2 with `autoescape=True` and StrictUndefined; C0/C1 control
-  characters are dropped; the only values that reach an attribute are numbers
-  computed here (bar widths) and links to the client's own output files, which
-  are named from the slug (`[a-z0-9-]`) and the period label.  The stylesheet
+  characters (not printable, not valid XML/HTML) are dropped and bidi controls
+  shown as `[U+202E]` (`formatting.visible`); the only values that reach an
+  attribute are numbers computed here (bar widths) and links to the client's
+  own output files, which are named from the slug (`[a-z0-9-]`) and the period
+  label.  The stylesheet
   is inside the template (no client data), so the file is standalone.
 - CSV: a text cell that a spreadsheet could read as a formula (starting with
   `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`; numbers are
@@ -33,8 +35,6 @@ CATEGORIES = ("activity", "response", "efficiency", "value")
 TOP_REGRESSIONS = 10
 TOP_RULES = 15
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# C0 (except tab and line feed) and C1 controls and DEL: not printable, not valid XML/HTML.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -147,8 +147,9 @@ def labels_for(portfolio: Mapping[str, Any]) -> dict[str, str]:
 
 
 def safe_text(value: Any) -> str:
-    """Text without control characters (line feeds and tabs kept); '' for None."""
-    return "" if value is None else _CONTROL.sub("", str(value))
+    """Text without control characters (line feeds and tabs kept) and with bidi controls
+    shown as [U+202E] (`formatting.visible`); '' for None."""
+    return "" if value is None else formatting.visible(str(value), control="")
 
 
 def csv_cell(value: Any) -> Any:
