@@ -414,10 +414,11 @@ def _resolve_logo(
                 at_value=True,
             )
         )
-    elif resolved.suffix.lower() not in LOGO_TYPES:
-        problems.append(
-            located.problem(("report", "logo"), f"logo must be one of {', '.join(LOGO_TYPES)}")
-        )
-    elif not resolved.is_file():
-        problems.append(located.problem(("report", "logo"), f"logo file not found: {resolved}"))
+    else:
+        # the renderer shows exactly what passes here: type, content and size checked once
+        from auditor.report.logo import logo_problem
+
+        reason = logo_problem(resolved)
+        if reason:
+            problems.append(located.problem(("report", "logo"), reason))
     return resolved
