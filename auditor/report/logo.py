@@ -25,6 +25,7 @@ LOGO_TYPES = {
 }
 MAX_LOGO_BYTES = 5_000_000
 _MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
+_MAGIC_BYTES = max(len(magic) for magic in _MAGIC.values())
 _KIND = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".svg": "SVG"}
 _SVG_ROOTS = ("svg", "{http://www.w3.org/2000/svg}svg")
 
@@ -44,7 +45,7 @@ def logo_problem(path: Path) -> str | None:
                 f"{MAX_LOGO_BYTES / 1e6:g} MB ({MAX_LOGO_BYTES:,} bytes): use a smaller image"
             )
         with path.open("rb") as file:  # the whole SVG is parsed; of an image, its start
-            data = file.read() if suffix == ".svg" else file.read(len(_MAGIC[suffix]))
+            data = file.read() if suffix == ".svg" else file.read(_MAGIC_BYTES)
     except OSError as exc:
         return f"logo {path.name} cannot be read: {exc.strerror or exc}"
     kind = _KIND[suffix]
