@@ -282,13 +282,12 @@ def test_batch_portfolio_under_a_regular_file_is_a_clean_error(tmp_path: Path) -
 
 
 # ------------------------------------------------------------------------ SIGTERM
-@pytest.mark.pdf
-def test_sigterm_during_a_pdf_render_cleans_up_and_exits_143(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
+def signal_while_writing(args: list[str], out: Path, signum: int) -> tuple[int, str]:
+    """Run `auditor ARGS`, send `signum` once a temporary file appears in `out` (a PDF
+    render is under way), and return the exit code and stderr.  Bounded: 60 s each."""
     env = {**os.environ, PLANTED_VARIABLE: PLANTED_SECRET, "NO_COLOR": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "auditor", "demo", "-o", str(out), "--format", "pdf"],
+        [sys.executable, "-m", "auditor", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -300,14 +299,49 @@ def test_sigterm_during_a_pdf_render_cleans_up_and_exits_143(tmp_path: Path) -> 
             assert proc.poll() is None, "the run ended before writing a temporary file"
             assert time.monotonic() < deadline, "no temporary file within 60 s"
             time.sleep(0.01)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 143, stderr
+    return proc.returncode, stderr
+
+
+@pytest.mark.pdf
+def test_sigterm_during_a_pdf_render_cleans_up_and_exits_143(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    code, stderr = signal_while_writing(
+        ["demo", "-o", str(out), "--format", "pdf"], out, signal.SIGTERM
+    )
+    assert code == 143, stderr
     assert stderr.strip() == "terminated"
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_a_stopped_batch_stops_its_workers_and_leaves_nothing(
+    tmp_path: Path, signum: int, code: int, message: str
+) -> None:
+    first = demo_copy(tmp_path / "first")
+    second = demo_copy(tmp_path / "second")
+    config = second / "demo.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("client: ", "client: Otro ", 1),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["batch", str(first / "demo.yaml"), str(config), "-o", str(out), "--format", "pdf"]
+    status, stderr = signal_while_writing([*args, "--jobs", "2"], out, signum)
+    assert status == code, stderr
+    assert stderr.strip().endswith(message), stderr
+    time.sleep(3)  # a worker left running would now finish its PDF
     assert list(out.iterdir()) == []
 
 

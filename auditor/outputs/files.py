@@ -8,7 +8,9 @@ A file-system failure while doing so (a folder that cannot be created or
 written, a path under a regular file, a target that is a folder or a device, a
 full disk) is the user's to fix, not a bug: it becomes `OutputError` (exit 2),
 "cannot write <path>: <reason>", and the temporary files are removed.  So is an
-interruption (Ctrl-C, or SIGTERM, which the CLI turns into an exception).
+interruption (Ctrl-C, or SIGTERM, which the CLI turns into an exception).  A
+process that is stopped without unwinding (a batch worker on SIGTERM) calls
+`remove_pending` first: the temporaries of writes in progress are registered.
 
 A target that exists and is not a regular file is refused before anything is
 written: renaming onto `/dev/null` or `/dev/stdout` would replace the device
@@ -40,6 +42,8 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+# Temporary files of the writes in progress in this process (see `remove_pending`).
+_PENDING: set[Path] = set()
 
 
 def write_text(text: str) -> Writer:
@@ -49,6 +53,30 @@ def write_text(text: str) -> Writer:
         path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
     return write
+
+
+def remove_pending() -> None:
+    """Remove this process's temporaries now, for a process about to exit without
+    running its `finally` blocks (a batch worker told to stop)."""
+    for temp in list(_PENDING):
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        _PENDING.discard(temp)
+
+
+def new_temporary(target: Path) -> Path:
+    """An empty hidden temporary next to `target`, registered until `discard_temporary`."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    _PENDING.add(Path(name))
+    return Path(name)
+
+
+def discard_temporary(temp: Path) -> None:
+    """Remove `temp` if it is still there (it was not renamed into place)."""
+    with contextlib.suppress(OSError):
+        temp.unlink()
+    _PENDING.discard(temp)
 
 
 def _check_target(target: Path) -> None:
@@ -105,11 +133,7 @@ def write_all(outputs: Mapping[Path, Writer]) -> list[Path]:
         for target, writer in outputs.items():
             current = target
             _make_folder(target)
-            handle, name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-            )
-            os.close(handle)
-            temps[target] = Path(name)
+            temps[target] = new_temporary(target)
             writer(temps[target])
             # mkstemp (and writers that replace the file) leave 0600; outputs are ordinary files
             os.chmod(temps[target], 0o666 & ~_UMASK)
@@ -122,5 +146,4 @@ def write_all(outputs: Mapping[Path, Writer]) -> list[Path]:
         raise OutputError(f"cannot write {where}: {_reason(exc, where)}") from exc
     finally:
         for temp in temps.values():
-            with contextlib.suppress(OSError):
-                temp.unlink()
+            discard_temporary(temp)
