@@ -405,18 +405,30 @@ def _died(config: Path | str, detail: str) -> dict[str, Any]:
 SINGLE_THREADED = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def _worker_terminated(signum: int, frame: Any) -> None:
+    from auditor.outputs.files import remove_pending
+
+    remove_pending()
+    os._exit(128 + signum)
+
+
 def _worker_init() -> None:
     """Workers leave Ctrl-C to the parent, which stops them all (no tracebacks x N),
-    and run native libraries single-threaded unless the environment says otherwise."""
+    stop at once on SIGTERM (`_abort` terminates them; a forked worker would otherwise
+    inherit the CLI's handler) without leaving temporary files, and run native
+    libraries single-threaded unless the environment says otherwise."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_terminated)
     for name in SINGLE_THREADED:
         os.environ.setdefault(name, "1")
 
 
 def _abort(pool: ProcessPoolExecutor) -> None:
     """Stop a pool now: pending audits cancelled, running workers terminated."""
+    # taken before shutdown(), which sets `_processes` to None
+    processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in processes:
         if process.is_alive():
             process.terminate()
 

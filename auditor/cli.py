@@ -8,6 +8,7 @@ commands that write a PDF.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -34,6 +35,24 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what CI timeouts, `kill` and container stops send), raised like Ctrl-C so
+    that every `finally` runs: no temporary file is left behind (exit 143 = 128 + 15)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the run is already on its way out
+    raise Terminated
+
+
+def _catch_sigterm() -> Any:
+    """Install the SIGTERM handler; the previous one, or None where signals cannot be set."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        return None
+
+
 def guarded(func: F) -> F:
     """Turn expected errors into a message and exit code; tracebacks only with --debug."""
 
@@ -42,6 +61,7 @@ def guarded(func: F) -> F:
         debug = kwargs.pop("debug", False) or bool(
             click.get_current_context().find_root().params.get("debug")
         )
+        previous = _catch_sigterm()
         try:
             return func(*args, **kwargs)
         except AuditorError as exc:
@@ -49,6 +69,8 @@ def guarded(func: F) -> F:
                 traceback.print_exc()
             lines = hide_environment(str(exc)).splitlines() or [exc.__class__.__name__]
             _fail("\n".join(f"error: {line}" for line in lines), exc.exit_code)
+        except Terminated:
+            _fail("terminated", 128 + signal.SIGTERM)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except Exception as exc:
@@ -59,6 +81,9 @@ def guarded(func: F) -> F:
                 "This is a bug in auditor; run again with --debug for the traceback.",
                 EXIT_BAD_INPUT,
             )
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         return None
 
     return wrapper  # type: ignore[return-value]

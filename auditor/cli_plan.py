@@ -91,9 +91,15 @@ MONEY = (
 RATIOS = ("roi", "visitor_to_lead_rate", "lead_to_customer_rate", "gross_margin")
 
 
-def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter("must be a finite number")
+def _finite(
+    ctx: click.Context, param: click.Parameter, value: float | int | None
+) -> float | int | None:
+    try:
+        finite = value is None or math.isfinite(value)  # an int past 1.8e308 overflows
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise click.BadParameter("must be a finite number (at most about 1.8e308)")
     return value
 
 
@@ -192,6 +198,7 @@ def plan_exit_code(result: dict[str, Any]) -> int:
 @click.option(
     "--target-customers",
     type=click.IntRange(min=1),
+    callback=_finite,
     metavar="N",
     help="Plan for this many new customers in a period like the audited one.",
 )
@@ -235,6 +242,15 @@ def plan(
     if target_revenue is None and target_customers is None:
         raise InputError(Problem("give a target: --target-revenue X or --target-customers N"))
     result = build_plan(config, period, target_revenue, target_customers, budget)
+    too_large = [name for s in result["scenarios"] for name in s.get("overflow", ())]
+    if too_large:
+        raise InputError(
+            Problem(
+                f"the plan's {', '.join(dict.fromkeys(too_large))} would exceed the largest "
+                "number the auditor computes with (about 1.8e308); give a smaller target or "
+                "budget"
+            )
+        )
     if fmt == "json":
         from auditor.outputs.json_out import render_json
 

@@ -43,7 +43,6 @@ _ENV = re.compile(r"\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-LOGO_TYPES = (".png", ".jpg", ".jpeg", ".svg")
 HIDE_BARE_MIN = 12
 """An expanded value this long is shown as its `${VAR}` even where a message does not quote it."""
 
@@ -544,10 +543,11 @@ def _resolve_logo(
                 at_value=True,
             )
         )
-    elif resolved.suffix.lower() not in LOGO_TYPES:
-        problems.append(
-            located.problem(("report", "logo"), f"logo must be one of {', '.join(LOGO_TYPES)}")
-        )
-    elif not resolved.is_file():
-        problems.append(located.problem(("report", "logo"), f"logo file not found: {resolved}"))
+    else:
+        # the renderer shows exactly what passes here: type, content and size checked once
+        from auditor.report.logo import logo_problem
+
+        reason = logo_problem(resolved)
+        if reason:
+            problems.append(located.problem(("report", "logo"), reason))
     return resolved

@@ -213,6 +213,6 @@ def test_logo_outside_config_folder_is_refused(tmp_path):
 
 def test_logo_inside_config_folder(tmp_path):
     (tmp_path / "assets").mkdir()
-    (tmp_path / "assets" / "logo.png").write_bytes(b"x")
+    (tmp_path / "assets" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # a PNG's start
     config = load(tmp_path, CONFIG + "report: {logo: assets/logo.png, agency: Demo}\n")
     assert config.report.logo == (tmp_path / "assets" / "logo.png").resolve()

@@ -386,8 +386,8 @@ def test_nothing_is_recorded_when_the_outputs_cannot_be_written(tmp_path: Path, 
     else:
         args = ["check", str(config), "--record", "--output", f"json={blocker / 'r.json'}"]
     out = hostile_run(*args, cwd=tmp_path, out_dir=tmp_path / "none")
-    assert out.code == 2, out.stderr
-    assert "Traceback" not in out.output
+    assert_clean_failure(out)
+    assert "is a file, not a folder" in out.stderr
     assert rows(default_store_path(tmp_path)) == []
 
 
@@ -410,7 +410,8 @@ def test_batch_records_nothing_for_a_client_whose_outputs_failed(tmp_path: Path)
     blocker.write_text("x\n", encoding="utf-8")
     outcome = audit_client(config, BatchOptions(output_dir=blocker / "out", record=True))
     assert outcome["exit_code"] == 2
-    assert "cannot write the outputs" in outcome["error"]
+    assert "cannot write" in outcome["error"]
+    assert "not-a-folder is a file, not a folder" in outcome["error"]
     assert rows(default_store_path(tmp_path)) == []
 
 

@@ -21,6 +21,7 @@ newest leads had no time to buy understates recall (docs/analysis-2.md).
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
@@ -151,6 +152,16 @@ def auc_interval(
     }
 
 
+def _mean(values: Any) -> float:
+    """The mean of any finite scores: a platform may send +-1e308, whose sum overflows."""
+    import numpy as np
+
+    scale = float(np.max(np.abs(values)))
+    if scale * len(values) < sys.float_info.max:
+        return float(values.mean())
+    return float((values / scale).mean()) * scale
+
+
 def lift_table(scores: Sequence[float], outcomes: Sequence[bool]) -> list[dict[str, Any]]:
     """Ten score bands, highest scores first, with conversion rate and lift.
 
@@ -184,7 +195,7 @@ def lift_table(scores: Sequence[float], outcomes: Sequence[bool]) -> list[dict[s
                 "decile": decile + 1,
                 "score_min": float(ranked[mask].min()),
                 "score_max": float(ranked[mask].max()),
-                "mean_score": _r(float(ranked[mask].mean())),
+                "mean_score": _r(_mean(ranked[mask])),
                 "leads": leads,
                 "customers": customers,
                 "conversion_rate": _r(rate),
@@ -229,7 +240,8 @@ def best_threshold(scores: Sequence[float], outcomes: Sequence[bool]) -> dict[st
     y = np.asarray(outcomes, dtype=bool)
     order = np.argsort(-s, kind="mergesort")
     ranked, won = s[order], y[order]
-    last = np.r_[np.nonzero(np.diff(ranked))[0], len(ranked) - 1]  # end of each tie block
+    # end of each tie block; `!=`, not np.diff, which overflows between scores of +-1e308
+    last = np.r_[np.nonzero(ranked[1:] != ranked[:-1])[0], len(ranked) - 1]
     j = np.cumsum(won)[last] / won.sum() - np.cumsum(~won)[last] / (~won).sum()
     first_best = int(np.argmax(j >= j.max() - 1e-12))
     return at_threshold(scores, outcomes, float(ranked[last[first_best]]))

@@ -75,9 +75,13 @@ def plan_inputs(metrics: PeriodMetrics, gross_margin: float | None) -> PlanInput
     return PlanInputs(values, reasons, label)
 
 
-def _up(value: float) -> int:
-    """Whole units needed: 12.0000000001 (float noise) is 12, 12.1 is 13."""
-    return math.ceil(value - 1e-9)
+def _up(value: float) -> int | float:
+    """Whole units needed: 12.0000000001 (float noise) is 12, 12.1 is 13.
+
+    Past the largest float (1e307 customers at a 1% rate) the value stays inf, and
+    the scenario names the figure in `overflow` instead of stating it.
+    """
+    return math.ceil(value - 1e-9) if math.isfinite(value) else value
 
 
 def _scenario(
@@ -127,13 +131,20 @@ def _scenario(
         "roi": roi,
     }
     out.update({k: _tidy(v) for k, v in figures.items()})
+    overflow = [k for k, v in figures.items() if isinstance(v, float) and math.isinf(v)]
+    if overflow:
+        out["overflow"] = overflow
     out["missing"] = [name for name in dict.fromkeys(used) if inputs.get(name) is None]
     return out
 
 
 def _tidy(value: float | None) -> float | None:
-    """Six decimals: 122223.79499999998 is 122223.795 (float noise, not information)."""
-    return value if value is None or isinstance(value, int) else round(value, 6)
+    """Six decimals: 122223.79499999998 is 122223.795 (float noise, not information).
+
+    Not finite (an overflow, or inf - inf): None, the figure cannot be stated."""
+    if value is None or isinstance(value, int):
+        return value
+    return round(value, 6) if math.isfinite(value) else None
 
 
 def plan(

@@ -50,6 +50,7 @@ SIGNED = frozenset({"automation_roi", "romi", "lead_velocity_rate"})
 ROBUST_Z = 3.5
 MAD_TO_SD = 1.4826  # MAD of a normal sample x 1.4826 estimates its standard deviation
 MIN_RESIDUAL_DF = 3  # never set months aside below this many residual degrees of freedom
+SQUARE_SAFE = 1e150  # above this, sums of squares are taken in units of the largest value
 
 NAMES: dict[str, dict[str, str]] = {
     "es": {
@@ -341,10 +342,13 @@ class Fit:
     def r2(self) -> float | None:
         """Share of the kept months' variance the model explains (None for a flat series)."""
         y = self.y[self.inlier]
-        total = float(((y - y.mean()) ** 2).sum())
+        spread = y - y.mean()
+        # both sums in the same unit, so that values near 1e300 do not overflow when squared
+        unit = _square_unit(spread)
+        total = float(((spread / unit) ** 2).sum())
         if total <= 0:
             return None
-        rss = float(((y - self.fitted[self.inlier]) ** 2).sum())
+        rss = float((((y - self.fitted[self.inlier]) / unit) ** 2).sum())
         return 1 - rss / total
 
     def season(self) -> list[float] | None:
@@ -399,6 +403,15 @@ class Fit:
                 low, high = max(low, 0.0), max(high, 0.0)
             bounds[level] = (low, high)
         return Interval(max(mean, 0.0) if self.bounded else mean, bounds)
+
+
+def _square_unit(values: np.ndarray) -> float:
+    """1, or the largest |value| when squares would overflow (a data file may hold 1e300).
+
+    1 keeps ordinary series' arithmetic exactly as it was.
+    """
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    return largest if largest > SQUARE_SAFE else 1.0
 
 
 def _design(t: np.ndarray, months: Sequence[Month], seasonal: bool) -> np.ndarray:
@@ -521,7 +534,8 @@ def fit_series(
         z = np.full(n, np.nan)  # too short to judge a month against the rest
     df = int(inlier.sum()) - p
     residual = y[inlier] - x[inlier] @ beta
-    sd = math.sqrt(float(residual @ residual) / df) if df > 0 else 0.0
+    unit = _square_unit(residual)
+    sd = unit * math.sqrt(float((residual / unit) @ (residual / unit)) / df) if df > 0 else 0.0
     return Fit(
         series=series,
         seasonal=seasonal,

@@ -15,15 +15,16 @@ Escaping follows GitHub's toolkit (`@actions/core`, command.ts): in the message
 `%` -> `%25`, CR -> `%0D`, LF -> `%0A`; in a property value also `:` -> `%3A`
 and `,` -> `%2C`.  The message therefore stays on one line whatever the client
 data holds, so no text can start a command of its own (`::stop-commands::`,
-`::add-mask::`...).  Other control characters are dropped.
+`::add-mask::`...).  Other control characters are dropped, and bidi controls
+(U+202E...) are shown as `[U+202E]`, so they cannot reorder the annotation.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor import formatting
 from auditor.outputs.text import (
     STATUS_WORDS,
     clean,
@@ -34,13 +35,11 @@ from auditor.outputs.text import (
 LEVELS = {"fail": "error", "warn": "warning", "error": "notice", "no_data": "notice"}
 SILENT = ("pass", "not_applicable", "waived")
 
-# Control characters other than CR and LF (which are escaped, not dropped).
-_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
 
 def escape_data(text: Any) -> str:
-    """A workflow command's message: `%`, CR and LF percent-encoded."""
-    text = _CONTROL.sub("", "" if text is None else str(text))
+    """A workflow command's message: `%`, CR and LF percent-encoded, other control
+    characters dropped, bidi controls shown as [U+202E] (`formatting.visible`)."""
+    text = formatting.visible("" if text is None else str(text), control="", keep="\r\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

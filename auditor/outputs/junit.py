@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from auditor import formatting
 from auditor.outputs.text import (
     category_order,
     clean,
@@ -51,8 +52,10 @@ SKIPPED = ("not_applicable", "waived")
 
 
 def xml_text(text: Any) -> str:
-    """`text` with every character XML 1.0 cannot carry removed (escaping is ET's job)."""
-    return _FORBIDDEN.sub("", "" if text is None else str(text))
+    """`text` with every character XML 1.0 cannot carry removed (escaping is ET's job)
+    and bidi controls shown as [U+202E] (`formatting.visible`)."""
+    shown = formatting.visible("" if text is None else str(text), control="", keep="\t\n\r")
+    return _FORBIDDEN.sub("", shown)
 
 
 def _attr(element: ET.Element, name: str, value: Any) -> None:

@@ -5,7 +5,8 @@ PDF's first pages, in the result's language, through the report's string
 catalog and number formats.  Every piece of text, whether it comes from the
 client's data, a rule pack or the catalog, goes through `md_escape`: a
 campaign or client name such as `<script>` or `](http://x)` prints literally
-and can neither open a link, an image nor raw HTML.
+and can neither open a link, an image nor raw HTML; control characters become
+spaces and bidi controls are shown as `[U+202E]` (`formatting.visible`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor import formatting
 from auditor.metrics.catalog import BASE_BY_ID, CATEGORIES, KPI_BY_ID
 from auditor.report.html import (
     KEY_FIGURES,
@@ -38,7 +40,8 @@ _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=\bwww)(\.)")
 
 def md_escape(text: Any) -> str:
     """Text as literal Markdown: one line, every markup character backslash-escaped."""
-    flat = _SPACES.sub(" ", str(text)).strip()  # one line; no-break spaces stay
+    # one line; no-break spaces stay; control characters and bidi controls as everywhere
+    flat = _SPACES.sub(" ", formatting.visible(str(text))).strip()
     escaped = "".join("\\" + c if c in _SPECIAL else c for c in flat)
     return _AUTOLINK.sub(lambda m: "\\" + m.group(0), escaped)
 

@@ -5,9 +5,11 @@ does I/O.  Client data (names, config paths, error messages, rule titles) is
 never trusted:
 
 - HTML: Jinja2 with `autoescape=True` and StrictUndefined; C0/C1 control
-  characters are dropped; the only values that reach an attribute are numbers
-  computed here (bar widths) and links to the client's own output files, which
-  are named from the slug (letters, digits and `-`) and the period label.  The stylesheet
+  characters (not printable, not valid XML/HTML) are dropped and bidi controls
+  shown as `[U+202E]` (`formatting.visible`); the only values that reach an
+  attribute are numbers computed here (bar widths) and links to the client's
+  own output files, which are named from the slug (letters, digits and `-`) and the period
+  label.  The stylesheet
   is inside the template (no client data), so the file is standalone.
 - CSV: a text cell that a spreadsheet could read as a formula (starting with
   `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`; numbers are

@@ -5,22 +5,22 @@ carry client data (names, error messages, exit reasons) that a user opens in a
 spreadsheet.  A text cell that could start a formula (`=`, `+`, `-`, `@` or tab
 first, after any spaces or line feeds) is prefixed with `'`, as OWASP advises
 against CSV injection; C0/C1 control characters (carriage return included) are
-dropped; numbers stay numbers.
+dropped and bidi controls shown as `[U+202E]`; numbers stay numbers.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from auditor import formatting
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# C0 (except tab and line feed) and C1 controls and DEL: not printable, not valid XML/HTML.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def safe_text(value: Any) -> str:
-    """Text without control characters (line feeds and tabs kept); '' for None."""
-    return "" if value is None else _CONTROL.sub("", str(value))
+    """Text without control characters (line feeds and tabs kept) and with bidi controls
+    shown as [U+202E] (`formatting.visible`); '' for None."""
+    return "" if value is None else formatting.visible(str(value), control="")
 
 
 def csv_cell(value: Any) -> Any:

@@ -129,9 +129,6 @@ LABELS: dict[str, dict[str, str]] = {
 _TRIGGER = {"above": ">", "below": "<", "at_least": ">=", "at_most": "<="}
 _PASSING = {"above": "<=", "below": ">=", "at_least": "<", "at_most": ">"}
 
-# C0 and C1 control characters (and DEL): never printed from client data, so a
-# campaign name cannot move the cursor, recolour or clear a terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Line breaks and spaces that end or pad a line; a no-break space stays (it keeps
 # "1,25 %" together in Spanish numbers).
 _SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
@@ -153,10 +150,12 @@ def currency_of(result: Mapping[str, Any]) -> str:
 
 
 def clean(text: Any) -> str:
-    """Text on one line: control characters and line breaks become single spaces."""
+    """Text on one line: control characters (which could move the cursor, recolour or
+    clear a terminal) and line breaks become single spaces, and bidi controls are shown
+    as [U+202E] (`formatting.visible`)."""
     if text is None:
         return ""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", str(text))).strip(" ")
+    return _SPACES.sub(" ", formatting.visible(str(text))).strip(" ")
 
 
 def category_order(result: Mapping[str, Any]) -> list[str]:

@@ -2,7 +2,8 @@
 
 Jinja2 with `autoescape=True` (select_autoescape would miss `.html.j2`) and
 StrictUndefined, so every value from the result is escaped and a typo in a
-template fails loudly.  This module prepares a small view of the result
+template fails loudly; every output also goes through `formatting.visible`
+(bidi controls shown as `[U+202E]`, control characters as spaces).  This module prepares a small view of the result
 (ranking, formatted numbers, chart SVG) so the templates stay declarative.
 The only result values that reach CSS or a URL are the accent colour, checked
 against a hex pattern, and the logo, checked to be an existing image file (the
@@ -42,19 +43,13 @@ from auditor import formatting
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
 from auditor.report import charts
 from auditor.report.i18n import Translator, resolve_language
+from auditor.report.logo import LOGO_TYPES, logo_problem
 from auditor.resources import templates_dir
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 DEFAULT_ACCENT = "#0b5fff"
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
-LOGO_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".svg": "image/svg+xml",
-}
-MAX_LOGO_BYTES = 5_000_000
 URGENT = ("fail", "warn")
 JUDGED = ("fail", "warn", "pass", "waived")
 # Within a category: what needs action first, then what could not be judged, passes last.
@@ -120,21 +115,20 @@ def page_size(result: Mapping[str, Any]) -> str:
 
 
 def logo_path(result: Mapping[str, Any]) -> Path | None:
-    """The configured logo, only if it is an absolute path to an existing image file.
+    """The configured logo, only if it is an absolute path to an image the report can show.
 
-    The PDF fetcher allows exactly this file; a missing or odd logo is left out
-    rather than failing the report (the config loader already reported it).
+    The PDF fetcher allows exactly this file.  The config loader refuses any logo
+    that `logo_problem` would leave out, so one is dropped here only if the file
+    changed since, or the result comes from elsewhere (another machine's JSON).
     """
     logo = report_settings(result).get("logo")
     if not isinstance(logo, str) or not logo:
         return None
     path = Path(logo)
-    if not path.is_absolute() or path.suffix.lower() not in LOGO_TYPES:
+    if not path.is_absolute():
         return None
     resolved = path.resolve()
-    if not resolved.is_file() or resolved.stat().st_size > MAX_LOGO_BYTES:
-        return None
-    return resolved
+    return None if logo_problem(resolved) else resolved
 
 
 def _data_uri(path: Path, mime: str) -> str:
@@ -307,12 +301,24 @@ def _datetime_filter(ctx: Context, iso: str | None) -> str:
     return _fmt(ctx).timestamp(iso)
 
 
+def _visible(value: Any) -> Any:
+    """Every `{{ }}` output: control characters as spaces and bidi controls as [U+202E]
+    (`formatting.visible`), so a campaign name cannot reorder the sentence around it.
+    Markup (chart SVG, whose text came escaped from the same data) stays Markup."""
+    if isinstance(value, Markup):
+        return Markup(formatting.visible(str(value)))
+    if isinstance(value, str):
+        return formatting.visible(value)
+    return value
+
+
 @cache
 def environment() -> Environment:
     """One Environment per process: templates compile once, filters read the render's context."""
     env = Environment(
         loader=FileSystemLoader(templates_dir()),
         autoescape=True,
+        finalize=_visible,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -190,17 +189,17 @@ def render_pdf(result: Mapping[str, Any], *, language: str | None = None) -> Ren
 
 def write_pdf(result: Mapping[str, Any], target: Path, *, language: str | None = None) -> None:
     """Render the report and put it at `target` atomically: a failed render leaves nothing."""
+    from auditor.outputs.files import discard_temporary, new_temporary
+
     rendered = render_pdf(result, language=language)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temp = Path(name)
+    temp = new_temporary(target)
     try:
-        with os.fdopen(handle, "wb") as out:
+        with temp.open("wb") as out:
             out.write(rendered.data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, target)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        discard_temporary(temp)
