@@ -100,11 +100,12 @@ def is_client_config(path: Path) -> bool:
         return False
     if _CLIENT_KEY.search(text):
         return True
-    import yaml
+    from auditor.errors import InputError
+    from auditor.yamlpos import load_yaml_text  # bounded: no alias bomb or deep nesting hangs
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = load_yaml_text(text, str(path)).data
+    except InputError:
         return False
     return isinstance(data, dict) and "client" in data
 
@@ -146,13 +147,13 @@ def discover(paths: Iterable[Path], recursive: bool = False) -> list[Path]:
 def _claimed_name(path: Path, period: str | None) -> tuple[str, str] | None:
     """(client slug, period) a config will write its outputs as, read cheaply; None if
     unknown (unreadable, or set from the environment): the audit will tell."""
-    import yaml
-
     from auditor.config import slugify
+    from auditor.errors import InputError
+    from auditor.yamlpos import load_yaml_file  # the audit's own reader: same numbers, limits
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = load_yaml_file(path).data
+    except InputError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("client"), str):
         return None
