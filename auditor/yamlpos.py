@@ -148,14 +148,14 @@ for _tag, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if not _INT.fullmatch(text):
-        raise ValueError(f"not a whole number; {NOT_NUMBERS}")
+        raise ValueError(f"not a whole number ({NOT_NUMBERS})")
     return int(text)
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
     text = str(loader.construct_scalar(node))
     if not _FLOAT.fullmatch(text):
-        raise ValueError(f"not a number; {NOT_NUMBERS}")
+        raise ValueError(f"not a number ({NOT_NUMBERS})")
     lowered = text.lower()
     if lowered.endswith((".inf", ".nan")):
         return float(lowered.replace(".", ""))
