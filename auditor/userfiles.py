@@ -17,7 +17,7 @@ The limits, each generous for real files of its kind:
 | constant | value | for | why this size |
 | --- | --- | --- | --- |
 | `MAX_DOCUMENT_BYTES` | 2 MiB | audit config, rule pack, rule tests | 40x the largest shipped pack; PyYAML (pure Python, kept for positions) reads ~1 MB in 3 s |
-| `MAX_RECORDS_BYTES` | 20 MiB | JSON/YAML data file | months x metrics x channels in records is a few MB; large exports belong in CSV |
+| `MAX_RECORDS_BYTES` | 10 MiB | JSON/YAML data file | ten years x 50 channels of monthly records is ~3 MB; both forms go through PyYAML (JSON for positions), ~3 s and ~120 MB per MB, so larger exports belong in CSV, which is streamed |
 | `MAX_SNAPSHOT_BYTES` | 50 MiB | `--from-snapshot` (snapshot or result JSON) | a snapshot is kilobytes; a result JSON embedding one well under 1 MB |
 | `MAX_LEADS_BYTES` | 100 MiB | leads CSV | about 1.5 million leads at ~60 bytes a row |
 """
@@ -33,7 +33,7 @@ from auditor.errors import InputError, Problem
 
 MiB = 1024 * 1024
 MAX_DOCUMENT_BYTES = 2 * MiB
-MAX_RECORDS_BYTES = 20 * MiB
+MAX_RECORDS_BYTES = 10 * MiB
 MAX_SNAPSHOT_BYTES = 50 * MiB
 MAX_LEADS_BYTES = 100 * MiB
 
@@ -117,7 +117,12 @@ def _check_kind(
 
 
 def _too_big(kind: str, limit: int, size: int | None = None) -> str:
-    found = f"is {size_text(size)}" if size is not None else "is larger than that"
+    if size is None:
+        found = "is larger than that"
+    elif size_text(size) == size_text(limit):
+        found = f"is just over that ({size:,} bytes)"
+    else:
+        found = f"is {size_text(size)}"
     return (
         f"the file is too large for {kind}: the limit is {size_text(limit)} and this file "
         f"{found}; is it the right file?"

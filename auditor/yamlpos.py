@@ -126,11 +126,7 @@ def _too_deep(aliases: bool = False) -> str:
     return f"nested more than {MAX_DEPTH} levels deep{counted}; the limit is {MAX_DEPTH} levels"
 
 
-def _first_chars(pattern: str) -> list[str | None]:
-    return [None] if pattern == "" else list(dict.fromkeys(pattern))
-
-
-for _tag, _regex, _first in (
+for _tag, _regex, _first in (  # by first character, as PyYAML looks them up ('' = empty)
     ("bool", _BOOL, "tTfF"),
     ("null", _NULL, ["~", "n", "N", ""]),
     ("int", _INT, "-+0123456789"),

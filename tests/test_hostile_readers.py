@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -347,13 +348,45 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
         load_yaml_file(huge)
     [problem] = caught.value.problems
     assert problem.message == (
-        "the file is too large for a YAML file: the limit is 2 MiB and this file is 2 MiB; "
-        "is it the right file?"
+        "the file is too large for a YAML file: the limit is 2 MiB and this file is just over "
+        "that (2,097,153 bytes); is it the right file?"
     )
     with pytest.raises(InputError, match="is a folder, expected a YAML file"):
         load_yaml_file(tmp_path)
     with pytest.raises(InputError, match="snapshot file not found"):
         load_snapshot(tmp_path / "missing.json")
+
+
+def _sparse(path: Path, size: int) -> Path:
+    with path.open("wb") as handle:  # costs no disk
+        handle.truncate(size)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("reader", "limit"),
+    [
+        ("snapshot", "50 MiB"),
+        ("JSON data", "10 MiB"),
+        ("leads", "100 MiB"),
+    ],
+)
+def test_every_reader_states_its_size_limit(tmp_path: Path, reader: str, limit: str) -> None:
+    from auditor.leads import read_leads
+
+    size = int(limit.split()[0]) * 1024 * 1024 + 1
+    big = _sparse(tmp_path / ("leads.csv" if reader == "leads" else "big.json"), size)
+    read: Callable[[], object] = {
+        "snapshot": lambda: load_snapshot(big),
+        "JSON data": lambda: FileConnector(FileOptions(path=big.name), tmp_path).fetch([]),
+        "leads": lambda: read_leads(big, big.name, not_found="missing"),
+    }[reader]
+    with pytest.raises(InputError) as caught:
+        read()
+    [problem] = caught.value.problems
+    assert f"the limit is {limit} and this file is just over that ({size:,} bytes)" in (
+        problem.message
+    )
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
