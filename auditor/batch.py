@@ -102,11 +102,12 @@ def is_client_config(path: Path) -> bool:
         return False
     if _CLIENT_KEY.search(text):
         return True
-    import yaml
+    from auditor.errors import InputError
+    from auditor.yamlpos import load_yaml_text  # bounded: no alias bomb or deep nesting hangs
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = load_yaml_text(text, str(path)).data
+    except InputError:
         return False
     return isinstance(data, dict) and "client" in data
 
@@ -149,14 +150,14 @@ def _claimed_name(path: Path, period: str | None) -> tuple[str, str] | None:
     """(slug, period label) a config will write its outputs and record its history as,
     read cheaply; None if unknown (unreadable, invalid, or set from the environment): the
     audit will tell.  The period is parsed, so '2026-q2' and '2026-Q2' are one period."""
-    import yaml
-
+    from auditor.errors import InputError
     from auditor.identity import CLIENT_ID_PATTERN, client_slug
     from auditor.period import PeriodError, parse_period
+    from auditor.yamlpos import load_yaml_file  # the audit's own reader: same numbers, limits
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = load_yaml_file(path).data
+    except InputError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("client"), str):
         return None

@@ -78,12 +78,13 @@ def store_path_for(store: Path | None, config: Path | None) -> Path:
         return Path.cwd() / DEFAULT_STORE
     if not config.is_file():
         raise HistoryError(Problem("config file not found", str(config)))
-    import yaml
+    from auditor.errors import InputError
+    from auditor.yamlpos import load_yaml_file  # the audit's own reader, with its limits
 
     try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise HistoryError(Problem(f"cannot read the config: {exc}", str(config))) from None
+        data = load_yaml_file(config).data
+    except InputError as exc:
+        raise HistoryError(exc.problems) from None
     history = data.get("history") if isinstance(data, dict) else None
     path = history.get("path") if isinstance(history, dict) else None
     if isinstance(path, str) and path.strip():

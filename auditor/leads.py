@@ -14,7 +14,8 @@ the names do not matter):
 Like the file connector, every bad cell is its own located problem
 (`file:line:col`), all raised together in one `InputError` (exit 2), and no
 other exception escapes.  The delimiter is sniffed from the header (Excel in
-Spanish writes `;`), and with `;` the decimal mark is `,` unless told.
+Spanish writes `;`), and with `;` the decimal mark is `,` unless told.  The file
+must be a regular file of at most `MAX_LEADS_BYTES` (auditor.userfiles).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 from auditor.errors import ProblemCollector
 from auditor.models import Lead
+from auditor.userfiles import MAX_LEADS_BYTES, read_user_file
 
 COLUMNS = ("lead_id", "created", "score", "mql", "became_customer")
 MAX_PROBLEMS = 50
@@ -60,14 +62,9 @@ def read_leads(
 ) -> tuple[tuple[Lead, ...], dict[str, Any]]:
     """Every lead in the CSV at `path` (`written` is how the config names it), and provenance."""
     problems = ProblemCollector(written, MAX_PROBLEMS)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise problems.stop(not_found) from None
-    except IsADirectoryError:
-        raise problems.stop("is a folder, expected the leads CSV file") from None
-    except OSError as exc:
-        raise problems.stop(f"cannot read file: {exc.strerror or exc}") from None
+    raw = read_user_file(
+        path, written, kind="the leads CSV file", limit=MAX_LEADS_BYTES, not_found=not_found
+    )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -3,6 +3,15 @@
 Platform data is monthly, so every period is a whole number of calendar months;
 `previous()` is the period of the same length immediately before, which is what
 `change(metric)` and `lead_velocity_rate` compare against (DESIGN.md section 3).
+
+Supported periods lie in the years `MIN_YEAR`..`MAX_YEAR` (1900..2999) and span
+at most `MAX_PERIOD_MONTHS` (120 months, ten years).  Every period a run
+derives goes back at most 8 periods plus 13 months (previous period, same
+period last year, trend history) and forward one quarter (forecast), so with
+these bounds the derived months stay within the years 1 to 9999 that `date`
+and the YYYY-MM form can hold: the arithmetic never fails on a period the
+parser accepted.  Outside them `parse_period` raises PeriodError, which every
+caller reports as a located or `--period` error (exit 2).
 """
 
 from __future__ import annotations
@@ -18,6 +27,10 @@ _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _HALF = re.compile(r"^(\d{4})-?H([12])$", re.IGNORECASE)
+
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+MAX_PERIOD_MONTHS = 120
 
 PERIOD_FORMS = "'2026-Q3', '2026-H2', '2026-07', '2026' or {start: 2026-07-01, end: 2026-09-30}"
 
@@ -110,6 +123,26 @@ def _as_date(value: object, what: str) -> date:
 
 def parse_period(value: object) -> Period:
     """Parse any accepted period form; raise PeriodError naming the accepted forms."""
+    return _supported(_parse_period(value))
+
+
+def _supported(period: Period) -> Period:
+    year = int(period.first[:4])
+    last_year = year + (int(period.first[5:7]) - 1 + period.count - 1) // 12
+    if year < MIN_YEAR or last_year > MAX_YEAR:
+        raise PeriodError(
+            f"period {period.first} to {period.last} is outside the supported years "
+            f"{MIN_YEAR} to {MAX_YEAR}"
+        )
+    if period.count > MAX_PERIOD_MONTHS:
+        raise PeriodError(
+            f"period {period.first} to {period.last} spans {period.count} months; the limit is "
+            f"{MAX_PERIOD_MONTHS} months ({MAX_PERIOD_MONTHS // 12} years)"
+        )
+    return period
+
+
+def _parse_period(value: object) -> Period:
     if isinstance(value, dict):
         unknown = set(value) - {"start", "end"}
         if unknown or not {"start", "end"} <= set(value):

@@ -17,9 +17,11 @@ from auditor.errors import InputError, Problem
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.models import SourceData
 from auditor.period import PeriodError, parse_month
+from auditor.userfiles import MAX_SNAPSHOT_BYTES, read_user_file
 
 SNAPSHOT_VERSION = 1
 KIND = "auditor-snapshot"
+MAX_JSON_DEPTH = 100  # far beyond a snapshot's 4 levels; json itself fails near 1,000
 
 
 def snapshot_to_json(data: SourceData) -> dict[str, Any]:
@@ -127,16 +129,69 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
 
 
 def load_snapshot(path: Path) -> SourceData:
-    """Read a snapshot file; unreadable or malformed files are input errors (exit 2)."""
+    """Read a snapshot file; unreadable or malformed files are input errors (exit 2).
+
+    The file is read through `read_user_file` (a regular file of at most
+    `MAX_SNAPSHOT_BYTES`), and JSON nested deeper than Python can decode is
+    refused at the place it passes `MAX_JSON_DEPTH`.
+    """
     name = str(path)
+    raw = read_user_file(
+        path,
+        name,
+        kind="a snapshot JSON file",
+        limit=MAX_SNAPSHOT_BYTES,
+        not_found="snapshot file not found",
+    )
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(Problem("snapshot file not found", name)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(f"cannot read snapshot: {exc}", name)) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            Problem(f"cannot read snapshot: not UTF-8 text (byte {exc.start})", name, line)
+        ) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(Problem(f"invalid JSON: {exc.msg}", name, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        line, col = too_deep_at(text, MAX_JSON_DEPTH)
+        raise InputError(
+            Problem(
+                f"invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep; the limit is "
+                f"{MAX_JSON_DEPTH} levels",
+                name,
+                line,
+                col,
+            )
+        ) from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        reason = str(exc).split(";")[0]
+        raise InputError(Problem(f"invalid JSON: {reason}", name)) from None
     return snapshot_from_json(document, name)
+
+
+def too_deep_at(text: str, limit: int) -> tuple[int | None, int | None]:
+    """(line, column) where JSON `text` opens its (limit+1)-th nested level, if it does."""
+    depth = 0
+    in_string = escaped = False
+    line, line_start = 1, 0
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line, index - line_start + 1
+        elif char in "]}":
+            depth -= 1
+        if char == "\n":
+            line, line_start = line + 1, index + 1
+    return None, None

@@ -15,18 +15,26 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from auditor.errors import Problem
 from auditor.redaction import is_credential_name, looks_like_credential
-from auditor.yamlpos import KeyPath, Located
+from auditor.yamlpos import DECIMAL, NOT_NUMBERS, KeyPath, Located
 
 
-def _no_bool(value: Any) -> Any:
-    """YAML's `yes`/`true` must not pass as the number 1."""
+def _plain_number(value: Any) -> Any:
+    """`true` must not pass as the number 1, nor text such as `0xE7` or `1_000` as a number.
+
+    The YAML loader leaves those forms as text (yamlpos), and pydantic would
+    still read `1_000`; a quoted decimal such as `"12.5"` stays accepted.
+    """
     if isinstance(value, bool):
         raise ValueError("expected a number, got a true/false value")
+    if isinstance(value, str) and not DECIMAL.fullmatch(value.strip()):
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        hint = f"; {NOT_NUMBERS}" if any(ch.isdigit() for ch in value) else ""
+        raise ValueError(f"expected a number, got '{shown}'{hint}")
     return value
 
 
-Number = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
-NonNegative = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, allow_inf_nan=False)]
+Number = Annotated[float, BeforeValidator(_plain_number), Field(allow_inf_nan=False)]
+NonNegative = Annotated[float, BeforeValidator(_plain_number), Field(ge=0, allow_inf_nan=False)]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

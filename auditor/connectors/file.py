@@ -29,6 +29,7 @@ from auditor.leads import read_leads
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
 from auditor.models import Lead, SourceData
 from auditor.period import Month
+from auditor.userfiles import MAX_RECORDS_BYTES, read_user_file
 from auditor.yamlpos import KeyPath, Located, load_yaml_text
 
 MAX_PROBLEMS = 50
@@ -667,10 +668,9 @@ def _csv_records(
 def _read_records(
     path: Path, file_type: str, opts: FileOptions, problems: ProblemCollector
 ) -> _Parsed:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise problems.stop(f"cannot read file: {exc.strerror or exc}") from None
+    raw = read_user_file(
+        path, problems.file, kind=f"a {file_type.upper()} data file", limit=MAX_RECORDS_BYTES
+    )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
