@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from auditor.metrics.catalog import BASE_METRICS, COST_KEYS, KPIS, Kpi
-from auditor.metrics.consistency import suspect_metrics
+from auditor.metrics.consistency import suspect_metrics, suspicion
 from auditor.metrics.expression import Formula, Outcome, Undefined
 from auditor.models import MetricValue, PeriodMetrics, SourceData
 from auditor.period import Month, Period, add_months
@@ -118,11 +118,10 @@ def compute_period(
     return values, as_of
 
 
-def _believable(kpi: Kpi, outcome: Outcome, suspects: Mapping[str, str]) -> Outcome:
+def _believable(kpi: Kpi, outcome: Outcome, suspects: Mapping[str, tuple[str, ...]]) -> Outcome:
     """The KPI, unless it reads contradicting inputs or falls outside what it can be."""
-    for name in kpi.parsed.names:
-        if name in suspects:
-            return Undefined(suspects[name])
+    if (reason := suspicion(kpi.parsed.names, suspects)) is not None:
+        return Undefined(reason)
     if kpi.bounds is not None and not isinstance(outcome, Undefined):
         low, high = kpi.bounds
         if not low <= outcome <= high:
@@ -197,24 +196,18 @@ def add_derived(
         return metrics
     values = dict(metrics.values)
     last_year = dict(metrics.last_year)
+    periods = (metrics.period, metrics.previous_period, metrics.period.same_period_last_year())
     suspect_now, suspect_before, suspect_year = (
-        {
-            k: Undefined(reason)
-            for k, reason in suspect_metrics(data.monthly if data else {}, period.months).items()
-        }
-        for period in (
-            metrics.period,
-            metrics.previous_period,
-            metrics.period.same_period_last_year(),
-        )
+        suspect_metrics(data.monthly if data else {}, period.months) for period in periods
     )
     for metric_id, (formula, unit, category) in definitions.items():
         now = _outcomes(values, lambda v: v.value, lambda v: v.reason)
-        current = formula.evaluate({**now, **suspect_now})
+        current = _unless(suspicion(formula.names, suspect_now), formula.evaluate(now))
         then = _outcomes(values, lambda v: v.previous, lambda v: None)
-        before = formula.evaluate({**then, **suspect_before})
-        year = formula.evaluate(
-            {**{k: v for k, v in last_year.items() if v is not None}, **suspect_year}
+        before = _unless(suspicion(formula.names, suspect_before), formula.evaluate(then))
+        year = _unless(
+            suspicion(formula.names, suspect_year),
+            formula.evaluate({k: v for k, v in last_year.items() if v is not None}),
         )
         last_year[metric_id] = None if isinstance(year, Undefined) else year
         values[metric_id] = _metric_value(
@@ -228,6 +221,10 @@ def add_derived(
             {},
         )
     return PeriodMetrics(metrics.period, metrics.previous_period, values, last_year)
+
+
+def _unless(reason: str | None, outcome: Outcome) -> Outcome:
+    return outcome if reason is None else Undefined(reason)
 
 
 def _outcomes(

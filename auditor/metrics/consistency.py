@@ -146,14 +146,20 @@ def _by_pair(found: Iterable[Contradiction]) -> dict[tuple[str, str], list[Contr
 
 def suspect_metrics(
     monthly: Mapping[Month, Mapping[str, float]], months: Iterable[Month]
-) -> dict[str, str]:
+) -> dict[str, tuple[str, ...]]:
     """Base metric id -> why no KPI may read it in these months ({} when all is consistent)."""
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, tuple[str, ...]] = {}
     for (part, whole), items in _by_pair(contradictions(monthly, months)).items():
         sentence = describe(items)
         for metric in (part, whole):
-            reasons.setdefault(metric, []).append(sentence)
-    return {metric: "; ".join(sentences) for metric, sentences in reasons.items()}
+            reasons[metric] = (*reasons.get(metric, ()), sentence)
+    return reasons
+
+
+def suspicion(names: Iterable[str], suspects: Mapping[str, tuple[str, ...]]) -> str | None:
+    """Why a formula reading `names` cannot be computed, or None: each contradiction once."""
+    sentences = [s for name in names for s in suspects.get(name, ())]
+    return "; ".join(dict.fromkeys(sentences)) or None
 
 
 def consistency_warnings(monthly: Mapping[Month, Mapping[str, float]]) -> list[str]:
