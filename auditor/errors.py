@@ -32,14 +32,19 @@ def quote(value: object, limit: int = QUOTE_CHARS) -> str:
     around it.  Only the first `limit` + 1 characters are looked at: a 10 MB
     "header" costs nothing.
     """
+    return f"'{inert(value, limit)}'"
+
+
+def inert(value: object, limit: int) -> str:
+    """`quote` without the quotes, for a whole message made by a library from file content."""
     text = str(value)
     shown = ""
     for char in text[: limit + 1]:
         piece = char if char.isprintable() else repr(char)[1:-1]
         if len(shown) + len(piece) > limit:
-            return f"'{shown}...'"  # never half an escape
+            return f"{shown}..."  # never half an escape
         shown += piece
-    return f"'{shown}'"
+    return shown
 
 
 @dataclass(frozen=True)

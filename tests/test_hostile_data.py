@@ -121,15 +121,21 @@ def test_channel_names_in_messages_are_quoted(tmp_path: Path) -> None:
     assert "c" * 41 not in found.message
 
 
-def test_duplicate_json_keys_are_quoted(tmp_path: Path) -> None:
-    key = "k\x1b" + "q" * 100
-    (tmp_path / "d.json").write_text(
-        json.dumps([{"month": "2026-07"}])[:-2] + f', "{key}": 1, "{key}": 2}}]',
-        encoding="utf-8",
-    )
-    messages = " ".join(p.message for p in problems(tmp_path, "d.json"))
-    assert "\x1b" not in messages
-    assert "q" * 41 not in messages
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("d.json", '[{{"month": "2026-07", {key}: 1, {key}: 2}}]'),
+        ("d.yaml", "- month: 2026-07\n  {key}: 1\n  {key}: 2\n"),
+    ],
+)
+def test_duplicate_keys_in_json_and_yaml_are_quoted(tmp_path: Path, name: str, text: str) -> None:
+    key = json.dumps("k\x1b" + "q" * 100)  # the escape written as \u001b: valid JSON and YAML
+    (tmp_path / name).write_text(text.format(key=key), encoding="utf-8")
+    (found,) = problems(tmp_path, name)
+    assert found.message.startswith("duplicate key 'k")
+    assert found.message.endswith("...' in a record")
+    assert "\x1b" not in str(found)
+    assert "q" * 41 not in str(found)
 
 
 def test_a_copy_of_the_environment_as_data_never_prints_a_secret(tmp_path: Path) -> None:

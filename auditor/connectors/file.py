@@ -40,7 +40,7 @@ from auditor.connectors.filelimits import (
     MAX_RECORDS_FILE_BYTES,
     read_regular_file,
 )
-from auditor.errors import InputError, ProblemCollector, quote
+from auditor.errors import InputError, Problem, ProblemCollector, inert, quote
 from auditor.leads import read_leads
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
 from auditor.models import Lead, SourceData
@@ -799,6 +799,20 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_YAML_DUPLICATE = re.compile(r"duplicate key '(.*)'", re.DOTALL)
+YAML_MESSAGE_CHARS = 200  # of a YAML loader's message, which may hold the file's text
+
+
+def _from_yaml_loader(found: Problem) -> Problem:
+    """The YAML loader's problem with the file's text in it quoted (its key path dropped)."""
+    match = _YAML_DUPLICATE.fullmatch(found.message)
+    if match:
+        message = f"duplicate key {quote(match.group(1))} in a record"
+    else:
+        message = inert(found.message, YAML_MESSAGE_CHARS)
+    return Problem(message, found.file, found.line, found.col)
+
+
 def _load_json(text: str, problems: ProblemCollector) -> tuple[Any, Located | None]:
     """Values from json (exact JSON semantics), positions from the YAML loader."""
     try:
@@ -831,7 +845,7 @@ def _positions(json_text: str, problems: ProblemCollector) -> Located | None:
     except InputError as exc:
         duplicates = [p for p in exc.problems if p.message.startswith("duplicate key")]
         if duplicates:
-            for found in duplicates:
+            for found in map(_from_yaml_loader, duplicates):
                 problems.add(found.message, found.line, found.col)
             raise problems.error() from None
         return None
@@ -844,6 +858,8 @@ def _load_yaml(text: str, problems: ProblemCollector) -> tuple[Any, Located | No
         located = load_yaml_text(text, problems.file)
     except RecursionError:
         raise problems.stop(TOO_DEEP) from None
+    except InputError as exc:
+        raise InputError([_from_yaml_loader(p) for p in exc.problems]) from None
     return located.data, located
 
 
