@@ -191,7 +191,7 @@ def test_json_data_has_a_smaller_size_limit(tmp_path: Path) -> None:
     with (tmp_path / "big.json").open("wb") as handle:
         handle.truncate(file_connector.MAX_RECORDS_FILE_BYTES + 1)
     (found,) = problems(tmp_path, "big.json")
-    assert "the limit for a JSON or YAML data file is 5 MiB" in found.message
+    assert "the limit for a JSON or YAML data file is 2 MiB" in found.message
 
 
 def test_leads_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ them are raised together in one `InputError`: one run shows everything to fix,
 and nothing else (ValueError, csv.Error, UnicodeDecodeError...) ever escapes.
 
 The file is read once, whole but bounded (`filelimits.py`: a regular file, at
-most 100 MiB of CSV or 5 MiB of JSON/YAML, 1,000,000 rows, 200 channels), so
+most 100 MiB of CSV or 2 MiB of JSON/YAML, 1,000,000 rows, 200 channels), so
 its hash describes exactly the bytes parsed.  Every piece of the file that a
 message shows goes through `errors.quote` (truncated, control and bidi
 characters escaped).
