@@ -2,6 +2,10 @@
 
 The CLI maps each class to one exit code (DESIGN.md section 6), so the class is
 chosen by recovery strategy, not by where the error happened.
+
+`quote` is how any piece of a user's file (a header name, a cell, a key) enters
+a message: at most QUOTE_CHARS characters, one line, and no character that a
+terminal would act on.  Limit: QUOTE_CHARS = 40 characters shown per quoted piece.
 """
 
 from __future__ import annotations
@@ -13,6 +17,34 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_SOURCE = 3
+
+QUOTE_CHARS = 40
+"""How much of one piece of file content a message shows: enough to find it, never a page."""
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` as it may appear in a message: quoted, truncated with '...', and inert.
+
+    Control characters (ANSI escape sequences start with one), line breaks,
+    bidi overrides (U+202A-U+202E, U+2066-U+2069) and every other character
+    Python calls unprintable are written as their escape (\\x1b, \\u202e), so a
+    header name can neither drive the terminal nor hide or reorder the text
+    around it.  Only the first `limit` + 1 characters are looked at: a 10 MB
+    "header" costs nothing.
+    """
+    return f"'{inert(value, limit)}'"
+
+
+def inert(value: object, limit: int) -> str:
+    """`quote` without the quotes, for a whole message made by a library from file content."""
+    text = str(value)
+    shown = ""
+    for char in text[: limit + 1]:
+        piece = char if char.isprintable() else repr(char)[1:-1]
+        if len(shown) + len(piece) > limit:
+            return f"{shown}..."  # never half an escape
+        shown += piece
+    return shown
 
 
 @dataclass(frozen=True)

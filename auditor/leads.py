@@ -14,8 +14,11 @@ the names do not matter):
 Like the file connector, every bad cell is its own located problem
 (`file:line:col`), all raised together in one `InputError` (exit 2), and no
 other exception escapes.  The delimiter is sniffed from the header (Excel in
-Spanish writes `;`), and with `;` the decimal mark is `,` unless told.  The file
-must be a regular file of at most `MAX_LEADS_BYTES` (auditor.userfiles).
+Spanish writes `;`), and with `;` the decimal mark is `,` unless told.
+
+The file must be a regular file of at most 100 MiB and 1,000,000 rows
+(`auditor/connectors/filelimits.py`), and every piece of it a message shows
+goes through `errors.quote`.
 """
 
 from __future__ import annotations
@@ -30,13 +33,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ProblemCollector
+from auditor.connectors.filelimits import MAX_LEADS_FILE_BYTES, MAX_LEADS_ROWS, read_regular_file
+from auditor.errors import ProblemCollector, quote
 from auditor.models import Lead
-from auditor.userfiles import MAX_LEADS_BYTES, read_user_file
 
 COLUMNS = ("lead_id", "created", "score", "mql", "became_customer")
 MAX_PROBLEMS = 50
-SHOWN_CHARS = 40
 YES = frozenset({"1", "true", "yes", "y", "si", "sí", "s", "x"})
 NO = frozenset({"0", "false", "no", "n"})
 FLAG_FORMS = "expected 1/0, true/false, yes/no or si/no (empty = not known)"
@@ -48,11 +50,6 @@ class _CellError(Exception):
     """One bad cell; the message is shown as is."""
 
 
-def _quote(value: str) -> str:
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value)
-    return f"'{text[:SHOWN_CHARS]}...'" if len(text) > SHOWN_CHARS else f"'{text}'"
-
-
 def _norm(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
@@ -62,8 +59,13 @@ def read_leads(
 ) -> tuple[tuple[Lead, ...], dict[str, Any]]:
     """Every lead in the CSV at `path` (`written` is how the config names it), and provenance."""
     problems = ProblemCollector(written, MAX_PROBLEMS)
-    raw = read_user_file(
-        path, written, kind="the leads CSV file", limit=MAX_LEADS_BYTES, not_found=not_found
+    raw = read_regular_file(
+        path,
+        MAX_LEADS_FILE_BYTES,
+        problems,
+        not_found=not_found,
+        expected="the leads CSV file",
+        too_large_hint="keep the leads of the last two years, or those with a known outcome",
     )
     try:
         text = raw.decode("utf-8-sig")
@@ -100,15 +102,23 @@ def _parse(text: str, decimal: str, problems: ProblemCollector) -> tuple[list[Le
     columns = _columns(first[1] if first else [], start + 1, problems)
     leads: list[Lead] = []
     seen: dict[str, int] = {}
+    count = 0
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
+        count += 1
+        if count > MAX_LEADS_ROWS:
+            raise problems.stop(
+                f"more than {MAX_LEADS_ROWS:,} leads; the limit is {MAX_LEADS_ROWS:,} (keep the "
+                "leads of the last two years, or those with a known outcome)",
+                line,
+            )
         lead = _lead(line, row, columns, mark, problems)
         if lead is None:
             continue
         if lead.lead_id in seen:
             problems.add(
-                f"lead_id {_quote(lead.lead_id)} appears twice (lines {seen[lead.lead_id]} and "
+                f"lead_id {quote(lead.lead_id)} appears twice (lines {seen[lead.lead_id]} and "
                 f"{line}); every lead needs its own row",
                 line,
                 columns["lead_id"] + 1,
@@ -161,7 +171,7 @@ def _columns(header: list[str], line: int, problems: ProblemCollector) -> dict[s
             close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.add(
-                f"unknown column {_quote(raw.strip())}{hint}; the leads table has the "
+                f"unknown column {quote(raw.strip())}{hint}; the leads table has the "
                 f"columns {', '.join(COLUMNS)}",
                 line,
                 index + 1,
@@ -178,7 +188,7 @@ def _columns(header: list[str], line: int, problems: ProblemCollector) -> dict[s
     missing = [c for c in COLUMNS if c not in found]
     if missing:
         raise problems.stop(
-            f"the header has no column {', '.join(repr(m) for m in missing)}; the leads table "
+            f"the header has no column {', '.join(quote(m) for m in missing)}; the leads table "
             f"needs {', '.join(COLUMNS)}",
             line,
         )
@@ -192,7 +202,7 @@ def _lead(
     for index, text in enumerate(row):
         if index not in known and text.strip():
             problems.add(
-                f"value {_quote(text)} in column {index + 1}, which is not a leads table column",
+                f"value {quote(text)} in column {index + 1}, which is not a leads table column",
                 line,
                 index + 1,
             )
@@ -239,7 +249,7 @@ def _created(raw: str) -> date:
             return date(*(int(part) for part in match.groups()))
         except ValueError:
             pass
-    raise _CellError(f"created: {_quote(raw)} is not a date; expected YYYY-MM-DD (e.g. 2026-07-14)")
+    raise _CellError(f"created: {quote(raw)} is not a date; expected YYYY-MM-DD (e.g. 2026-07-14)")
 
 
 def _score(raw: str, decimal: str) -> float:
@@ -256,7 +266,7 @@ def _score(raw: str, decimal: str) -> float:
         hint = (
             f" with '{decimal}' as the decimal mark (the leads file's mark follows source.decimal)"
         )
-    raise _CellError(f"score: {_quote(raw)} is not a number{hint}")
+    raise _CellError(f"score: {quote(raw)} is not a number{hint}")
 
 
 def _flag(name: str, raw: str) -> bool | None:
@@ -267,4 +277,4 @@ def _flag(name: str, raw: str) -> bool | None:
         return True
     if word in NO:
         return False
-    raise _CellError(f"{name}: {_quote(raw)} is not a yes/no value; {FLAG_FORMS}")
+    raise _CellError(f"{name}: {quote(raw)} is not a yes/no value; {FLAG_FORMS}")

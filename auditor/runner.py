@@ -16,6 +16,7 @@ from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Prob
 from auditor.gate import Gate
 from auditor.history import configured_store_path, history_baselines
 from auditor.metrics.calculator import add_derived, calculate, trend
+from auditor.metrics.consistency import consistency_warnings
 from auditor.models import AuditResult, Finding, Scores, SourceData
 from auditor.period import Period, add_months
 from auditor.rules.engine import evaluate, rank
@@ -110,7 +111,7 @@ def audit(
         config.gross_margin,
         previous_costs_reason="costs are given for the audited period only (costs.per: period)",
     )
-    metrics = add_derived(metrics, rule_set.derived)
+    metrics = add_derived(metrics, rule_set.derived, data)
     # Baselines the data does not reach back to, from recorded audits (docs/history.md).
     metrics, baselines = history_baselines(metrics, configured_store_path(config), config.identity)
     client = {"name": config.client, "slug": config.slug}
@@ -159,7 +160,10 @@ def audit(
         exit_reason=reason,
         config=config.to_json(),
         analysis=analysis,
-        warnings=tuple(str(w) for w in rule_set.warnings),
+        warnings=(
+            *(str(w) for w in rule_set.warnings),
+            *(f"{data.label}: {w}" for w in consistency_warnings(data.monthly)),
+        ),
         snapshot=snapshot_to_json(data),
         trend=trend(
             data,

@@ -17,9 +17,10 @@ The limits, each generous for real files of its kind:
 | constant | value | for | why this size |
 | --- | --- | --- | --- |
 | `MAX_DOCUMENT_BYTES` | 2 MiB | audit config, rule pack, rule tests | 40x the largest shipped pack; PyYAML (pure Python, kept for positions) reads ~1 MB in 3 s |
-| `MAX_RECORDS_BYTES` | 10 MiB | JSON/YAML data file | ten years x 50 channels of monthly records is ~3 MB; both forms go through PyYAML (JSON for positions), ~3 s and ~120 MB per MB, so larger exports belong in CSV, which is streamed |
 | `MAX_SNAPSHOT_BYTES` | 50 MiB | `--from-snapshot` (snapshot or result JSON) | a snapshot is kilobytes; a result JSON embedding one well under 1 MB |
-| `MAX_LEADS_BYTES` | 100 MiB | leads CSV | about 1.5 million leads at ~60 bytes a row |
+
+The data file and the leads file have their own limits (size, rows, channels)
+in `auditor/connectors/filelimits.py`, and are read through this function too.
 """
 
 from __future__ import annotations
@@ -33,9 +34,7 @@ from auditor.errors import InputError, Problem
 
 MiB = 1024 * 1024
 MAX_DOCUMENT_BYTES = 2 * MiB
-MAX_RECORDS_BYTES = 10 * MiB
 MAX_SNAPSHOT_BYTES = 50 * MiB
-MAX_LEADS_BYTES = 100 * MiB
 
 _CHUNK = MiB
 _OPEN_FLAGS = (
@@ -61,11 +60,13 @@ def read_user_file(
     kind: str,
     limit: int,
     not_found: str = "file not found",
+    hint: str = "is it the right file?",
 ) -> bytes:
     """The bytes of the regular file at `path`; an InputError (exit 2) naming `display` otherwise.
 
     `kind` completes "expected ..." in messages (e.g. "a YAML file"); `limit`
-    is one of this module's constants.
+    is a size limit in bytes (this module's constants, or the data file's in
+    `auditor.connectors.filelimits`); `hint` says what to do about a file over it.
     """
 
     def refuse(message: str) -> InputError:
@@ -77,7 +78,7 @@ def read_user_file(
         raise refuse(not_found) from None
     except OSError as exc:
         raise refuse(f"cannot read file: {exc.strerror or exc}") from None
-    _check_kind(before, kind, limit, refuse)  # before opening: opening a device can act
+    _check_kind(before, kind, limit, hint, refuse)  # before opening: opening a device can act
     try:
         handle = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -85,7 +86,7 @@ def read_user_file(
     except OSError as exc:
         raise refuse(f"cannot read file: {exc.strerror or exc}") from None
     try:
-        _check_kind(os.fstat(handle), kind, limit, refuse)  # the file may have been swapped
+        _check_kind(os.fstat(handle), kind, limit, hint, refuse)  # the file may have been swapped
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -95,16 +96,25 @@ def read_user_file(
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise refuse(_too_big(kind, limit))
+                raise refuse(_too_big(kind, limit, hint))
+        size_on_disk = os.fstat(handle).st_size
     except OSError as exc:
         raise refuse(f"cannot read file: {exc.strerror or exc}") from None
     finally:
         os.close(handle)
+    if total != size_on_disk:
+        # /proc and /sys files say they are empty regular files, then produce text
+        # (/proc/self/environ: the environment, secrets included).
+        raise refuse(
+            f"its content does not match its size ({size_on_disk:,} bytes on disk, "
+            f"{total:,} read): a special file (such as under /proc) or a file still being "
+            "written; copy the data into a regular file and name that file"
+        )
     return b"".join(chunks)
 
 
 def _check_kind(
-    info: os.stat_result, kind: str, limit: int, refuse: Callable[[str], InputError]
+    info: os.stat_result, kind: str, limit: int, hint: str, refuse: Callable[[str], InputError]
 ) -> None:
     if stat.S_ISDIR(info.st_mode):
         raise refuse(f"is a folder, expected {kind}")
@@ -113,10 +123,10 @@ def _check_kind(
             f"is not a regular file (a device, pipe or socket); expected {kind} saved as a file"
         )
     if info.st_size > limit:
-        raise refuse(_too_big(kind, limit, info.st_size))
+        raise refuse(_too_big(kind, limit, hint, info.st_size))
 
 
-def _too_big(kind: str, limit: int, size: int | None = None) -> str:
+def _too_big(kind: str, limit: int, hint: str, size: int | None = None) -> str:
     if size is None:
         found = "is larger than that"
     elif size_text(size) == size_text(limit):
@@ -125,5 +135,5 @@ def _too_big(kind: str, limit: int, size: int | None = None) -> str:
         found = f"is {size_text(size)}"
     return (
         f"the file is too large for {kind}: the limit is {size_text(limit)} and this file "
-        f"{found}; is it the right file?"
+        f"{found}; {hint}"
     )

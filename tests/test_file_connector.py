@@ -192,7 +192,8 @@ def test_repeated_rows_add_up_for_sum_metrics(tmp_path: Path) -> None:
     name = write(
         tmp_path,
         "c.csv",
-        "month,campaigns_sent,emails_sent\n2026-07,1,500\n2026-07,1,700\n2026-08,1,10\n2026-07,2,300\n",
+        "month,campaign,campaigns_sent,emails_sent\n2026-07,a,1,500\n2026-07,b,1,700\n"
+        "2026-08,a,1,10\n2026-07,c,2,300\n",
     )
     assert fetch(tmp_path, name).monthly == {
         "2026-07": {"campaigns_sent": 4.0, "emails_sent": 1500.0},
@@ -221,11 +222,11 @@ def test_stock_conflict_names_both_rows(tmp_path: Path) -> None:
     name = write(
         tmp_path,
         "s.csv",
-        "month,workflows_active,emails_sent\n"
-        "2026-06,5,1\n"
-        "2026-07,12,1\n"
-        "2026-08,5,1\n"
-        "2026-07,15,1\n",
+        "month,workflows_active,emails_sent,campaign\n"
+        "2026-06,5,1,a\n"
+        "2026-07,12,1,a\n"
+        "2026-08,5,1,a\n"
+        "2026-07,15,1,b\n",
     )
     problem = only_problem(tmp_path, name)
     assert (problem.file, problem.line, problem.col) == ("s.csv", 5, 2)
@@ -536,7 +537,7 @@ def test_all_problems_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_problems_are_capped_at_fifty(tmp_path: Path) -> None:
-    rows = "".join(f"2026-07,bad{i}\n" for i in range(60))
+    rows = "".join(f"{2020 + i // 12}-{i % 12 + 1:02d},bad{i}\n" for i in range(60))
     name = write(tmp_path, "cap.csv", "month,mqls\n" + rows)
     found = problems(tmp_path, name)
     assert len(found) == 51

@@ -110,15 +110,26 @@ def test_change_is_none_when_previous_is_zero():
     assert "mqls is 0 in the previous period 2026-Q2" in result.values["lead_velocity_rate"].reason
 
 
+# Zero denominators with consistent data (a part of 0 is 0 too: consistency.py).
+NO_WON = {"deals_won": 0, "deals_won_with_source": 0}
+NO_DELIVERED = {
+    "emails_delivered": 0,
+    "unique_opens": 0,
+    "unique_clicks": 0,
+    "unsubscribes": 0,
+    "spam_complaints": 0,
+}
+
+
 @pytest.mark.parametrize(
     ("change", "kpi", "reason"),
     [
-        ({"deals_won": 0}, "average_deal_size", "deals_won is 0"),
-        ({"deals_won": 0}, "closed_loop_coverage", "deals_won is 0"),
+        (NO_WON, "average_deal_size", "deals_won is 0"),
+        (NO_WON, "closed_loop_coverage", "deals_won is 0"),
         ({"customers_new": 0}, "cac", "customers_new is 0"),
         ({"customers_new": 0}, "ltv_to_cac", "cac: customers_new is 0"),
-        ({"emails_delivered": 0}, "unsubscribe_rate", "emails_delivered is 0"),
-        ({"deals_won": 0, "deals_lost": 0}, "close_rate", "deals_won + deals_lost is 0"),
+        (NO_DELIVERED, "unsubscribe_rate", "emails_delivered is 0"),
+        ({**NO_WON, "deals_lost": 0}, "close_rate", "deals_won + deals_lost is 0"),
         ({"accounts_churned": 0}, "cltv", "customer_churn_rate is 0"),
     ],
 )
@@ -134,7 +145,7 @@ def test_zero_denominators_are_undefined_with_reason(change, kpi, reason):
 def test_close_rate_zero_wins_is_zero_not_undefined():
     data = q3_data()
     for month in ("2026-07", "2026-08", "2026-09"):
-        data[month]["deals_won"] = 0
+        data[month].update(NO_WON)
     result = calculate(source(data), Q3, COSTS, None, 0.5)
     assert result.value("close_rate") == 0.0
 

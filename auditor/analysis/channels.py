@@ -201,7 +201,9 @@ def closed_loop(
         "coverage_reason": found.reason if found and found.value is None else None,
         "deals_won": won,
         "deals_won_with_source": sourced,
-        "deals_unknown_source": won - sourced if won is not None and sourced is not None else None,
+        "deals_unknown_source": (
+            won - sourced if won is not None and sourced is not None and sourced <= won else None
+        ),
         "revenue_unknown_share": None,
         "revenue_unknown": None,
         "method": None,

@@ -4,7 +4,16 @@ It is the embedded default, for when a client sends spreadsheets.  Client files
 are hand-made, so every bad cell becomes its own located `Problem` and all of
 them are raised together in one `InputError`: one run shows everything to fix,
 and nothing else (ValueError, csv.Error, UnicodeDecodeError...) ever escapes.
-CSV is streamed row by row so large exports never sit in memory whole.
+
+The file is read once, whole but bounded (`filelimits.py`: a regular file, at
+most 100 MiB of CSV or 2 MiB of JSON/YAML, 1,000,000 rows, 200 channels), so
+its hash describes exactly the bytes parsed.  Every piece of the file that a
+message shows goes through `errors.quote` (truncated, control and bidi
+characters escaped).
+
+In the wide form a month takes one row, unless a `channel` or `campaign`
+column tells its rows apart: a month pasted twice would otherwise add up into
+figures twice as large, silently.
 """
 
 from __future__ import annotations
@@ -24,25 +33,32 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, TextIO, TypeVar
 
 from auditor.connectors.base import Connector, ConnectorOptions
-from auditor.errors import InputError, ProblemCollector
+from auditor.connectors.filelimits import (
+    MAX_CHANNELS,
+    MAX_DATA_FILE_BYTES,
+    MAX_DATA_ROWS,
+    MAX_RECORDS_FILE_BYTES,
+    read_regular_file,
+)
+from auditor.errors import InputError, Problem, ProblemCollector, inert, quote
 from auditor.leads import read_leads
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
 from auditor.models import Lead, SourceData
 from auditor.period import Month
-from auditor.userfiles import MAX_RECORDS_BYTES, read_user_file
 from auditor.yamlpos import KeyPath, Located, load_yaml_text
 
 MAX_PROBLEMS = 50
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
-WIDE_COLUMNS = ("month", "channel", *BASE_BY_ID)
+WIDE_COLUMNS = ("month", "channel", "campaign", *BASE_BY_ID)
 LONG_COLUMNS = ("month", "metric", "value", "channel")
 MONTH_FORMS = "expected YYYY-MM (e.g. 2026-07) or a date YYYY-MM-DD"
 SAVE_AS_UTF8 = "save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8')"
-SHOWN_CHARS = 40
 TOO_DEEP = "the file is nested too deeply to be a list of records"
 
 T = TypeVar("T")
+
+_MEMO_SIZE = 10_000  # distinct month/metric/channel texts remembered (memory bound, not a limit)
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 _PLAIN = {".": re.compile(r"\d+(?:\.\d+)?"), ",": re.compile(r"\d+(?:,\d+)?")}
@@ -120,11 +136,21 @@ class FileConnector(Connector):
         problems = ProblemCollector(opts.path, MAX_PROBLEMS)
         file_type = _file_type(opts, problems)
         path = self._resolve(opts.path)
-        digest = _sha256(path, self._not_found(opts.path, path), problems)
-        if file_type == "csv":
-            parsed = _read_csv(path, opts, problems)
+        csv_file = file_type == "csv"
+        raw = read_regular_file(
+            path,
+            MAX_DATA_FILE_BYTES if csv_file else MAX_RECORDS_FILE_BYTES,
+            problems,
+            not_found=self._not_found(opts.path, path),
+            expected="a CSV data file" if csv_file else "a JSON or YAML data file",
+            too_large_hint="monthly figures rarely need more: add rows up by month, or "
+            + ("keep fewer months" if csv_file else "save the data as CSV, which may be larger"),
+        )
+        digest = hashlib.sha256(raw).hexdigest()
+        if csv_file:
+            parsed = _read_csv(raw, opts, problems)
         else:
-            parsed = _read_records(path, file_type, opts, problems)
+            parsed = _read_records(raw, file_type, opts, problems)
         problems.raise_if_any()
         return _source_data(opts.path, file_type, digest, parsed)
 
@@ -150,14 +176,6 @@ class _CellError(Exception):
     """One bad cell; the message is shown to the user as is."""
 
 
-def _quote(value: Any) -> str:
-    """A cell value for a message: quoted, one line, truncated (a stray quote can eat a file)."""
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
-    if len(text) > SHOWN_CHARS:
-        text = text[:SHOWN_CHARS] + "..."
-    return f"'{text}'"
-
-
 def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
@@ -174,22 +192,9 @@ def _file_type(opts: FileOptions, problems: ProblemCollector) -> str:
     accepted = ", ".join(EXTENSIONS)
     hint = "; export the sheet as 'CSV UTF-8'" if suffix in SPREADSHEET_EXTENSIONS else ""
     raise problems.stop(
-        f"cannot tell the file type from the extension '{suffix}'; accepted extensions: "
+        f"cannot tell the file type from the extension {quote(suffix)}; accepted extensions: "
         f"{accepted} (or set source.format: csv, json or yaml){hint}"
     )
-
-
-def _sha256(path: Path, not_found: str, problems: ProblemCollector) -> str:
-    """Hash the bytes; also the first read, so unreadable files fail here, clearly."""
-    try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except FileNotFoundError:
-        raise problems.stop(not_found) from None
-    except IsADirectoryError:
-        raise problems.stop("is a folder, expected a CSV, JSON or YAML file") from None
-    except (OSError, ValueError) as exc:
-        raise problems.stop(f"cannot read file: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _bad_utf8(lines: Iterable[bytes]) -> tuple[int, int, int] | None:
@@ -246,18 +251,18 @@ class _Columns:
             return _kpi_message("column", shown, name)
         if self.form == "wide" and name in ("metric", "value"):
             return (
-                f"column '{shown}' belongs to the long form, which needs both 'metric' and "
+                f"column {quote(shown)} belongs to the long form, which needs both 'metric' and "
                 "'value' columns (month, metric, value, optionally channel)"
             )
-        what = "wide file columns are 'month', 'channel' and base metric ids"
+        what = "wide file columns are 'month', 'channel', 'campaign' and base metric ids"
         if self.form == "long":
             what = "long file columns are month, metric, value and optionally channel"
-        return f"unknown column '{shown}'{_did_you_mean(name, self.known)}; {what}"
+        return f"unknown column {quote(shown)}{_did_you_mean(name, self.known)}; {what}"
 
 
 def _kpi_message(what: str, shown: str, name: str) -> str:
     return (
-        f"{what} '{shown}' is a KPI computed by the auditor from base metrics "
+        f"{what} {quote(shown)} is a KPI computed by the auditor from base metrics "
         f"({KPI_BY_ID[name].formula}), not read from data; give its inputs instead"
     )
 
@@ -308,21 +313,23 @@ def _metric_value(metric: str, raw: Any, decimal: str) -> float | None:
     """The cell as a float; None when empty (not measured, which is not 0)."""
     if _blank(raw):
         return None
-    shown = _quote(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise _CellError(f"{metric}: {shown} is not a number")
+        raise _CellError(f"{metric}: {quote(raw)} is not a number")
     try:
         value = _parse_number(raw, decimal) if isinstance(raw, str) else float(raw)
     except _CellError as exc:
-        raise _CellError(f"{metric}: {shown} {exc}") from None
+        raise _CellError(f"{metric}: {quote(raw)} {exc}") from None
     except OverflowError:
         value = math.inf
-    _check_range(metric, value, shown)
+    _check_range(metric, value, raw)
     return value
 
 
-def _check_range(metric: str, value: float, shown: str) -> None:
+def _check_range(metric: str, value: float, raw: Any) -> None:
     unit = BASE_BY_ID[metric].unit
+    if math.isfinite(value) and value >= 0 and (unit != "count" or value.is_integer()):
+        return
+    shown = quote(raw)
     if not math.isfinite(value):
         raise _CellError(f"{metric}: {shown} is not a finite number")
     if value < 0:
@@ -341,7 +348,15 @@ def _month_value(raw: Any) -> Month:
     match = _MONTH_RE.fullmatch(raw.strip()) if isinstance(raw, str) else None
     if match and _real_month(match):
         return f"{match.group(1)}-{match.group(2)}"
-    raise _CellError(f"month: {_quote(raw)} is not a month; {MONTH_FORMS}")
+    raise _CellError(f"month: {quote(raw)} is not a month; {MONTH_FORMS}")
+
+
+def _row_date(raw: Any, month: Month) -> str:
+    """The month, or the day when the cell gives one: what tells a wide file's rows apart."""
+    if isinstance(raw, date):
+        return raw.strftime("%Y-%m-%d")
+    match = _MONTH_RE.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    return f"{month}-{match.group(3)}" if match and match.group(3) else month
 
 
 def _real_month(match: re.Match[str]) -> bool:
@@ -357,14 +372,14 @@ def _metric_id(raw: Any) -> str:
     if _blank(raw):
         raise _CellError("metric is empty; every row of a long file needs its metric id")
     if not isinstance(raw, str):
-        raise _CellError(f"metric: {_quote(raw)} is not a metric id")
+        raise _CellError(f"metric: {quote(raw)} is not a metric id")
     name = _norm(raw)
     if name in BASE_BY_ID:
         return name
     if name in KPI_BY_ID:
         raise _CellError(_kpi_message("metric", raw.strip(), name))
     raise _CellError(
-        f"unknown metric {_quote(raw.strip())}{_did_you_mean(name, tuple(BASE_BY_ID))}; "
+        f"unknown metric {quote(raw.strip())}{_did_you_mean(name, tuple(BASE_BY_ID))}; "
         "metrics are base metric ids such as emails_sent or leads_new"
     )
 
@@ -376,7 +391,18 @@ def _channel_value(raw: Any) -> str | None:
         return raw.strip()
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return str(raw)
-    raise _CellError(f"channel: {_quote(raw)} is not a channel name")
+    raise _CellError(f"channel: {quote(raw)} is not a channel name")
+
+
+def _campaign_value(raw: Any) -> str | None:
+    """Only tells a wide file's rows of one month apart; never stored or summed by."""
+    if _blank(raw):
+        return None
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return str(raw)
+    raise _CellError(f"campaign: {quote(raw)} is not a campaign name")
 
 
 # --- adding records up --------------------------------------------------------------------
@@ -415,17 +441,29 @@ class _Totals:
     _stocks: dict[tuple[Month, str, str | None], tuple[float, int | None]] = field(
         default_factory=dict
     )
+    _wide_rows: dict[tuple[Month, str | None, str | None], str] = field(default_factory=dict)
+    _channels: set[str] = field(default_factory=set)
+    # Months, metric ids and channels repeat on every row: each distinct text is parsed once.
+    _parsed: dict[tuple[Callable[[Any], Any], str], Any] = field(default_factory=dict)
 
     def add(self, record: _Record) -> None:
         self.rows += 1
+        if self.rows > MAX_DATA_ROWS:
+            what = "data rows" if self.row_word == "rows" else "records"
+            raise self.problems.stop(
+                f"more than {MAX_DATA_ROWS:,} {what}; the limit is {MAX_DATA_ROWS:,} (monthly "
+                "figures rarely need more: add rows up by month, or keep fewer months)",
+                record.line,
+            )
         if self.form == "long":
             self._add_long(record)
         else:
             self._add_wide(record)
 
     def _add_wide(self, record: _Record) -> None:
-        month = self._read(record.cell("month"), _month_value)
-        channel = self._read(record.cell("channel"), _channel_value)
+        month = self._read_label(record.cell("month"), _month_value)
+        channel = self._channel(record)
+        campaign = self._read_label(record.cell("campaign"), _campaign_value)
         values = [
             (name, value, cell)
             for name, cell in record.cells.items()
@@ -433,14 +471,63 @@ class _Totals:
         ]
         if month is None:
             return
+        self._check_unique_row(
+            record, _row_date(record.cell("month").value, month), channel, campaign
+        )
         self.monthly.setdefault(month, {})
         for name, value, cell in values:
             self._put(month, name, value, channel, cell)
 
+    def _channel(self, record: _Record) -> str | None:
+        """The record's channel; past MAX_CHANNELS distinct ones, reading stops."""
+        cell = record.cell("channel")
+        channel = self._read_label(cell, _channel_value)
+        if channel is not None and channel not in self._channels:
+            if len(self._channels) >= MAX_CHANNELS:
+                raise self.problems.stop(
+                    f"channel {quote(channel)} is channel {MAX_CHANNELS + 1}; the limit is "
+                    f"{MAX_CHANNELS:,} channels (the report has a row for each): group the "
+                    "small ones, e.g. as 'other'",
+                    cell.line,
+                    cell.col,
+                )
+            self._channels.add(channel)
+        return channel
+
+    def _check_unique_row(
+        self, record: _Record, when: str, channel: str | None, campaign: str | None
+    ) -> None:
+        """A wide month (or day) takes one row per channel and campaign: a repeat is a paste twice.
+
+        Rows of different days of a month (a daily export) are told apart by their dates.
+        """
+        key = (when, channel, campaign)
+        cell = record.cell("month")
+        record_no = f"record {self.rows}"
+        here = f"on line {cell.line}" if cell.line is not None else f"in {record_no}"
+        first = self._wide_rows.get(key)
+        if first is None:
+            self._wide_rows[key] = here
+            return
+        given = " and ".join(
+            f"{name} {quote(value)}"
+            for name, value in (("channel", channel), ("campaign", campaign))
+            if value is not None
+        )
+        prefix = "" if cell.line is not None else f"{record_no}: "
+        self.problems.add(
+            f"{prefix}{'month' if len(when) == 7 else 'date'} {when}"
+            f"{' for ' + given if given else ''} is already given {first}: its figures would "
+            "add up twice; delete the repeated row, or tell the rows apart with a 'channel' or "
+            "'campaign' column (the wide form has one row per month, channel and campaign)",
+            cell.line,
+            cell.col,
+        )
+
     def _add_long(self, record: _Record) -> None:
-        month = self._read(record.cell("month"), _month_value)
-        metric = self._read(record.cell("metric"), _metric_id)
-        channel = self._read(record.cell("channel"), _channel_value)
+        month = self._read_label(record.cell("month"), _month_value)
+        metric = self._read_label(record.cell("metric"), _metric_id)
+        channel = self._channel(record)
         value_cell = record.cell("value")
         value = self._value(metric, value_cell) if metric else None
         if month is None:
@@ -453,11 +540,30 @@ class _Totals:
         try:
             return parse(cell.value)
         except _CellError as exc:
-            hint = ""
-            if isinstance(cell.value, str) and "\n" in cell.value:
-                hint = " (the cell spans several lines: is a quote left open?)"
-            self.problems.add(f"{exc}{hint}", cell.line, cell.col)
+            self._report(cell, exc)
             return None
+
+    def _read_label(self, cell: _Cell, parse: Callable[[Any], T]) -> T | None:
+        """`_read` for the few distinct texts of a column (month, metric, channel), memoised."""
+        if not isinstance(cell.value, str):
+            return self._read(cell, parse)
+        key = (parse, cell.value)
+        if key in self._parsed:
+            return self._parsed[key]
+        try:
+            found = self._parsed[key] = parse(cell.value)
+        except _CellError as exc:
+            self._report(cell, exc)  # not memoised: every bad cell is reported where it is
+            return None
+        if len(self._parsed) > _MEMO_SIZE:
+            self._parsed.clear()
+        return found
+
+    def _report(self, cell: _Cell, exc: _CellError) -> None:
+        hint = ""
+        if isinstance(cell.value, str) and "\n" in cell.value:
+            hint = " (the cell spans several lines: is a quote left open?)"
+        self.problems.add(f"{exc}{hint}", cell.line, cell.col)
 
     def _value(self, metric: str, cell: _Cell) -> float | None:
         return self._read(cell, lambda raw: _metric_value(metric, raw, self.decimal))
@@ -481,7 +587,7 @@ class _Totals:
         first, first_line = self._stocks[key]
         if first == value:
             return
-        where = f" (channel '{channel}')" if channel is not None else ""
+        where = f" (channel {quote(channel)})" if channel is not None else ""
         self.problems.add(
             f"{metric} is a stock (value at month end); {self.row_word} {first_line} and "
             f"{cell.line} give different values for {month}{where}: {_fmt(first)} and "
@@ -533,15 +639,12 @@ def _source_data(written: str, file_type: str, digest: str, parsed: _Parsed) -> 
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, opts: FileOptions, problems: ProblemCollector) -> _Parsed:
+def _read_csv(raw: bytes, opts: FileOptions, problems: ProblemCollector) -> _Parsed:
+    stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            return _parse_csv(stream, opts, problems)
+        return _parse_csv(stream, opts, problems)
     except UnicodeDecodeError:
-        with path.open("rb") as raw:
-            raise _utf8_error(raw, problems) from None
-    except OSError as exc:
-        raise problems.stop(f"cannot read file: {exc.strerror or exc}") from None
+        raise _utf8_error(io.BytesIO(raw), problems) from None
 
 
 def _parse_csv(stream: TextIO, opts: FileOptions, problems: ProblemCollector) -> _Parsed:
@@ -655,7 +758,7 @@ def _csv_records(
                 cells[name] = _Cell(text, line, index + 1)
             elif text.strip():
                 problems.add(
-                    f"value {_quote(text)} in column {index + 1}, which has no header name",
+                    f"value {quote(text)} in column {index + 1}, which has no header name",
                     line,
                     index + 1,
                 )
@@ -666,11 +769,8 @@ def _csv_records(
 
 
 def _read_records(
-    path: Path, file_type: str, opts: FileOptions, problems: ProblemCollector
+    raw: bytes, file_type: str, opts: FileOptions, problems: ProblemCollector
 ) -> _Parsed:
-    raw = read_user_file(
-        path, problems.file, kind=f"a {file_type.upper()} data file", limit=MAX_RECORDS_BYTES
-    )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -699,13 +799,27 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_YAML_DUPLICATE = re.compile(r"duplicate key '(.*)'", re.DOTALL)
+YAML_MESSAGE_CHARS = 200  # of a YAML loader's message, which may hold the file's text
+
+
+def _from_yaml_loader(found: Problem) -> Problem:
+    """The YAML loader's problem with the file's text in it quoted (its key path dropped)."""
+    match = _YAML_DUPLICATE.fullmatch(found.message)
+    if match:
+        message = f"duplicate key {quote(match.group(1))} in a record"
+    else:
+        message = inert(found.message, YAML_MESSAGE_CHARS)
+    return Problem(message, found.file, found.line, found.col)
+
+
 def _load_json(text: str, problems: ProblemCollector) -> tuple[Any, Located | None]:
     """Values from json (exact JSON semantics), positions from the YAML loader."""
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
     except _DuplicateKeyError as exc:
         _positions(text, problems)
-        raise problems.stop(f"duplicate key '{exc}' in a record") from None
+        raise problems.stop(f"duplicate key {quote(exc)} in a record") from None
     except json.JSONDecodeError as exc:
         raise problems.stop(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
@@ -731,7 +845,7 @@ def _positions(json_text: str, problems: ProblemCollector) -> Located | None:
     except InputError as exc:
         duplicates = [p for p in exc.problems if p.message.startswith("duplicate key")]
         if duplicates:
-            for found in duplicates:
+            for found in map(_from_yaml_loader, duplicates):
                 problems.add(found.message, found.line, found.col)
             raise problems.error() from None
         return None
@@ -744,6 +858,8 @@ def _load_yaml(text: str, problems: ProblemCollector) -> tuple[Any, Located | No
         located = load_yaml_text(text, problems.file)
     except RecursionError:
         raise problems.stop(TOO_DEEP) from None
+    except InputError as exc:
+        raise InputError([_from_yaml_loader(p) for p in exc.problems]) from None
     return located.data, located
 
 

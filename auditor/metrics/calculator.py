@@ -5,6 +5,10 @@ one of them: a quarter with a missing month has no quarterly total, and a
 partial sum would read as a drop.  Stocks (`last`) take the latest month of
 the period that has a value.  KPIs are computed from the period values in
 catalog order; anything that cannot be computed is `Undefined` with a reason.
+
+A number that cannot be true is not judged either: a KPI that reads a base
+metric contradicting another in one of the period's months (consistency.py),
+or a share outside its declared bounds, is `Undefined` with the reason.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from auditor.metrics.catalog import BASE_METRICS, COST_KEYS, KPIS, Kpi
+from auditor.metrics.consistency import suspect_metrics, suspicion
 from auditor.metrics.expression import Formula, Outcome, Undefined
 from auditor.models import MetricValue, PeriodMetrics, SourceData
 from auditor.period import Month, Period, add_months
@@ -100,9 +105,10 @@ def compute_period(
     previous_period = period.previous()
     if any(m in data.monthly for m in previous_period.months):
         previous_mqls = aggregate_base(data, previous_period)[0]["mqls"]
+    suspects = suspect_metrics(data.monthly, period.months)
     for kpi in KPIS:
         if kpi.method == "formula":
-            outcome = kpi.parsed.evaluate(names)
+            outcome = _believable(kpi, kpi.parsed.evaluate(names), suspects)
         elif kpi.method.startswith("monthly_churn"):
             outcome = _monthly_churn(kpi, data, period)
         else:
@@ -110,6 +116,20 @@ def compute_period(
         names[kpi.id] = outcome
         values[kpi.id] = outcome
     return values, as_of
+
+
+def _believable(kpi: Kpi, outcome: Outcome, suspects: Mapping[str, tuple[str, ...]]) -> Outcome:
+    """The KPI, unless it reads contradicting inputs or falls outside what it can be."""
+    if (reason := suspicion(kpi.parsed.names, suspects)) is not None:
+        return Undefined(reason)
+    if kpi.bounds is not None and not isinstance(outcome, Undefined):
+        low, high = kpi.bounds
+        if not low <= outcome <= high:
+            return Undefined(
+                f"{kpi.id} would be {outcome:.1%} ({kpi.formula}), outside its possible range "
+                f"{low:.0%} to {high:.0%}: the data is inconsistent"
+            )
+    return outcome
 
 
 def _change(current: Outcome, previous: Outcome | None) -> float | None:
@@ -161,21 +181,34 @@ def calculate(
 
 
 def add_derived(
-    metrics: PeriodMetrics, definitions: Mapping[str, tuple[Formula, str, str]]
+    metrics: PeriodMetrics,
+    definitions: Mapping[str, tuple[Formula, str, str]],
+    data: SourceData | None = None,
 ) -> PeriodMetrics:
     """Add metrics declared in rule packs (id -> (formula, unit, category)), in order.
 
     Each is evaluated on the audited period's values, the previous period's and
-    last year's, so change rules work on them too.
+    last year's, so change rules work on them too.  With the `data` they come
+    from, base metrics that contradict each other in a period are undefined
+    there, as for the catalog's KPIs.
     """
     if not definitions:
         return metrics
     values = dict(metrics.values)
     last_year = dict(metrics.last_year)
+    periods = (metrics.period, metrics.previous_period, metrics.period.same_period_last_year())
+    suspect_now, suspect_before, suspect_year = (
+        suspect_metrics(data.monthly if data else {}, period.months) for period in periods
+    )
     for metric_id, (formula, unit, category) in definitions.items():
-        current = formula.evaluate(_outcomes(values, lambda v: v.value, lambda v: v.reason))
-        before = formula.evaluate(_outcomes(values, lambda v: v.previous, lambda v: None))
-        year = formula.evaluate({k: v for k, v in last_year.items() if v is not None})
+        now = _outcomes(values, lambda v: v.value, lambda v: v.reason)
+        current = _unless(suspicion(formula.names, suspect_now), formula.evaluate(now))
+        then = _outcomes(values, lambda v: v.previous, lambda v: None)
+        before = _unless(suspicion(formula.names, suspect_before), formula.evaluate(then))
+        year = _unless(
+            suspicion(formula.names, suspect_year),
+            formula.evaluate({k: v for k, v in last_year.items() if v is not None}),
+        )
         last_year[metric_id] = None if isinstance(year, Undefined) else year
         values[metric_id] = _metric_value(
             metric_id,
@@ -188,6 +221,10 @@ def add_derived(
             {},
         )
     return PeriodMetrics(metrics.period, metrics.previous_period, values, last_year)
+
+
+def _unless(reason: str | None, outcome: Outcome) -> Outcome:
+    return outcome if reason is None else Undefined(reason)
 
 
 def _outcomes(

@@ -5,6 +5,12 @@ from them, so that ids, units, categories and formulas live in one place: the
 calculator, the rule validator, the report's appendix and the README all read
 this module.  The three KPIs that are not plain arithmetic on period totals
 (monthly churn means and lead velocity) name a `method` the calculator knows.
+
+A KPI that is a share of a whole (its numerator is part of its denominator by
+definition) declares `bounds` (0, 1): a value outside them is a contradiction
+in the data, and the calculator reports it as undefined instead of judging it.
+Ratios that may legitimately pass 1 (click-to-open, MQL rate, visitor-to-lead,
+churn, ROI) declare none.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ class Kpi:
     unit: str
     formula: str
     method: str = "formula"  # or "monthly_churn" / "lead_velocity"
+    bounds: tuple[float, float] | None = None  # the only values the KPI can truly take
 
     @property
     def parsed(self) -> Formula:
@@ -87,24 +94,48 @@ BASE_METRICS: tuple[BaseMetric, ...] = (
     BaseMetric("accounts_churned", "value", "count", "sum", "paying accounts lost"),
 )
 
+SHARE = (0.0, 1.0)
+
 KPIS: tuple[Kpi, ...] = (
-    Kpi("open_rate", "response", "ratio", "unique_opens / emails_delivered"),
-    Kpi("click_rate", "response", "ratio", "unique_clicks / emails_delivered"),
+    Kpi("open_rate", "response", "ratio", "unique_opens / emails_delivered", bounds=SHARE),
+    Kpi("click_rate", "response", "ratio", "unique_clicks / emails_delivered", bounds=SHARE),
     Kpi("click_to_open_rate", "response", "ratio", "unique_clicks / unique_opens"),
-    Kpi("unsubscribe_rate", "response", "ratio", "unsubscribes / emails_delivered"),
-    Kpi("bounce_rate", "response", "ratio", "bounces / emails_sent"),
-    Kpi("spam_complaint_rate", "response", "ratio", "spam_complaints / emails_delivered"),
+    Kpi("unsubscribe_rate", "response", "ratio", "unsubscribes / emails_delivered", bounds=SHARE),
+    Kpi("bounce_rate", "response", "ratio", "bounces / emails_sent", bounds=SHARE),
     Kpi(
-        "behavioral_workflow_share", "activity", "ratio", "workflows_behavioral / workflows_active"
+        "spam_complaint_rate",
+        "response",
+        "ratio",
+        "spam_complaints / emails_delivered",
+        bounds=SHARE,
     ),
-    Kpi("email_traffic_share", "response", "ratio", "email_sessions / website_sessions"),
+    Kpi(
+        "behavioral_workflow_share",
+        "activity",
+        "ratio",
+        "workflows_behavioral / workflows_active",
+        bounds=SHARE,
+    ),
+    Kpi(
+        "email_traffic_share",
+        "response",
+        "ratio",
+        "email_sessions / website_sessions",
+        bounds=SHARE,
+    ),
     Kpi("visitor_to_lead_rate", "efficiency", "ratio", "leads_new / website_visitors"),
     Kpi("mql_rate", "efficiency", "ratio", "mqls / leads_new"),
     Kpi("mql_to_sql_rate", "efficiency", "ratio", "sqls / mqls"),
     Kpi("lead_to_customer_rate", "efficiency", "ratio", "customers_new / leads_new"),
-    Kpi("close_rate", "value", "ratio", "deals_won / (deals_won + deals_lost)"),
+    Kpi("close_rate", "value", "ratio", "deals_won / (deals_won + deals_lost)", bounds=SHARE),
     Kpi("average_deal_size", "value", "money", "revenue_won / deals_won"),
-    Kpi("closed_loop_coverage", "value", "ratio", "deals_won_with_source / deals_won"),
+    Kpi(
+        "closed_loop_coverage",
+        "value",
+        "ratio",
+        "deals_won_with_source / deals_won",
+        bounds=SHARE,
+    ),
     Kpi(
         "marketing_cost",
         "efficiency",
@@ -124,7 +155,13 @@ KPIS: tuple[Kpi, ...] = (
         "ratio",
         "(revenue_attributed * finance.gross_margin - marketing_cost) / marketing_cost",
     ),
-    Kpi("marketing_revenue_share", "value", "ratio", "revenue_attributed / revenue_total"),
+    Kpi(
+        "marketing_revenue_share",
+        "value",
+        "ratio",
+        "revenue_attributed / revenue_total",
+        bounds=SHARE,
+    ),
     Kpi("arpa", "value", "money", "mrr / accounts_active"),
     Kpi(
         "gross_mrr_churn_rate",
