@@ -96,14 +96,17 @@ def is_client_config(path: Path) -> bool:
     A text test first (so a config with a YAML error is still found, and its
     error reported by the audit), then a real parse for flow-style mappings.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+    from auditor.errors import InputError
+    from auditor.userfiles import MAX_DOCUMENT_BYTES, read_user_file
+    from auditor.yamlpos import load_yaml_text  # bounded: no alias bomb or deep nesting hangs
+
+    try:  # bounded: a FIFO or a huge file in a scanned folder is simply not a config
+        raw = read_user_file(path, str(path), kind="a YAML file", limit=MAX_DOCUMENT_BYTES)
+        text = raw.decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError):
         return False
     if _CLIENT_KEY.search(text):
         return True
-    from auditor.errors import InputError
-    from auditor.yamlpos import load_yaml_text  # bounded: no alias bomb or deep nesting hangs
 
     try:
         data = load_yaml_text(text, str(path)).data

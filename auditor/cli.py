@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from auditor import __version__
-from auditor.errors import EXIT_BAD_INPUT, AuditorError
+from auditor.errors import EXIT_BAD_INPUT, AuditorError, inert
 from auditor.gate import FAIL_ON
 from auditor.redaction import hide_environment
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 RUN_FORMATS = ("pdf", "html", "json", "md")
 CHECK_FORMATS = ("text", "json", "junit", "md", "github")
+MESSAGE_LINE_CHARS = 2000  # one line of an error message; longer lines end in '...'
 
 
 def _fail(message: str, code: int) -> None:
@@ -67,7 +68,10 @@ def guarded(func: F) -> F:
         except AuditorError as exc:
             if debug:
                 traceback.print_exc()
-            lines = hide_environment(str(exc)).splitlines() or [exc.__class__.__name__]
+            # every line inert: no message, whatever it quotes, can drive the terminal
+            lines = [
+                inert(line, MESSAGE_LINE_CHARS) for line in hide_environment(str(exc)).splitlines()
+            ] or [exc.__class__.__name__]
             _fail("\n".join(f"error: {line}" for line in lines), exc.exit_code)
         except Terminated:
             _fail("terminated", 128 + signal.SIGTERM)

@@ -22,6 +22,9 @@ QUOTE_CHARS = 40
 """How much of one piece of file content a message shows: enough to find it, never a page."""
 
 
+PATH_CHARS = 120  # a key path in a message: long enough for any real one
+
+
 def quote(value: object, limit: int = QUOTE_CHARS) -> str:
     """`value` as it may appear in a message: quoted, truncated with '...', and inert.
 
@@ -66,7 +69,8 @@ class Problem:
                 if self.col is not None:
                     where += f":{self.col}"
             where += ": "
-        key = f"{self.path}: " if self.path else ""
+        # a key path is made of the file's own keys: shown inert, like any file content
+        key = f"{inert(self.path, PATH_CHARS)}: " if self.path else ""
         return f"{where}{key}{self.message}"
 
 

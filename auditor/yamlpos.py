@@ -36,12 +36,11 @@ from typing import Any
 
 import yaml
 
-from auditor.errors import InputError, Problem
+from auditor.errors import InputError, Problem, quote
 from auditor.userfiles import MAX_DOCUMENT_BYTES, read_user_file
 
 MAX_DEPTH = 100
 MAX_ALIAS_VALUES = 50_000
-SHOWN_CHARS = 40
 
 KeyPath = tuple[str | int, ...]
 
@@ -180,10 +179,6 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
-def _shown(text: str) -> str:
-    return f"{text[:SHOWN_CHARS]}..." if len(text) > SHOWN_CHARS else text
-
-
 def _at_node(node: yaml.Node, message: str, file: str, path: KeyPath = ()) -> Problem:
     return Problem(
         message,
@@ -261,7 +256,9 @@ class _Builder:
                 continue
             key = str(key) if not isinstance(key, str) else key
             if key in out:
-                self.problems.append(self._at(key_node, (*path, key), f"duplicate key '{key}'"))
+                self.problems.append(
+                    self._at(key_node, (*path, key), f"duplicate key {quote(key)}")
+                )
                 continue
             child = (*path, key)
             out[key] = self.build(value_node, child)
@@ -279,7 +276,7 @@ class _Builder:
         except (ValueError, TypeError, OverflowError) as exc:  # e.g. the date 2026-02-30
             reason = str(exc).split(";")[0]  # Python's advice to programmers is not for users
             self.problems.append(
-                _at_node(node, f"invalid value '{_shown(node.value)}': {reason}", self.file, path)
+                _at_node(node, f"invalid value {quote(node.value)}: {reason}", self.file, path)
             )
             return node.value
 
