@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,12 @@ from auditor.period import PeriodError, parse_month
 
 SNAPSHOT_VERSION = 1
 KIND = "auditor-snapshot"
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def snapshot_to_json(data: SourceData) -> dict[str, Any]:
-    """The snapshot object (plain JSON types)."""
-    return {
+    """The snapshot object (plain JSON types); `currency` only when the source stated one."""
+    out: dict[str, Any] = {
         "kind": KIND,
         "schema_version": SNAPSHOT_VERSION,
         "connector": data.connector,
@@ -38,6 +40,9 @@ def snapshot_to_json(data: SourceData) -> dict[str, Any]:
         "not_measured": dict(data.not_measured),
         "provenance": dict(data.provenance),
     }
+    if data.currency:
+        out["currency"] = data.currency
+    return out
 
 
 def _months(
@@ -112,6 +117,14 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
     ):
         problems.append(Problem("not_measured must map metric ids to reasons", file))
         not_measured = {}
+    currency = document.get("currency")
+    if currency is not None and not (isinstance(currency, str) and _CURRENCY.match(currency)):
+        shown = repr(currency)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        problems.append(
+            Problem(f"currency must be an ISO 4217 code such as EUR, got {shown}", file)
+        )
+        currency = None
     if problems:
         raise InputError(problems)
     provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
@@ -123,6 +136,7 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
         by_channel=by_channel,
         not_measured=not_measured,
         provenance={**provenance, "replayed_from": file},
+        currency=currency,
     )
 
 
