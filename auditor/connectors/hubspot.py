@@ -280,7 +280,7 @@ class HubSpotConnector(HttpConnector):
         "unique_opens": f"GET {EMAIL_STATS} per month: aggregate.counters.open (per recipient)",
         "unique_clicks": f"GET {EMAIL_STATS} per month: aggregate.counters.click (per recipient)",
         "unsubscribes": f"GET {EMAIL_STATS} per month: aggregate.counters.unsubscribed",
-        "bounces": (f"GET {EMAIL_STATS} per month: aggregate.counters.hardbounced + softbounced"),
+        "bounces": f"GET {EMAIL_STATS} per month: aggregate.counters.hardbounced + softbounced",
         "spam_complaints": f"GET {EMAIL_STATS} per month: aggregate.counters.spamreport",
         "campaigns_sent": f"GET {EMAIL_STATS} per month: distinct ids in emails[]",
         "workflows_active": (
@@ -1088,7 +1088,7 @@ class _Run:
             "deals": {**self.deal_notes, "windows_split_at_10000": self.splits},
             "currency": {
                 "company": self.home_currency,
-                "additional": list((self.account or {}).get("additionalCurrencies") or []),
+                "additional": _codes((self.account or {}).get("additionalCurrencies")),
                 "money_in": self.money_currency(),
                 "amount_property": options.amount_property,
                 "won_deals_amount_used_for_home_amount": self.home_from_amount,
@@ -1209,6 +1209,11 @@ def _not_counted(flow: Mapping[str, Any], end: datetime) -> str | None:
         except SourceResponseError:
             pass
     return None
+
+
+def _codes(value: Any) -> list[str]:
+    """The currency codes of a list (anything else: none), as the portal gave them."""
+    return [str(code) for code in value] if isinstance(value, list) else []
 
 
 def _is_set(value: Any) -> bool:
