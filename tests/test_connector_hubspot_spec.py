@@ -319,3 +319,20 @@ def test_a_mismatch_ends_the_run_with_exit_2_and_no_report(tmp_path):
     assert_clean_failure(outcome, 2)
     assert f"{config}:9:13: costs.currency: is EUR, but HubSpot portal" in outcome.stderr
     assert "in USD" in outcome.stderr
+
+
+def test_the_plan_command_holds_the_same_currency_rule(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    monkeypatch.setattr(HubSpotConnector, "fetch", lambda self, months: _data("USD"))
+    explicit = _config(tmp_path, "costs: {currency: EUR, platform: 3000}\n")
+    args = ["plan", str(explicit), "--target-revenue", "100000", "--format", "json"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2
+    assert "costs.currency: is EUR, but HubSpot portal 99887766" in refused.stderr
+    unwritten = _config(tmp_path, "costs: {platform: 3000}\n")
+    planned = CliRunner().invoke(main, ["plan", str(unwritten), *args[2:]])
+    assert "warning: costs.currency is not set: the audit's money is in USD" in planned.stderr
+    assert json.loads(planned.stdout)["currency"] == "USD"
