@@ -614,8 +614,8 @@ class _Run:
             "as_of_month": as_of,
             "state_read_at": to_iso_z(self.now),
             "note": (
-                "HubSpot keeps no history of a flow's on/off state: the count is the flows "
-                f"enabled when fetched and created before {to_iso_z(end)}, given to {as_of} "
+                "the flows API (v4) gives no history of a flow's on/off state: the count is the "
+                f"flows enabled when fetched and created before {to_iso_z(end)}, given to {as_of} "
                 "only; earlier months are not measured"
             ),
             "counted_objects": "contacts (objectTypeId 0-1) and companies (0-2)",
@@ -822,7 +822,7 @@ class _Run:
             if not code or code == self.home_currency:
                 self.home_from_amount += 1
         if in_deal_currency and code and code != self.home_currency:
-            self.foreign[code[:8]] += 1
+            self.foreign[code if _CURRENCY_CODE.match(code) else "an invalid code"] += 1
             return 0.0
         return self._amount(value)
 
