@@ -113,6 +113,7 @@ def build_plan(
     """Load the config, fetch its data, compute the period's metrics and plan on them."""
     from auditor.analysis.planning import plan, plan_inputs
     from auditor.config import load_config
+    from auditor.currency import reconcile_currency
     from auditor.metrics.calculator import calculate
     from auditor.runner import months_needed
 
@@ -121,6 +122,9 @@ def build_plan(
     data = connector.fetch(months_needed(config.period))
     if not any(m in data.monthly for m in config.period.months):
         raise InputError(Problem(f"no data for the period {config.period.label}", data.label))
+    config, warnings = reconcile_currency(config, data)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     costs = config.costs_for(config.period.count)
     metrics = calculate(data, config.period, costs, None, config.gross_margin)
     result = plan(

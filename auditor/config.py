@@ -239,6 +239,7 @@ class AuditConfig:
     channel_costs: dict[str, float] = field(default_factory=dict)  # costs.channels
     analysis: dict[str, Any] = field(default_factory=dict)  # the `analysis:` key, set options only
     client_id: str | None = None  # `client_id:`; then also the slug
+    currency_set: bool = False  # costs.currency written in the YAML (not the EUR default)
 
     @property
     def folder(self) -> Path:
@@ -474,6 +475,7 @@ def _validated(
         channel_costs=dict(costs.channels),
         analysis=model.analysis.model_dump(exclude_none=True),
         client_id=model.client_id,
+        currency_set="currency" in costs.model_fields_set,
     )
 
 

@@ -41,6 +41,10 @@ class SourceData:
     an absent key means "not measured", which is not the same as 0.
     `by_channel[channel][month][metric_id]` keeps the channel breakdown of long
     files (already added into `monthly`).
+    `currency` is the ISO 4217 code its money metrics are in, when the source
+    knows it (a HubSpot portal's company currency); None when it delivers no
+    money or cannot tell (a file).  The runner checks `costs.currency` against
+    it, so costs and revenue are never two currencies read as one.
     """
 
     connector: str
@@ -51,6 +55,7 @@ class SourceData:
     not_measured: Mapping[str, str] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
     leads: tuple[Lead, ...] = ()  # lead-level rows, when the source has them (file: `leads:`)
+    currency: str | None = None
 
     @property
     def months(self) -> list[Month]:

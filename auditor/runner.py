@@ -12,6 +12,7 @@ from pathlib import Path
 from auditor import __version__
 from auditor.analysis import AnalysisContext, run_analysis
 from auditor.config import AuditConfig, load_config
+from auditor.currency import reconcile_currency
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
 from auditor.gate import Gate
 from auditor.history import configured_store_path, history_baselines
@@ -100,6 +101,7 @@ def audit(
         connector = config.connector(config.connector_options, config.folder, config.timezone)
         data = connector.fetch(months_needed(config.period))
     _check_coverage(data, config.period)
+    config, currency_warnings = reconcile_currency(config, data)
 
     period = config.period
     monthly_costs = config.cost_basis == "month"
@@ -149,6 +151,7 @@ def audit(
             "not_measured": dict(data.not_measured),
             "provenance": dict(data.provenance),
             "baselines": baselines,
+            "currency": data.currency,
         },
         metrics=metrics,
         findings=tuple(findings),
@@ -162,6 +165,7 @@ def audit(
         analysis=analysis,
         warnings=(
             *(str(w) for w in rule_set.warnings),
+            *currency_warnings,
             *(f"{data.label}: {w}" for w in consistency_warnings(data.monthly)),
         ),
         snapshot=snapshot_to_json(data),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,12 @@ from auditor.userfiles import MAX_SNAPSHOT_BYTES, read_user_file
 SNAPSHOT_VERSION = 1
 KIND = "auditor-snapshot"
 MAX_JSON_DEPTH = 100  # far beyond a snapshot's 4 levels; json itself fails near 1,000
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def snapshot_to_json(data: SourceData) -> dict[str, Any]:
-    """The snapshot object (plain JSON types)."""
-    return {
+    """The snapshot object (plain JSON types); `currency` only when the source stated one."""
+    out: dict[str, Any] = {
         "kind": KIND,
         "schema_version": SNAPSHOT_VERSION,
         "connector": data.connector,
@@ -40,6 +42,9 @@ def snapshot_to_json(data: SourceData) -> dict[str, Any]:
         "not_measured": dict(data.not_measured),
         "provenance": dict(data.provenance),
     }
+    if data.currency:
+        out["currency"] = data.currency
+    return out
 
 
 def _months(
@@ -114,6 +119,10 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
     ):
         problems.append(Problem("not_measured must map metric ids to reasons", file))
         not_measured = {}
+    currency = document.get("currency")
+    if currency is not None and not (isinstance(currency, str) and _CURRENCY.match(currency)):
+        problems.append(Problem("currency must be an ISO 4217 code such as EUR or USD", file))
+        currency = None
     if problems:
         raise InputError(problems)
     provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
@@ -125,6 +134,7 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
         by_channel=by_channel,
         not_measured=not_measured,
         provenance={**provenance, "replayed_from": file},
+        currency=currency,
     )
 
 

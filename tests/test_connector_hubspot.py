@@ -216,8 +216,8 @@ class FakeHubSpot:
                 for key, value in counters.items():
                     totals[key] += value
         counters = dict(totals)
-        if counters:
-            counters["bounce"] = counters.get("hardbounced", 0) + counters.get("softbounced", 0)
+        if counters:  # documented as the hard bounces, like `hardbounced`
+            counters["bounce"] = counters.get("hardbounced", 0)
         body["aggregate"]["counters"] = counters
         delivered = counters.get("delivered", 0)
         body["aggregate"]["ratios"] = (
@@ -471,8 +471,8 @@ def test_declares_every_base_metric_once_with_sources():
     assert set(CLASS_REASONS) == {
         "revenue_total", "mrr", "mrr_churned", "accounts_active", "accounts_churned",
     }  # fmt: skip
-    assert CLASS_REASONS["mrr"].startswith("HubSpot has no subscription revenue")
-    assert CLASS_REASONS["revenue_total"].startswith("HubSpot holds CRM deals, not the business")
+    assert CLASS_REASONS["mrr"].startswith("not read from HubSpot: its commerce subscriptions")
+    assert CLASS_REASONS["revenue_total"].startswith("not read from HubSpot: its deals hold")
     assert set(HubSpotConnector.metric_sources) == set(HubSpotConnector.metrics)
 
 
@@ -529,7 +529,7 @@ def test_quarter_maps_every_metric_by_month_and_ignores_months_around_it(api, fa
     assert flows["1003"]["why"] == "list-based on behaviour: FORM_SUBMISSION"
     assert flows["1002"] == {
         "id": "1002", "name": "Internal task routing", "enabled": False, "flowType": "WORKFLOW",
-        "counted": False, "why": "disabled",
+        "objectTypeId": "0-3", "counted": False, "why": "disabled",
     }  # fmt: skip
     assert prov["workflows"]["as_of_month"] == "2026-09"
 
@@ -856,8 +856,8 @@ def test_no_marketing_email_access_is_not_measured_with_the_scope(api, fake_time
     }
     assert data.monthly == expected
     assert data.not_measured["unique_opens"] == (
-        "HubSpot refused the email data (HTTP 403): the private app lacks the 'content' scope "
-        "or the portal lacks the product; not measured"
+        "HubSpot refused the email data (HTTP 403): the private app lacks the 'content' or "
+        "'marketing.email.read' scope or the portal lacks the product; not measured"
     )
     assert "HUBSPOT_TOKEN" in data.provenance["refused"]["email"]
     assert TOKEN not in json.dumps(data.provenance)

@@ -32,11 +32,17 @@ from auditor.connectors import registry
 from auditor.connectors.activecampaign import ActiveCampaignConnector
 from auditor.connectors.hubspot import HubSpotConnector
 from auditor.connectors.mailchimp import MailchimpConnector
-from auditor.errors import EXIT_SOURCE
+from auditor.errors import EXIT_SOURCE, InputError
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.models import AuditResult
 from auditor.runner import audit, months_needed
-from tests.fakes.platforms import DEFAULT_TOKENS, AccountSpec, ContactFilter, FakePlatforms
+from tests.fakes.platforms import (
+    DEFAULT_TOKENS,
+    AccountSpec,
+    ContactFilter,
+    FakePlatforms,
+    month_of_ms,
+)
 
 SEED = 7331  # an account no connector test has seen
 WRONG = "wrong-token-0000-do-not-print-me"
@@ -307,7 +313,46 @@ def test_hubspot_won_deals_past_the_search_cap(serve, fake_time, tmp_path, monke
     assert max(int(s.body.get("after") or 0) for s in pages) < 10_000
 
 
+def test_hubspot_portal_currency_must_agree_with_costs_currency(
+    serve, fake_time, tmp_path, monkeypatch
+):
+    """A USD portal audited with `costs: {currency: EUR}`: exit 2 naming the line, no mix."""
+    fake = serve(spec_for("hubspot", contacts=1_000, currency="USD"))
+    with pytest.raises(InputError) as caught:
+        run_audit("hubspot", fake, tmp_path, monkeypatch)
+    (problem,) = caught.value.problems
+    assert problem.path == "costs.currency"
+    assert problem.line == 8
+    assert f"HubSpot portal {fake.hubspot.portal_id} states its money" in problem.message
+    assert "in USD" in problem.message
+
+
 # --- the fake itself keeps the documented rules -------------------------------------------
+
+
+def test_the_hubspot_fake_holds_values_only_the_right_fields_give(serve):
+    """Bounces, revenue and workflows differ between the right field and the tempting one."""
+    fake = serve(spec_for("hubspot", contacts=1_000))
+    hub = fake.hubspot
+    months = [f"2026-{m:02d}" for m in range(1, 11)]
+    truth = hub.truth(months, "UTC")
+    _, sends = hub.email_sends
+    assert all(c["bounce"] == c["hardbounced"] for _, _, c in sends)  # documented: hard only
+    bounce_counter = {
+        m: sum(c["bounce"] for when, _, c in sends if month_of_ms(when) == m) for m in months
+    }
+    assert all(truth[m]["bounces"] > bounce_counter[m] for m in months)  # + the soft bounces
+    assert hub.account_details({}, None)["additionalCurrencies"] == ["USD"]
+    summed_amounts = dict.fromkeys(months, 0.0)
+    for deal in hub.deals:
+        props = deal["properties"]
+        closed = props.get("closedate")
+        if props["hs_is_closed_won"] == "true" and closed and month_of_ms(closed) in months:
+            summed_amounts[month_of_ms(closed)] += float(props.get("amount") or 0)
+    assert all(truth[m]["revenue_won"] < summed_amounts[m] for m in months)  # USD -> EUR 0.9
+    enabled = [f for f in hub.flow_list if f["isEnabled"] and f["flowType"] == "WORKFLOW"]
+    assert {"0-3", "0-5"} <= {f["objectTypeId"] for f in enabled}  # a deal and a ticket flow
+    assert truth["2026-10"]["workflows_active"] < len(enabled)
 
 
 def test_the_fake_enforces_the_documented_limits(serve):

@@ -5,12 +5,19 @@ What comes from where (docs/connectors/hubspot.md has the full table):
 - marketing email statistics, one `GET /marketing/v3/emails/statistics/list`
   per month with the month's bounds in the config's time zone (the histogram
   endpoint buckets months in the *account's* zone, so it is not used);
+  bounces are `hardbounced + softbounced` (HubSpot documents `bounce` with
+  the words it uses for `hardbounced`: hard bounces only);
 - workflows from `GET /automation/v4/flows` (paged) and the enabled ones'
   enrollment triggers from `POST /automation/v4/flows/batch/read`: a stock,
-  as of the latest fetched month;
+  as of the latest fetched month; only flows enrolling contacts or companies
+  (`objectTypeId` 0-1, 0-2) are marketing automation, deal, ticket and
+  custom-object flows are listed apart in the provenance;
 - lifecycle counts from CRM search TOTALS (`limit: 1`, read `total`): one
   request per month and stage, whatever the number of contacts;
 - deals won (paged, to add up their amounts) and lost (a total) per month;
+  revenue is `amount_in_home_currency`, in the portal's company currency
+  (`GET /account-info/v3/details`: `companyCurrency`), stated in
+  `SourceData.currency`; amounts in two currencies are never added;
 - website sessions, visitors, sessions from email and form submissions from
   the analytics v2 sources report, one request per month.
 
@@ -32,6 +39,7 @@ import dataclasses
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -77,6 +85,21 @@ DEALS_SEARCH = "/crm/v3/objects/deals/search"
 ANALYTICS_SOURCES = "/analytics/v2/reports/sources/total"
 ACCOUNT_DETAILS = "/account-info/v3/details"
 
+HOME_AMOUNT = "amount_in_home_currency"
+"""Deal property: the amount in the portal's company currency ("Amount in company currency")."""
+DEAL_AMOUNT = "amount"
+"""Deal property: the amount in the deal's own currency (`deal_currency_code`)."""
+DEAL_CURRENCY = "deal_currency_code"
+MARKETING_OBJECTS: Mapping[str, str] = {"0-1": "contacts", "0-2": "companies"}
+"""Flow `objectTypeId`s whose workflows are marketing automation (what they enroll)."""
+OBJECT_NAMES: Mapping[str, str] = {
+    **MARKETING_OBJECTS,
+    "0-3": "deals",
+    "0-5": "tickets",
+    "0-136": "leads",
+}
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
 EMAIL_METRICS = (
     "emails_sent",
     "emails_delivered",
@@ -96,12 +119,15 @@ DEAL_METRICS = (
     "deals_won_with_source",
     "revenue_attributed",
 )
+MONEY_METRICS = ("revenue_won", "revenue_attributed")
 TRAFFIC_METRICS = ("website_sessions", "website_visitors", "email_sessions", "conversions")
 MEASURED = EMAIL_METRICS + WORKFLOW_METRICS + TRAFFIC_METRICS + STAGE_METRICS + DEAL_METRICS
 
 NO_BILLING = (
-    "HubSpot has no subscription revenue: mrr, mrr_churned, accounts_active and "
-    "accounts_churned are not measured (take them from the billing system)"
+    "not read from HubSpot: its commerce subscriptions (/crm/v3/objects/subscriptions) exist "
+    "only in portals that bill through HubSpot payments or Stripe, and this connector does not "
+    "read them yet; mrr, mrr_churned, accounts_active and accounts_churned are not measured "
+    "(take them from the billing system)"
 )
 
 # Enrollment filters that fire on something a lead or customer DID (list-based flows).
@@ -150,8 +176,13 @@ class HubSpotOptions(HttpOptions):
     customer_date_property: PropertyName = "hs_lifecyclestage_customer_date"
     pipelines: tuple[Annotated[str, AfterValidator(_property_name)], ...] = ()
     """Deal pipeline ids to count (empty: every pipeline)."""
-    amount_property: PropertyName = "amount"
-    """Deal amount property (`amount_in_home_currency` in multi-currency portals)."""
+    amount_property: PropertyName = HOME_AMOUNT
+    """Deal amount property: the company-currency amount HubSpot keeps for every deal.
+
+    `amount` is each deal's own currency: a won deal in another currency then
+    makes revenue not measured (never added); a custom property is taken to
+    be in the company currency, as HubSpot shows currency properties.
+    """
     source_property: PropertyName = "hs_analytics_source"
     """Deal property holding the original source (closed loop)."""
     non_marketing_sources: tuple[str, ...] = ("OFFLINE",)
@@ -249,12 +280,15 @@ class HubSpotConnector(HttpConnector):
         "unique_opens": f"GET {EMAIL_STATS} per month: aggregate.counters.open (per recipient)",
         "unique_clicks": f"GET {EMAIL_STATS} per month: aggregate.counters.click (per recipient)",
         "unsubscribes": f"GET {EMAIL_STATS} per month: aggregate.counters.unsubscribed",
-        "bounces": f"GET {EMAIL_STATS} per month: aggregate.counters.bounce (hard + soft)",
+        "bounces": f"GET {EMAIL_STATS} per month: aggregate.counters.hardbounced + softbounced",
         "spam_complaints": f"GET {EMAIL_STATS} per month: aggregate.counters.spamreport",
         "campaigns_sent": f"GET {EMAIL_STATS} per month: distinct ids in emails[]",
-        "workflows_active": f"GET {FLOWS}: enabled flows (not ACTION_SET), latest month",
+        "workflows_active": (
+            f"GET {FLOWS}: enabled WORKFLOW flows with objectTypeId 0-1 or 0-2 (contacts, "
+            "companies), latest month"
+        ),
         "workflows_behavioral": (
-            f"POST {FLOWS_BATCH}: enabled flows enrolling on events or behaviour filters"
+            f"POST {FLOWS_BATCH}: those flows enrolling on events or behaviour filters"
         ),
         "website_sessions": f"GET {ANALYTICS_SOURCES} per month: totals.visits",
         "website_visitors": f"GET {ANALYTICS_SOURCES} per month: totals.visitors",
@@ -266,7 +300,10 @@ class HubSpotConnector(HttpConnector):
         "customers_new": f"POST {CONTACTS_SEARCH} total, customer_date_property in the month",
         "deals_won": f"POST {DEALS_SEARCH}: hs_is_closed_won, closedate in the month",
         "deals_lost": f"POST {DEALS_SEARCH} total: hs_is_closed and not won, closedate in month",
-        "revenue_won": f"POST {DEALS_SEARCH} (paged): sum of amount of the won deals",
+        "revenue_won": (
+            f"POST {DEALS_SEARCH} (paged): sum of {HOME_AMOUNT} of the won deals, in the "
+            f"companyCurrency of GET {ACCOUNT_DETAILS}"
+        ),
         "deals_won_with_source": (
             f"POST {DEALS_SEARCH}: won deals whose hs_analytics_source is a marketing source"
         ),
@@ -276,8 +313,9 @@ class HubSpotConnector(HttpConnector):
     }
     not_measured: ClassVar[Mapping[str, str]] = {
         "revenue_total": (
-            "HubSpot holds CRM deals, not the business's total revenue: take revenue_total "
-            "from the accounts"
+            "not read from HubSpot: its deals hold what sales records there and its commerce "
+            "payments only what is collected through HubSpot, not the business's total "
+            "revenue; take revenue_total from the accounts"
         ),
         "mrr": NO_BILLING,
         "mrr_churned": NO_BILLING,
@@ -347,7 +385,7 @@ class HubSpotConnector(HttpConnector):
         data = self.source_data(
             run.monthly, label=label, provenance=provenance, not_measured=run.reasons
         )
-        return dataclasses.replace(data, leads=tuple(run.leads)) if run.leads else data
+        return dataclasses.replace(data, leads=tuple(run.leads), currency=run.money_currency())
 
 
 class _Run:
@@ -371,6 +409,10 @@ class _Run:
         self.account: dict[str, Any] | None = None
         self.workflows: dict[str, Any] = {}
         self.deal_notes: dict[str, Any] = {"won_without_amount": 0, "unreadable_amounts": 0}
+        self.home_currency: str | None = None  # the portal's companyCurrency, when known
+        self.home_from_amount = 0  # won deals without a home amount, `amount` in home currency
+        self.foreign: Counter[str] = Counter()  # won deals in another currency, by currency
+        self.hard_only: list[Month] = []  # months without a softbounced counter
         self.splits = 0
         self.traffic_notes: list[str] = []
         self.leads: list[Lead] = []
@@ -380,19 +422,22 @@ class _Run:
 
     def collect(self, client: HttpClient) -> None:
         self.account = self._optional("account", lambda: self._account(client), missing_ok=True)
+        code = (self.account or {}).get("companyCurrency")
+        if isinstance(code, str) and _CURRENCY_CODE.match(code):
+            self.home_currency = code
         sections: list[tuple[str, str, Callable[[], None], bool]] = [
-            ("email", "content", lambda: self._emails(client), True),
-            ("workflows", "automation", lambda: self._workflows(client), True),
-            ("lifecycle", "crm.objects.contacts.read", lambda: self._stages(client), False),
-            ("deals", "crm.objects.deals.read", lambda: self._deals(client), False),
+            ("email", "'content' or 'marketing.email.read'", lambda: self._emails(client), True),
+            ("workflows", "'automation'", lambda: self._workflows(client), True),
+            ("lifecycle", "'crm.objects.contacts.read'", lambda: self._stages(client), False),
+            ("deals", "'crm.objects.deals.read'", lambda: self._deals(client), False),
         ]
         if self.options.leads:
             sections.append(
-                ("leads", "crm.objects.contacts.read", lambda: self._leads(client), False)
+                ("leads", "'crm.objects.contacts.read'", lambda: self._leads(client), False)
             )
         if self.options.analytics:
             sections.append(
-                ("traffic", "business-intelligence", lambda: self._traffic(client), True)
+                ("traffic", "'business-intelligence'", lambda: self._traffic(client), True)
             )
         else:
             for metric in TRAFFIC_METRICS:
@@ -434,7 +479,7 @@ class _Run:
         if isinstance(exc, SourceNotFoundError):
             return f"HubSpot has no {name} endpoint here (HTTP 404 on {exc.path}): not measured"
         return (
-            f"HubSpot refused the {name} data (HTTP 403): the private app lacks the '{scope}' "
+            f"HubSpot refused the {name} data (HTTP 403): the private app lacks the {scope} "
             "scope or the portal lacks the product; not measured"
         )
 
@@ -455,13 +500,27 @@ class _Run:
     def _span(self) -> str:
         return f"{self.months[0]} to {self.months[-1]}"
 
+    def money_currency(self) -> str | None:
+        """The currency of the money delivered: the company currency, when revenue was."""
+        if self.home_currency is None:
+            return None
+        money = any(m in v for v in self.monthly.values() for m in MONEY_METRICS)
+        return self.home_currency if money else None
+
     # --- account ---
 
     def _account(self, client: HttpClient) -> dict[str, Any]:
         info = client.get_json(ACCOUNT_DETAILS)
         if not isinstance(info, dict):
             raise _malformed(f"GET {ACCOUNT_DETAILS}", "not an object", info)
-        keep = ("portalId", "timeZone", "companyCurrency", "dataHostingLocation", "accountType")
+        keep = (
+            "portalId",
+            "timeZone",
+            "companyCurrency",
+            "additionalCurrencies",
+            "dataHostingLocation",
+            "accountType",
+        )
         return {key: info[key] for key in keep if key in info}
 
     # --- marketing email ---
@@ -487,11 +546,12 @@ class _Run:
             def count(name: str, counters: dict[str, Any] = counters) -> float:
                 return _counter(counters, name, shown)
 
-            bounces = (
-                count("bounce")
-                if "bounce" in counters
-                else count("hardbounced") + count("softbounced")
-            )
+            # `bounce` is documented with the words of `hardbounced` (hard only): the
+            # base metric is hard + soft, so the two counters are added.
+            hard = count("hardbounced") if "hardbounced" in counters else count("bounce")
+            bounces = hard + count("softbounced")
+            if "softbounced" not in counters and count("sent"):
+                self.hard_only.append(month)
             found[month] = {
                 "emails_sent": count("sent"),
                 "emails_delivered": count("delivered"),
@@ -519,6 +579,7 @@ class _Run:
         listing = list(client.paginate_cursor(FLOWS, items="results", params={"limit": 100}))
         counted: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
+        others: Counter[str] = Counter()  # enabled flows of other objects, by object
         for flow in listing:
             if not isinstance(flow, dict) or "id" not in flow:
                 raise _malformed(f"GET {FLOWS}", "a flow without an id", flow)
@@ -528,10 +589,13 @@ class _Run:
                 "name": flow.get("name"),
                 "enabled": flow.get("isEnabled") is True,
                 "flowType": flow.get("flowType"),
+                "objectTypeId": _object_type(flow),
                 "counted": why_not is None,
             }
             if why_not:
                 row["why"] = why_not
+                if why_not.startswith("enrolls "):
+                    others[_object_name(_object_type(flow))] += 1
             else:
                 counted.append(flow)
             rows.append(row)
@@ -550,10 +614,12 @@ class _Run:
             "as_of_month": as_of,
             "state_read_at": to_iso_z(self.now),
             "note": (
-                "HubSpot keeps no history of a flow's on/off state: the count is the flows "
-                f"enabled when fetched and created before {to_iso_z(end)}, given to {as_of} "
+                "the flows API (v4) gives no history of a flow's on/off state: the count is the "
+                f"flows enabled when fetched and created before {to_iso_z(end)}, given to {as_of} "
                 "only; earlier months are not measured"
             ),
+            "counted_objects": "contacts (objectTypeId 0-1) and companies (0-2)",
+            "enabled_other_objects": dict(sorted(others.items())),
             "flows": rows,
         }
 
@@ -640,7 +706,7 @@ class _Run:
             with_source = 0
             for deal in won:
                 props = deal.get("properties") if isinstance(deal.get("properties"), dict) else {}
-                amount = self._amount(props.get(options.amount_property))
+                amount = self._home_amount(props)
                 source = str(props.get(options.source_property) or "").strip()
                 marketing = bool(source) and source.upper() not in {
                     s.upper() for s in options.non_marketing_sources
@@ -667,6 +733,27 @@ class _Run:
         )
         for values in self.monthly.values():
             values.pop("_closed", None)
+        if self.foreign:
+            self._refuse_mixed_currencies()
+
+    def _refuse_mixed_currencies(self) -> None:
+        """Revenue not measured: some won deals' money is not in the company currency."""
+        prop = self.options.amount_property
+        counts = ", ".join(f"{n} in {code}" for code, n in sorted(self.foreign.items()))
+        home = self.home_currency or "unknown (no account details)"
+        if prop == DEAL_AMOUNT:
+            how = f"their {DEAL_AMOUNT} is in each deal's own currency ({DEAL_CURRENCY})"
+        else:
+            how = f"they have no {prop} and their {DEAL_AMOUNT} is in another currency"
+        why = (
+            f"HubSpot won deals {counts}: {how}, and the company currency is {home}; amounts "
+            "in two currencies are never added, so revenue is not measured"
+            + (f" (use amount_property: {HOME_AMOUNT})" if prop == DEAL_AMOUNT else "")
+        )
+        for metric in MONEY_METRICS:
+            self.reasons[metric] = why
+            for values in self.monthly.values():
+                values.pop(metric, None)
 
     def _won_deals(self, client: HttpClient, lo: int, hi: int) -> list[dict[str, Any]]:
         """Won deals with closedate in [lo, hi) ms, split in halves past the 10,000 cap."""
@@ -688,7 +775,14 @@ class _Run:
                 }
             ],
             "properties": sorted(
-                {options.amount_property, options.source_property, "closedate", "pipeline"}
+                {
+                    options.amount_property,
+                    DEAL_AMOUNT,
+                    DEAL_CURRENCY,
+                    options.source_property,
+                    "closedate",
+                    "pipeline",
+                }
             ),
             "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
             "limit": options.search_page_size,
@@ -710,6 +804,27 @@ class _Run:
                 raise _malformed(shown, "a result that is not an object", deal)
             unique[str(deal.get("id", len(unique)))] = deal
         return list(unique.values())
+
+    def _home_amount(self, props: Mapping[str, Any]) -> float:
+        """A won deal's amount in the company currency; 0 when it has none or another one.
+
+        A deal without `amount_in_home_currency` whose `amount` is in the company
+        currency (its `deal_currency_code` is that or empty, HubSpot's default)
+        gives that amount; one in another currency is counted in `self.foreign`
+        and revenue is then not measured (`_refuse_mixed_currencies`).
+        """
+        prop = self.options.amount_property
+        code = str(props.get(DEAL_CURRENCY) or "").strip().upper()
+        value = props.get(prop)
+        in_deal_currency = prop == DEAL_AMOUNT
+        if prop == HOME_AMOUNT and not _is_set(value) and _is_set(props.get(DEAL_AMOUNT)):
+            value, in_deal_currency = props.get(DEAL_AMOUNT), True
+            if not code or code == self.home_currency:
+                self.home_from_amount += 1
+        if in_deal_currency and code and code != self.home_currency:
+            self.foreign[code if _CURRENCY_CODE.match(code) else "an invalid code"] += 1
+            return 0.0
+        return self._amount(value)
 
     def _amount(self, value: Any) -> float:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -923,8 +1038,28 @@ class _Run:
                     "HubSpot's open and click counters count recipients (open rate = opened "
                     "contacts / delivered), so they are used as unique opens and clicks"
                 ),
+                "emails_sent": (
+                    "every marketing email HubSpot counts as sent in the month (the statistics "
+                    "are not filtered by type: batch and automated/workflow emails alike)"
+                ),
+                "bounces": (
+                    "hardbounced + softbounced; HubSpot's 'bounce' counter is documented as "
+                    "the hard bounces, so it is used only when 'hardbounced' is missing"
+                    + (
+                        f"; no softbounced counter in {', '.join(self.hard_only)}: hard "
+                        "bounces only there"
+                        if self.hard_only
+                        else ""
+                    )
+                ),
                 "campaigns_sent": (
                     "distinct marketing emails (batch or automated) with sends in the month"
+                ),
+                "workflows_active": (
+                    "enabled flows (flowType WORKFLOW, not ACTION_SET) enrolling contacts "
+                    "(objectTypeId 0-1) or companies (0-2), created before the month's end; "
+                    "deal, ticket and custom-object flows are counted apart "
+                    "(workflows.enabled_other_objects), not as marketing automation"
                 ),
                 "leads_new": f"contacts whose {options.lead_date_property} falls in the month",
                 "workflows_behavioral": (
@@ -937,6 +1072,12 @@ class _Run:
                     f"won deals whose {options.source_property} is set and not one of "
                     f"{', '.join(options.non_marketing_sources) or '(none)'}"
                 ),
+                "revenue_won": (
+                    f"sum of {options.amount_property} of the won deals, in the portal's "
+                    f"company currency ({self.home_currency or 'unknown'}); a deal without "
+                    f"it but with an {DEAL_AMOUNT} in that currency adds that {DEAL_AMOUNT}; "
+                    "deals without an amount add 0"
+                ),
                 "revenue_attributed": (
                     f"sum of {options.amount_property} of those deals (first-touch: the deal's "
                     "original source); deals without an amount add 0"
@@ -945,6 +1086,14 @@ class _Run:
                 "conversions": "form submissions (analytics totals.submissions)",
             },
             "deals": {**self.deal_notes, "windows_split_at_10000": self.splits},
+            "currency": {
+                "company": self.home_currency,
+                "additional": _codes((self.account or {}).get("additionalCurrencies")),
+                "money_in": self.money_currency(),
+                "amount_property": options.amount_property,
+                "won_deals_amount_used_for_home_amount": self.home_from_amount,
+                "won_deals_in_other_currencies": dict(sorted(self.foreign.items())),
+            },
             "workflows": self.workflows,
             "refused": {name: str(exc) for name, exc in self.refused.items()},
         }
@@ -1025,11 +1174,33 @@ def _behavior_filters(node: Any) -> set[str]:
     return found
 
 
+def _object_type(flow: Mapping[str, Any]) -> str | None:
+    """A flow's objectTypeId as a string (None when absent or not a scalar)."""
+    value = flow.get("objectTypeId")
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        return None
+    return str(value)
+
+
+def _object_name(code: str | None) -> str:
+    """'deals (0-3)', 'custom objects (2-123)', 'an unknown object' for a flow's objectTypeId."""
+    if code is None:
+        return "an unknown object (no objectTypeId)"
+    name = OBJECT_NAMES.get(code) or ("custom objects" if code.startswith("2-") else "objects")
+    return f"{name} ({code})"
+
+
 def _not_counted(flow: Mapping[str, Any], end: datetime) -> str | None:
+    """Why an enabled flow is not counted as marketing automation (None: it is)."""
     if flow.get("isEnabled") is not True:
         return "disabled"
     if str(flow.get("flowType", "")).upper() == "ACTION_SET":
         return "an action set, not a workflow"
+    if _object_type(flow) not in MARKETING_OBJECTS:
+        return (
+            f"enrolls {_object_name(_object_type(flow))}, not contacts or companies: "
+            "not marketing automation"
+        )
     created = flow.get("createdAt")
     if created:
         try:
@@ -1038,6 +1209,11 @@ def _not_counted(flow: Mapping[str, Any], end: datetime) -> str | None:
         except SourceResponseError:
             pass
     return None
+
+
+def _codes(value: Any) -> list[str]:
+    """The currency codes of a list (anything else: none), as the portal gave them."""
+    return [str(code) for code in value] if isinstance(value, list) else []
 
 
 def _is_set(value: Any) -> bool:

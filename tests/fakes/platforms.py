@@ -27,15 +27,23 @@ documentation is silent, marked [fake]):
 
 HubSpot (`Authorization: Bearer <private-app token>`; wrong token: 401 with
 `category: INVALID_AUTHENTICATION`):
-- `GET /account-info/v3/details`
+- `GET /account-info/v3/details`: `companyCurrency` and one of
+  `additionalCurrencies` (a portal with two currencies).
 - `GET /marketing/v3/emails/statistics/list` (and the dated
   `/marketing/emails/2026-03/statistics/list`): `startTimestamp`,
   `endTimestamp` (ISO 8601 or epoch ms; both ends included [fake]),
   `emailIds`; answers `aggregate.{counters,ratios,...}`, `campaignAggregations`,
-  `emails` (ids sent in the span).  Ratios are percentages.
+  `emails` (ids sent in the span).  Ratios are percentages.  `bounce` is the
+  hard bounces, as HubSpot documents it (its description is `hardbounced`'s);
+  `softbounced` differs from it.
 - `GET /automation/v4/flows` (`limit` <= 100, opaque `after` cursor,
   `paging.next.after`), `GET /automation/v4/flows/{flowId}`,
   `POST /automation/v4/flows/batch/read` (`inputs: [{flowId, type: FLOW_ID}]`).
+  Flows enroll contacts, companies, deals or tickets (`objectTypeId` 0-1,
+  0-2, 0-3, 0-5); an enabled deal flow and an enabled ticket flow always exist.
+- Deals in the company currency or the additional one (`deal_currency_code`):
+  `amount` is in the deal's currency, `amount_in_home_currency` in the company
+  currency (amount x the fixed rate `HS_RATE`) [fake: one rate for all time].
 - `POST /crm/v3/objects/{contacts,deals}/search`: `filterGroups` (<= 5 groups,
   <= 10 filters each, <= 25 in all), operators EQ NEQ GT GTE LT LTE BETWEEN
   (`value`/`highValue`, inclusive) IN NOT_IN HAS_PROPERTY NOT_HAS_PROPERTY,
@@ -670,8 +678,11 @@ HS_CONTACT_PROPS: Mapping[str, str] = {
     **{f"hs_v2_date_entered_{s}": s for s in STAGE_ORDER},
 }
 HS_DEAL_DATES = frozenset({"closedate", "createdate", "hs_lastmodifieddate"})
-HS_DEAL_NUMBERS = frozenset({"amount", "hs_object_id"})
+HS_DEAL_NUMBERS = frozenset({"amount", "amount_in_home_currency", "hs_object_id"})
 BEHAVIORAL_ENROLLMENT = ("EVENT_BASED", "LIST_FORM", "LIST_PAGE_VIEW")
+HS_MARKETING_OBJECTS = frozenset({"0-1", "0-2"})  # contacts and companies
+HS_RATE = 0.9
+"""Company-currency units per unit of the portal's additional currency."""
 
 
 def _email_counters(rng: random.Random, sent: int) -> dict[str, int]:
@@ -686,7 +697,7 @@ def _email_counters(rng: random.Random, sent: int) -> dict[str, int]:
         "delivered": delivered,
         "open": opened,
         "click": clicked,
-        "bounce": hard + soft,
+        "bounce": hard,  # documented like `hardbounced`: the hard bounces
         "hardbounced": hard,
         "softbounced": soft,
         "unsubscribed": rng.randint(0, max(1, delivered // 180)),
@@ -774,7 +785,7 @@ class HubSpotFake(FakePlatform):
                     "name": f"Workflow {i + 1}",
                     "isEnabled": rng.random() < 0.7,
                     "flowType": "ACTION_SET" if rng.random() < 0.1 else "WORKFLOW",
-                    "objectTypeId": rng.choice(("0-1", "0-1", "0-3")),
+                    "objectTypeId": rng.choice(("0-1", "0-1", "0-1", "0-2", "0-3", "0-5")),
                     "revisionId": str(rng.randint(1, 40)),
                     "uuid": hashlib.sha1(f"{spec.seed}-{i}".encode()).hexdigest()[:12],
                     "createdAt": iso_z(created),
@@ -783,7 +794,15 @@ class HubSpotFake(FakePlatform):
                     "_created": created,
                 }
             )
+        for flow, other in zip(flows, ("0-3", "0-5"), strict=False):  # a deal and a ticket flow
+            flow.update(
+                objectTypeId=other, isEnabled=True, flowType="WORKFLOW", _enrollment="EVENT_BASED"
+            )
         return flows
+
+    @property
+    def other_currency(self) -> str:
+        return "USD" if self.spec.currency != "USD" else "EUR"
 
     @cached_property
     def deals(self) -> list[dict[str, Any]]:
@@ -814,9 +833,13 @@ class HubSpotFake(FakePlatform):
                     hs_is_closed="false",
                     hs_is_closed_won="false",
                 )
+            foreign = rng.random() < 0.25
+            props["deal_currency_code"] = self.other_currency if foreign else spec.currency
             if rng.random() > 0.05:
                 cents = rng.randint(50_000, 6_000_000)
                 props["amount"] = str(cents // 100) if cents % 7 else f"{cents / 100:.2f}"
+                home = cents / 100 * (HS_RATE if foreign else 1.0)
+                props["amount_in_home_currency"] = str(round(home, 2))
             props["hs_lastmodifieddate"] = (
                 max(created, (props.get("closedate") or created)) + 3_600_000
             )
@@ -949,7 +972,7 @@ class HubSpotFake(FakePlatform):
             "accountType": "STANDARD",
             "timeZone": self.spec.timezone,
             "companyCurrency": self.spec.currency,
-            "additionalCurrencies": [],
+            "additionalCurrencies": [self.other_currency],
             "utcOffset": "+01:00",
             "utcOffsetMilliseconds": 3_600_000,
             "uiDomain": "app-eu1.hubspot.com",
@@ -1490,7 +1513,9 @@ class HubSpotFake(FakePlatform):
 
     def truth(self, months: list[str], tz: str) -> dict[str, dict[str, float]]:
         """The monthly base metrics a correct HubSpot connector returns for `months`,
-        audit months being calendar months in `tz`."""
+        audit months being calendar months in `tz`: bounces hard + soft, workflows
+        enrolling contacts or companies only, revenue in the company currency (the
+        deals' `amount_in_home_currency`, never their `amount` added across currencies)."""
         out: dict[str, dict[str, float]] = {m: {} for m in months}
         times, sends = self.email_sends
         for month in months:
@@ -1505,7 +1530,7 @@ class HubSpotFake(FakePlatform):
                 unique_opens=c["open"],
                 unique_clicks=c["click"],
                 unsubscribes=c["unsubscribed"],
-                bounces=c["bounce"],
+                bounces=c["hardbounced"] + c["softbounced"],
                 spam_complaints=c["spamreport"],
                 campaigns_sent=len({email_id for _, email_id, _ in chunk}),
             )
@@ -1513,7 +1538,10 @@ class HubSpotFake(FakePlatform):
             active = [
                 f
                 for f in self.flow_list
-                if f["isEnabled"] and f["flowType"] == "WORKFLOW" and f["_created"] < end
+                if f["isEnabled"]
+                and f["flowType"] == "WORKFLOW"
+                and f["objectTypeId"] in HS_MARKETING_OBJECTS
+                and f["_created"] < end
             ]
             out[month]["workflows_active"] = len(active)
             out[month]["workflows_behavioral"] = sum(self.behavioral(f) for f in active)
@@ -1535,7 +1563,7 @@ class HubSpotFake(FakePlatform):
                 if closed is None or not lo <= closed < hi:
                     continue
                 if props["hs_is_closed_won"] == "true":
-                    amount = float(props.get("amount") or 0)
+                    amount = float(props.get("amount_in_home_currency") or 0)
                     won += 1
                     revenue += amount
                     if props["hs_analytics_source"] not in NON_MARKETING_SOURCES:
