@@ -9,6 +9,7 @@ A key such as `foo[0]` is a key, reported at its own line.
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
 import time
@@ -515,7 +516,7 @@ class _SlowSession(requests.Session):
         self.fake.now += self.seconds
         response = requests.Response()
         response.status_code = 200
-        response._content = b"{}"
+        response.raw = io.BytesIO(b"{}")  # as a real session's response: a body to stream
         response.url = url
         return response
 

@@ -14,6 +14,8 @@ what an interactive audit can afford:
   stops with `SourceUnavailableError` (exit 3) naming `source.deadline`, so an
   API that accepts connections and never answers cannot hold a run for
   `max_tries` x `read_timeout`;
+- one answer's body is read in chunks and refused past `MAX_RESPONSE_BYTES`
+  (64 MiB), so a hostile or broken server cannot fill the memory;
 - a client-side token bucket per platform (and per named endpoint family);
 - pagination helpers (offset/count, cursor, next URL/token) that stop on an
   empty page and raise on a repeated cursor, URL or page and past a page cap;
@@ -62,12 +64,18 @@ from auditor.errors import (
 )
 from auditor.models import SourceData
 from auditor.period import Month
+from auditor.userfiles import size_text
 
 log = logging.getLogger("auditor.http")
 
 REDACTED = "***"
 EXCERPT_CHARS = 200
 MAX_REDIRECTS = 5
+# One answer's body, decoded: the largest documented page (HubSpot's 100-row search
+# pages, Mailchimp's 1,000-row reports) is a few MB; a body past this is refused
+# rather than read into memory whole (a hostile or broken platform or proxy).
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+_BODY_CHUNK = 256 * 1024
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "api-token", "x-api-key", "apikey", "cookie"}
 )
@@ -577,9 +585,11 @@ class HttpClient:
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
+                stream=True,
             )
             if not response.is_redirect:
-                return response
+                return self._bounded(response, method, url)
+            response.close()
             target = urljoin(response.url or url, response.headers["Location"])
             if _origin(target) != _origin(url):
                 raise SourceResponseError(
@@ -599,6 +609,25 @@ class HttpClient:
             f"{MAX_REDIRECTS} times",
             platform=self.policy.platform,
         )
+
+    def _bounded(self, response: requests.Response, method: str, url: str) -> requests.Response:
+        """The response with its body read, refusing one past `MAX_RESPONSE_BYTES`."""
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(_BODY_CHUNK):
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise SourceResponseError(
+                        f"{self.policy.platform}: {self._shown(method, url)} answered with a "
+                        f"body of more than {size_text(MAX_RESPONSE_BYTES)}, the "
+                        "limit for one answer; is source.base_url the platform's API?",
+                        platform=self.policy.platform,
+                        status=response.status_code,
+                    )
+        finally:
+            response.close()
+        response._content = bytes(body)  # what `.content`, `.text` and `.json()` read
+        return response
 
     # --- retry machinery ---
 
