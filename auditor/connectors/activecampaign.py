@@ -97,6 +97,9 @@ _NO_TRAFFIC = (
 )
 
 NOT_MEASURED: Mapping[str, str] = {
+    "emails_automated": "this connector does not read it yet",
+    "unique_opens_human": "this connector does not read it yet",
+    "contacts_lost": "this connector does not read it yet",
     "workflows_behavioral": (
         "ActiveCampaign's documented API v3 does not say what starts an automation: GET "
         "/api/3/automations has no trigger field, and the per-automation trigger and block "

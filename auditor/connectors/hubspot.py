@@ -312,6 +312,9 @@ class HubSpotConnector(HttpConnector):
         ),
     }
     not_measured: ClassVar[Mapping[str, str]] = {
+        "emails_automated": "this connector does not read it yet",
+        "unique_opens_human": "this connector does not read it yet",
+        "contacts_lost": "this connector does not read it yet",
         "revenue_total": (
             "not read from HubSpot: its deals hold what sales records there and its commerce "
             "payments only what is collected through HubSpot, not the business's total "

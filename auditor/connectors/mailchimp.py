@@ -164,6 +164,9 @@ _CRM = "Mailchimp has no CRM: MQLs, SQLs, customers won and deals are not measur
 _BILLING = "Mailchimp has no subscription billing data: MRR and paying accounts are not measured"
 _WEB = "Mailchimp has no website analytics: website sessions and visitors are not measured"
 NOT_MEASURED: Mapping[str, str] = {
+    "emails_automated": "this connector does not read it yet",
+    "unique_opens_human": "this connector does not read it yet",
+    "contacts_lost": "this connector does not read it yet",
     "email_sessions": "Mailchimp does not see website sessions: traffic from email needs web "
     "analytics (clicks are measured as unique_clicks)",
     "website_sessions": _WEB,

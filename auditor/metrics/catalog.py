@@ -63,11 +63,33 @@ BASE_METRICS: tuple[BaseMetric, ...] = (
         "active workflows triggered by a lead's or customer's behaviour "
         "(form, page visit, click, score change), not by a date or a manual list send",
     ),
+    BaseMetric(
+        "emails_automated",
+        "activity",
+        "count",
+        "sum",
+        "marketing emails sent by automations (workflows, journeys, flows), part of emails_sent",
+    ),
     BaseMetric("unique_opens", "response", "count", "sum", "unique opens"),
+    BaseMetric(
+        "unique_opens_human",
+        "response",
+        "count",
+        "sum",
+        "unique opens without machine opens (mail privacy proxies such as Apple MPP)",
+    ),
     BaseMetric("unique_clicks", "response", "count", "sum", "unique clicks"),
     BaseMetric("unsubscribes", "response", "count", "sum", "unsubscribes"),
     BaseMetric("bounces", "response", "count", "sum", "hard + soft bounces"),
     BaseMetric("spam_complaints", "response", "count", "sum", "spam complaints"),
+    BaseMetric(
+        "contacts_lost",
+        "response",
+        "count",
+        "sum",
+        "contacts who left the marketing audience (unsubscribed, cleaned after bounces, "
+        "marked spam, deleted)",
+    ),
     BaseMetric("email_sessions", "response", "count", "sum", "website sessions from email"),
     BaseMetric("website_sessions", "response", "count", "sum", "all website sessions"),
     BaseMetric("website_visitors", "response", "count", "sum", "unique website visitors"),
@@ -98,6 +120,13 @@ SHARE = (0.0, 1.0)
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("open_rate", "response", "ratio", "unique_opens / emails_delivered", bounds=SHARE),
+    Kpi(
+        "human_open_rate",
+        "response",
+        "ratio",
+        "unique_opens_human / emails_delivered",
+        bounds=SHARE,
+    ),
     Kpi("click_rate", "response", "ratio", "unique_clicks / emails_delivered", bounds=SHARE),
     Kpi("click_to_open_rate", "response", "ratio", "unique_clicks / unique_opens"),
     Kpi("unsubscribe_rate", "response", "ratio", "unsubscribes / emails_delivered", bounds=SHARE),
@@ -114,6 +143,13 @@ KPIS: tuple[Kpi, ...] = (
         "activity",
         "ratio",
         "workflows_behavioral / workflows_active",
+        bounds=SHARE,
+    ),
+    Kpi(
+        "automated_email_share",
+        "activity",
+        "ratio",
+        "emails_automated / emails_sent",
         bounds=SHARE,
     ),
     Kpi(
