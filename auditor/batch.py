@@ -362,7 +362,7 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
         written: list[Path] = []
         if options.output_dir is not None and options.formats:
             try:
-                written = _write_claimed(result, path, options)
+                written = _write_claimed(finished, path, options)
             except OSError as exc:
                 outcome["exit_code"] = EXIT_BAD_INPUT
                 outcome["error"] = f"cannot write the outputs to {options.output_dir}: {exc}"
@@ -382,19 +382,19 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
     return outcome
 
 
-def _write_claimed(result: dict[str, Any], config: Path, options: BatchOptions) -> list[Path]:
-    """This client's outputs, never over a file another client of the batch claimed."""
+def _write_claimed(finished: Any, config: Path, options: BatchOptions) -> list[Path]:
+    """This client's outputs, never over a file another client of the batch claimed,
+    nor over one of its own inputs (`FinishedAudit.write`)."""
     assert options.output_dir is not None
     from auditor.cli import output_writers
     from auditor.errors import InputError
-    from auditor.outputs.files import write_all
 
-    writers = output_writers(result, options.output_dir, list(options.formats))
+    writers = output_writers(finished.result, options.output_dir, list(options.formats))
     if options.claims is not None:
         refused = _claim_outputs(options.claims, list(writers), str(config.resolve()))
         if refused is not None:
             raise InputError(refused)
-    return write_all(writers)
+    return finished.write(writers)
 
 
 def _died(config: Path | str, detail: str) -> dict[str, Any]:

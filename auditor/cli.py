@@ -198,12 +198,6 @@ def main(debug: bool) -> None:
     """
 
 
-def _write_outputs(result: dict[str, Any], out_dir: Path, formats: list[str]) -> list[Path]:
-    from auditor.outputs.files import write_all
-
-    return write_all(output_writers(result, out_dir, formats))
-
-
 def output_writers(result: dict[str, Any], out_dir: Path, formats: list[str]) -> dict[Path, Writer]:
     """Each output file `run` writes for this result, with the function that writes it
     (the batch claims the paths before writing them)."""
@@ -249,7 +243,7 @@ def _run(request: Any, out_dir: Path, formats: list[str]) -> None:
     finished = run_audit(request)
     result = finished.result
     _print_warnings(result)
-    paths = _write_outputs(result, out_dir, formats)
+    paths = finished.write(output_writers(result, out_dir, formats))
     width = terminal_width(sys.stdout)
     click.echo(render_text(result, colour=use_colour(sys.stdout), width=width), nl=False)
     click.echo("")
@@ -301,6 +295,19 @@ def _outputs(
             raise click.BadParameter(
                 f"expected FORMAT=PATH with FORMAT one of {', '.join(CHECK_FORMATS)}, got {value!r}"
             )
+        if fmt in out:
+            raise click.BadParameter(
+                f"{fmt} is given twice ({inert(str(out[fmt]), 200)} and {inert(path, 200)}); "
+                "give each format one --output"
+            )
+        from auditor.outputs.files import same_file
+
+        for other, earlier in out.items():
+            if same_file(Path(path), earlier):
+                raise click.BadParameter(
+                    f"{other} and {fmt} would both be written to {inert(path, 200)}; "
+                    "give each format its own file"
+                )
         out[fmt] = Path(path)
     return out
 
@@ -371,13 +378,13 @@ def check(config: Path, formats: list[str], outputs: dict[str, Path], **options:
             f"{', '.join(on_stdout)} would all go to stdout: give all but one an --output "
             "FORMAT=PATH"
         )
-    from auditor.outputs.files import write_all, write_text
+    from auditor.outputs.files import write_text
     from auditor.session import run_audit
 
     finished = run_audit(_request(config, **options))
     result = finished.result
     _print_warnings(result)
-    written = write_all(
+    written = finished.write(
         {path: write_text(_render_check(result, fmt, False)) for fmt, path in outputs.items()}
     )
     for fmt in on_stdout:

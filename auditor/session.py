@@ -49,6 +49,14 @@ class FinishedAudit:
 
     result: dict[str, Any]
     store: Path | None = None
+    inputs: dict[Path, str] = field(default_factory=dict)
+    """The files this run read (path -> what it is): its outputs must not replace them."""
+
+    def write(self, outputs: Any) -> list[Path]:
+        """`write_all(outputs)`, refusing any output that would replace one of `inputs`."""
+        from auditor.outputs.files import write_all
+
+        return write_all(outputs, self.inputs)
 
     def record(self, written: Sequence[Path] = ()) -> None:
         """Record the result, if asked; call it once every output (`written`) is in place.
@@ -77,11 +85,13 @@ def run_audit(request: AuditRequest) -> FinishedAudit:
     from auditor.runner import audit
 
     config = load_config(request.config, request.period)
+    inputs = run_inputs(config, request.snapshot)
     store = None
     if request.record or config.history_record:
         from auditor.history import configured_store_path
 
         store = configured_store_path(config)
+        _refuse_input_store(config, store, inputs)
         _refuse_shared_key(config, store)
     data = None
     if request.snapshot is not None:
@@ -104,7 +114,48 @@ def run_audit(request: AuditRequest) -> FinishedAudit:
     )
     if baseline_info is not None:
         result["baseline"] = baseline_info
-    return FinishedAudit(result, store)
+    from auditor.history import configured_store_path
+
+    inputs.setdefault(configured_store_path(config), "the history store")
+    return FinishedAudit(result, store, inputs)
+
+
+def run_inputs(config: AuditConfig, snapshot: Path | None = None) -> dict[Path, str]:
+    """Every file the audit of `config` reads: the config, its rule pack files, the
+    logo, the connector's files (data, leads) and the snapshot replayed."""
+    from auditor.runner import load_rule_set
+
+    inputs: dict[Path, str] = {config.path: "the config"}
+    for pack in load_rule_set(config).packs:
+        if pack.file is not None:
+            inputs.setdefault(pack.file, f"the rule pack {pack.name}")
+    if config.report.logo is not None:
+        inputs.setdefault(Path(config.report.logo), "the logo (report.logo)")
+    try:
+        connector = config.connector(config.connector_options, config.folder, config.timezone)
+        for path in connector.input_files():
+            inputs.setdefault(path, "a data file (source:)")
+    except AuditorError:
+        pass  # the audit itself reports a connector that cannot be set up
+    if snapshot is not None:
+        inputs.setdefault(snapshot, "the snapshot replayed (--from-snapshot)")
+    return inputs
+
+
+def _refuse_input_store(config: AuditConfig, store: Path, inputs: dict[Path, str]) -> None:
+    """A config error at `history.path` when the store would be written over an input."""
+    from auditor.history import HistoryError
+    from auditor.outputs.files import same_file
+
+    for path, what in inputs.items():
+        if same_file(store, path):
+            message = (
+                f"the history store {store} is {what} of this run ({path}); recording would "
+                "overwrite it: give history.path its own file"
+            )
+            if config.history_path is not None:
+                raise HistoryError(config.located.problem(("history", "path"), message))
+            raise HistoryError(Problem(message))
 
 
 def _refuse_shared_key(config: AuditConfig, store: Path) -> None:

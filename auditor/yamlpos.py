@@ -343,6 +343,13 @@ def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Probl
 
 def load_yaml_file(path: Path, display: str | None = None) -> Located:
     """Read and parse a YAML file; unreadable, odd or huge files are input errors."""
+    return load_yaml_file_bytes(path, display)[0]
+
+
+def load_yaml_file_bytes(path: Path, display: str | None = None) -> tuple[Located, bytes]:
+    """As `load_yaml_file`, with the bytes parsed (read once, within the size limit), for
+    a caller that hashes them: reading the file again would be unbounded and could see
+    another file."""
     name = display or str(path)
     raw = read_user_file(path, name, kind="a YAML file", limit=MAX_DOCUMENT_BYTES)
     try:
@@ -351,4 +358,4 @@ def load_yaml_file(path: Path, display: str | None = None) -> Located:
         raise InputError(
             Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", name)
         ) from None
-    return load_yaml_text(text, name)
+    return load_yaml_text(text, name), raw

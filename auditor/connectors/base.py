@@ -175,6 +175,11 @@ class Connector(ABC):
         """Prove credentials and reachability with the cheapest call; return one line
         describing what was reached (an account name, a file's months)."""
 
+    def input_files(self) -> tuple[Path, ...]:
+        """The local files `fetch` reads (none for an HTTP source): outputs must not
+        replace them (`auditor.outputs.files.refuse_overlaps`)."""
+        return ()
+
     def secret(self, option: str) -> str:
         """The credential whose variable the `option` field names (read now, never stored)."""
         return read_secret(getattr(self.options, option), option)

@@ -103,6 +103,14 @@ class FileConnector(Connector):
             f"metrics present{leads}"
         )
 
+    def input_files(self) -> tuple[Path, ...]:
+        """The data file and, when given, the leads file (as resolved for reading)."""
+        opts = self._file_options()
+        files = [self._resolve(opts.path)]
+        if opts.leads is not None:
+            files.append(self._resolve(opts.leads))
+        return tuple(files)
+
     def fetch(self, months: Sequence[Month]) -> SourceData:
         """Return everything in the file: `months` is ignored, as more history helps trends.
 

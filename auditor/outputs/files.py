@@ -15,6 +15,11 @@ process that is stopped without unwinding (a batch worker on SIGTERM) calls
 A target that exists and is not a regular file is refused before anything is
 written: renaming onto `/dev/null` or `/dev/stdout` would replace the device
 node itself when run as root.
+
+So is a target that is one of the run's own inputs (`protected`: the config, the
+data and leads files, a rule pack, the logo, the snapshot replayed, the history
+store), or that two outputs share: a typo in `-o`/`--output` must never replace
+the file the audit was computed from.  Symbolic and hard links are seen through.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from auditor.errors import InputError
@@ -94,6 +99,37 @@ def _check_target(target: Path) -> None:
         )
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name one file: equal once symlinks are resolved, or (both
+    existing) the same inode, which catches hard links and case-insensitive names."""
+    try:
+        if os.path.realpath(a) == os.path.realpath(b):
+            return True
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def refuse_overlaps(targets: Iterable[Path], protected: Mapping[Path, str] | None = None) -> None:
+    """OutputError, before anything is written, when an output would replace one of the
+    run's inputs (`protected`: path -> what it is) or another output of the same run."""
+    seen: list[Path] = []
+    for target in targets:
+        for path, what in (protected or {}).items():
+            if same_file(target, path):
+                raise OutputError(
+                    f"refusing to write {target}: it is {what} of this run ({path}); "
+                    "choose another output path"
+                )
+        for earlier in seen:
+            if same_file(target, earlier):
+                raise OutputError(
+                    f"refusing to write {target}: another output of this run is written to "
+                    f"the same file ({earlier}); give each output its own path"
+                )
+        seen.append(target)
+
+
 def _make_folder(target: Path) -> None:
     folder = target.parent
     try:
@@ -120,11 +156,16 @@ def _reason(exc: OSError, target: Path) -> str:
     return f"{reason} ({', '.join(shown)})" if shown else reason
 
 
-def write_all(outputs: Mapping[Path, Writer]) -> list[Path]:
+def write_all(
+    outputs: Mapping[Path, Writer], protected: Mapping[Path, str] | None = None
+) -> list[Path]:
     """Produce every output or none; return the final paths in order.
 
-    Raises `OutputError` for a file-system failure, naming the output concerned.
+    Raises `OutputError` for a file-system failure, naming the output concerned, and
+    before writing anything for a target that is an input in `protected` or that two
+    outputs share (`refuse_overlaps`).
     """
+    refuse_overlaps(outputs, protected)
     for target in outputs:
         _check_target(target)
     temps: dict[Path, Path] = {}

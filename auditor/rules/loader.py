@@ -36,7 +36,7 @@ from auditor.rules.checks import check_rule
 from auditor.rules.model import DerivedMetric, PackHeader, Rule
 from auditor.rules.templates import check_template
 from auditor.validation import did_you_mean, located_problems, problems_from
-from auditor.yamlpos import KeyPath, Located, load_yaml_file
+from auditor.yamlpos import KeyPath, Located, load_yaml_file_bytes
 
 Origin = dict[KeyPath, tuple[Located, KeyPath]]
 
@@ -55,6 +55,7 @@ class PackInfo:
     path: str
     version: int
     sha256: str
+    file: Path | None = field(default=None, compare=False)  # where it was read (not in JSON)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -205,7 +206,7 @@ class _Builder:
                 )
             )
         self.loading.append(path)
-        located = load_yaml_file(path, display=_display(path))
+        located, raw = load_yaml_file_bytes(path, display=_display(path))
         try:
             header = PackHeader.model_validate(located.data)
         except ValidationError as exc:
@@ -249,7 +250,8 @@ class _Builder:
                 header.name or name,
                 _display(path),
                 header.version,
-                hashlib.sha256(path.read_bytes()).hexdigest(),
+                hashlib.sha256(raw).hexdigest(),
+                path,
             )
         )
         self.loading.pop()

@@ -1,0 +1,223 @@
+"""Red team (issue 10): inputs a careless colleague or an attacker would try next.
+
+Each test states one input and its expectation: exit 2 with a located message,
+no traceback, no secret, and nothing written (or nothing overwritten).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.resources import demo_dir
+from tests.hostile import assert_clean_failure, hostile_run
+
+SLUG_STEM = "suministros-industriales-ebro-s-l_2026-Q3"
+
+
+def demo(folder: Path) -> Path:
+    """The bundled demo client (demo.yaml, data.csv, leads.csv) copied into `folder`."""
+    shutil.copytree(demo_dir(), folder, dirs_exist_ok=True)
+    return folder / "demo.yaml"
+
+
+def fingerprint(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# --- 1. never overwrite the run's own inputs ---------------------------------------
+
+
+@pytest.mark.parametrize("victim", ["demo.yaml", "data.csv", "leads.csv"])
+def test_check_output_over_an_input_is_refused(tmp_path: Path, victim: str) -> None:
+    config = demo(tmp_path)
+    before = fingerprint(tmp_path)
+    out = hostile_run(
+        "check",
+        str(config),
+        "--format",
+        "text,json",
+        "--output",
+        f"json={tmp_path / victim}",
+        out_dir=tmp_path,
+    )
+    assert_clean_failure(out, allow_files=True)
+    assert victim in out.stderr
+    assert "refusing to write" in out.stderr
+    assert fingerprint(tmp_path) == before
+
+
+def test_output_through_a_symlink_or_hard_link_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    (tmp_path / "alias.json").symlink_to(tmp_path / "data.csv")
+    os.link(tmp_path / "leads.csv", tmp_path / "hard.json")
+    before = fingerprint(tmp_path)
+    for name in ("alias.json", "hard.json"):
+        out = hostile_run(
+            "check",
+            str(config),
+            "--format",
+            "json",
+            "--output",
+            f"json={tmp_path / name}",
+            out_dir=tmp_path,
+        )
+        assert_clean_failure(out, allow_files=True)
+        assert "refusing to write" in out.stderr
+    assert fingerprint(tmp_path) == before
+
+
+def test_run_default_names_over_the_data_file_are_refused(tmp_path: Path) -> None:
+    """A data file that happens to carry the name `run` gives its JSON output."""
+    config = demo(tmp_path)
+    (tmp_path / "data.csv").rename(tmp_path / f"{SLUG_STEM}.md")
+    text = config.read_text(encoding="utf-8").replace("path: data.csv", f"path: {SLUG_STEM}.md")
+    config.write_text(text, encoding="utf-8")
+    # The file connector reads .md? No: the format is given, so it is read as CSV.
+    config.write_text(
+        text.replace("connector: file", "connector: file\n  format: csv"), encoding="utf-8"
+    )
+    before = fingerprint(tmp_path)
+    out = hostile_run("run", str(config), "--format", "md", "-o", str(tmp_path), out_dir=tmp_path)
+    assert_clean_failure(out, allow_files=True)
+    assert "a data file" in out.stderr
+    assert f"{SLUG_STEM}.md" in out.stderr
+    assert fingerprint(tmp_path) == before
+
+
+def test_run_replaying_a_result_json_in_the_output_folder_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    first = hostile_run(
+        "run", str(config), "--format", "json", "-o", str(tmp_path / "out"), "--fail-on", "never"
+    )
+    assert first.code == 0, first.stderr
+    result = tmp_path / "out" / f"{SLUG_STEM}.json"
+    before = fingerprint(tmp_path / "out")
+    out = hostile_run(
+        "run",
+        str(config),
+        "--format",
+        "json",
+        "--from-snapshot",
+        str(result),
+        "-o",
+        str(tmp_path / "out"),
+        out_dir=tmp_path / "out",
+    )
+    assert_clean_failure(out, allow_files=True)
+    assert "snapshot replayed" in out.stderr
+    assert fingerprint(tmp_path / "out") == before
+
+
+def test_output_over_a_rule_pack_or_the_logo_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    (tmp_path / "mine.yaml").write_text("version: 1\nname: mine\nextends: [default]\n")
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    )
+    (tmp_path / "logo.png").write_bytes(png)
+    text = config.read_text(encoding="utf-8").replace("packs: [default]", "packs: [./mine.yaml]")
+    text = text.replace("report:\n", "report:\n  logo: logo.png\n")
+    config.write_text(text, encoding="utf-8")
+    before = fingerprint(tmp_path)
+    for victim, what in (("mine.yaml", "rule pack"), ("logo.png", "logo")):
+        out = hostile_run(
+            "check",
+            str(config),
+            "--format",
+            "md",
+            "--output",
+            f"md={tmp_path / victim}",
+            out_dir=tmp_path,
+        )
+        assert_clean_failure(out, allow_files=True)
+        assert what in out.stderr, out.stderr
+    assert fingerprint(tmp_path) == before
+
+
+def test_history_path_naming_the_data_file_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    config.write_text(
+        config.read_text(encoding="utf-8") + "history:\n  path: data.csv\n", encoding="utf-8"
+    )
+    before = fingerprint(tmp_path)
+    out = hostile_run("check", str(config), "--record", out_dir=tmp_path)
+    assert_clean_failure(out, allow_files=True)
+    assert "history" in out.stderr
+    assert "data.csv" in out.stderr
+    assert "demo.yaml:" in out.stderr  # located at history.path
+    assert fingerprint(tmp_path) == before
+
+
+def test_output_over_the_history_store_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    assert hostile_run("check", str(config), "--record", "--fail-on", "never").code == 0
+    store = tmp_path / ".auditor" / "history.sqlite"
+    before = store.read_bytes()
+    out = hostile_run(
+        "check",
+        str(config),
+        "--format",
+        "json",
+        "--output",
+        f"json={store}",
+        out_dir=tmp_path / "none",
+    )
+    assert_clean_failure(out, allow_files=True)
+    assert "history store" in out.stderr
+    assert store.read_bytes() == before
+
+
+def test_batch_output_over_a_clients_own_data_file_is_refused(tmp_path: Path) -> None:
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    config = demo(clients)
+    (clients / "data.csv").rename(clients / f"{SLUG_STEM}.json")
+    text = config.read_text(encoding="utf-8").replace("path: data.csv", f"path: {SLUG_STEM}.json")
+    config.write_text(text.replace("connector: file", "connector: file\n  format: csv"))
+    before = fingerprint(clients)
+    out = hostile_run("batch", str(clients), "-o", str(clients), "--format", "json")
+    assert out.code == 2, out.output[-2000:]
+    assert "Traceback" not in out.output
+    assert "refusing to write" in out.output
+    assert {k: v for k, v in fingerprint(clients).items() if k in before} == before
+
+
+# --- 2. two outputs, one file --------------------------------------------------------
+
+
+def test_same_format_twice_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    out = hostile_run(
+        "check",
+        str(config),
+        "--output",
+        f"json={tmp_path / 'a.json'}",
+        "--output",
+        f"json={tmp_path / 'b.json'}",
+        out_dir=tmp_path / "none",
+    )
+    assert_clean_failure(out)
+    assert "json is given twice" in out.stderr
+    assert not (tmp_path / "a.json").exists()
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_two_formats_one_path_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    out = hostile_run(
+        "check",
+        str(config),
+        "--output",
+        f"json={tmp_path / 'r.txt'}",
+        "--output",
+        f"md={tmp_path / '.' / 'r.txt'}",
+        out_dir=tmp_path / "none",
+    )
+    assert_clean_failure(out)
+    assert "both be written" in out.stderr
+    assert not (tmp_path / "r.txt").exists()
