@@ -227,9 +227,17 @@ def output_writers(result: dict[str, Any], out_dir: Path, formats: list[str]) ->
     return outputs
 
 
+def echo_warning(warning: object, prefix: str = "") -> None:
+    """Print a warning on stderr as errors are printed: each line inert and bounded, so
+    text from a file (a waiver's reason, a channel name) cannot drive the terminal."""
+    lines = hide_environment(str(warning)).splitlines() or [""]
+    for line in lines:
+        click.echo(f"warning: {prefix}{inert(line, MESSAGE_LINE_CHARS)}", err=True)
+
+
 def _print_warnings(result: dict[str, Any]) -> None:
     for warning in result.get("warnings", []):
-        click.echo(f"warning: {warning}", err=True)
+        echo_warning(warning)
 
 
 def _pdf_writer(write_pdf: Callable[..., None], result: dict[str, Any], path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from auditor.cli import RUN_FORMATS, _formats, guarded
+from auditor.cli import RUN_FORMATS, _formats, echo_warning, guarded
 from auditor.gate import FAIL_ON
 
 
@@ -230,7 +230,7 @@ def batch(
     for outcome in outcomes:
         name = clean(outcome.get("client_slug") or outcome["config"])
         for warning in outcome.get("warnings") or []:
-            click.echo(f"warning: {name}: {warning}", err=True)
+            echo_warning(warning, f"{name}: ")
         if outcome.get("traceback"):
             click.echo(f"{outcome['config']}:\n{outcome['traceback']}", err=True)
     written = write_portfolio(portfolio, output_dir)

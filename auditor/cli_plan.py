@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from auditor import formatting
-from auditor.cli import guarded
+from auditor.cli import echo_warning, guarded
 from auditor.errors import EXIT_OK, EXIT_SOURCE, InputError, Problem
 
 LABELS: dict[str, dict[str, str]] = {
@@ -124,7 +124,7 @@ def build_plan(
         raise InputError(Problem(f"no data for the period {config.period.label}", data.label))
     config, warnings = reconcile_currency(config, data)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo_warning(warning)
     costs = config.costs_for(config.period.count)
     metrics = calculate(data, config.period, costs, None, config.gross_margin)
     result = plan(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli import guarded
+from auditor.cli import echo_warning, guarded
 from auditor.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, Problem
 
 _DEBUG = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -111,7 +111,7 @@ def _list_shipped(fmt: str) -> None:
 
 def _warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo_warning(warning)
 
 
 def _yaml_files(path: Path) -> list[Path]:

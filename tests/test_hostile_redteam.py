@@ -221,3 +221,22 @@ def test_two_formats_one_path_is_refused(tmp_path: Path) -> None:
     assert_clean_failure(out)
     assert "both be written" in out.stderr
     assert not (tmp_path / "r.txt").exists()
+
+
+# --- 5. warnings quote file text as errors do ------------------------------------------
+
+
+def test_warning_text_from_a_file_is_inert(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    text = config.read_text(encoding="utf-8").replace(
+        "overrides: {}",
+        "overrides:\n    bounce-rate:\n      waiver:\n        until: 2020-01-01\n"
+        '        reason: "\\e[2J\\e]0;pwned\\a\\u202e hidden"',
+    )
+    config.write_text(text, encoding="utf-8")
+    out = hostile_run("check", str(config), "--fail-on", "never", out_dir=tmp_path / "none")
+    assert out.code == 0, out.stderr
+    assert "waiver expired" in out.stderr
+    assert "\x1b" not in out.stderr
+    assert "\u202e" not in out.stderr
+    assert "\\x1b[2J" in out.stderr
