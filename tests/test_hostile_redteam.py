@@ -240,3 +240,75 @@ def test_warning_text_from_a_file_is_inert(tmp_path: Path) -> None:
     assert "\x1b" not in out.stderr
     assert "\u202e" not in out.stderr
     assert "\\x1b[2J" in out.stderr
+
+
+# --- 3. a damaged history store ----------------------------------------------------------
+
+SLUG = SLUG_STEM.split("_")[0]
+
+
+@pytest.fixture(scope="module")
+def recorded_store(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The bytes of a history store holding one recorded audit of the demo client."""
+    folder = tmp_path_factory.mktemp("recorded")
+    config = demo(folder)
+    out = hostile_run("check", str(config), "--record", "--fail-on", "never", out_dir=folder)
+    assert out.code == 0, out.stderr
+    return (folder / ".auditor" / "history.sqlite").read_bytes()
+
+
+DAMAGES = {
+    "garbage-json": "UPDATE runs SET result_json = '{not json'",
+    "json-list": "UPDATE runs SET result_json = '[1, 2]'",
+    "findings-not-list": """UPDATE runs SET result_json = '{"findings": "x"}'""",
+    "text-score": "UPDATE runs SET overall_score = 'abc'",
+    "text-category-score": "UPDATE run_scores SET score = 'high'",
+    "foreign": "DROP TABLE run_findings; DROP TABLE run_scores; DROP TABLE runs;"
+    " CREATE TABLE notes (a)",
+}
+HISTORY_COMMANDS = {
+    "list": ["history", "list"],
+    "show": ["history", "show", SLUG, "--period", "2026-Q3"],
+    "diff": ["history", "diff", SLUG, "2026-Q3", "2026-Q3"],
+    "export": ["history", "export", "--format", "json"],
+    "baseline": ["check", "demo.yaml", "--baseline", "2026-Q3"],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+@pytest.mark.parametrize("command", sorted(HISTORY_COMMANDS))
+def test_damaged_history_store_is_a_clean_failure(
+    tmp_path: Path, recorded_store: bytes, damage: str, command: str
+) -> None:
+    import sqlite3
+
+    demo(tmp_path)
+    store = tmp_path / ".auditor" / "history.sqlite"
+    store.parent.mkdir()
+    store.write_bytes(recorded_store)
+    with sqlite3.connect(store) as conn:
+        conn.executescript(DAMAGES[damage])
+    conn.close()
+    args = HISTORY_COMMANDS[command]
+    if args[0] == "history":
+        args = [*args, "--store", str(store)]
+    out = hostile_run(*args, cwd=tmp_path, out_dir=tmp_path / "none")
+    assert "Traceback" not in out.output
+    assert "internal error" not in out.output
+    if (command, damage) in MUST_FAIL or damage == "foreign" or out.code != 0:
+        assert_clean_failure(out)
+        assert "history.sqlite" in out.stderr
+
+
+# Where the damage is read (the others may not read the damaged part at all).
+MUST_FAIL = {
+    ("show", "garbage-json"),
+    ("show", "json-list"),
+    ("show", "findings-not-list"),
+    ("baseline", "garbage-json"),
+    ("baseline", "json-list"),
+    ("baseline", "findings-not-list"),
+    ("list", "text-score"),
+    ("list", "text-category-score"),
+    ("export", "text-score"),
+}

@@ -39,14 +39,14 @@ import math
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError, Problem
+from auditor.errors import InputError, Problem, inert
 from auditor.history.migrations import CLIENT_ID_SINCE, LATEST_VERSION, MIGRATIONS
 from auditor.identity import CLIENT_ID_RULE, ClientIdentity, legacy_slug, slugify
 
@@ -119,6 +119,31 @@ _SUMMARY_COLUMNS = (
     "id, client_slug, client_name, period_label, period_start, period_end, pack_hash, "
     "tool_version, overall_score, exit_code, exit_reason, generated_at, recorded_at, {client_id}"
 )
+# The type of each `runs` column `runs()` reads, as `record` writes it (None: NULL allowed).
+_SUMMARY_TYPES: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("id", (int,)),
+    ("client_slug", (str,)),
+    ("client_name", (str,)),
+    ("period_label", (str,)),
+    ("period_start", (str,)),
+    ("period_end", (str,)),
+    ("pack_hash", (str,)),
+    ("tool_version", (str,)),
+    ("overall_score", (int, float, type(None))),
+    ("exit_code", (int, type(None))),
+    ("exit_reason", (str, type(None))),
+    ("generated_at", (str, type(None))),
+    ("recorded_at", (str,)),
+    ("client_id", (str, type(None))),
+)
+# Parts of a stored result that readers (show, diff, --baseline) index into.
+_RESULT_SHAPE: dict[str, type] = {
+    "findings": list,
+    "metrics": dict,
+    "scores": dict,
+    "period": dict,
+    "analysis": dict,
+}
 ClientRef = str | ClientIdentity  # a slug, client_id or name as typed; or an exact identity
 
 
@@ -653,6 +678,8 @@ class HistoryStore:
             for run_id, category, score in reader.execute(
                 "SELECT run_id, category, score FROM run_scores ORDER BY run_id, rowid"
             ):
+                if score is not None and not isinstance(score, int | float):
+                    raise self._damaged(run_id, f"its {inert(category, 40)} score is not a number")
                 scores.setdefault(run_id, {})[category] = score
         return [
             RunSummary(
@@ -672,7 +699,7 @@ class HistoryStore:
                 categories=scores.get(row[0], {}),
                 client_id=row[13],
             )
-            for row in rows
+            for row in map(self._checked_row, rows)
         ]
 
     def periods(self, client: ClientRef) -> list[str]:
@@ -706,12 +733,12 @@ class HistoryStore:
         if found is None:
             return None
         summary = next(r for r in self.runs(client, period_label) if r.id == found[0])
-        return summary, json.loads(found[1])
+        return summary, self._result(found[0], found[1])
 
     def latest(self, client: ClientRef, period_label: str) -> dict[str, Any] | None:
         """The full result of the most recently recorded run of that client and period."""
         found = self._latest_row(client, period_label)
-        return None if found is None else json.loads(found[1])
+        return None if found is None else self._result(found[0], found[1])
 
     def metric_baselines(
         self, client: ClientRef, period_label: str
@@ -731,7 +758,42 @@ class HistoryStore:
             texts = dict(reader.execute("SELECT id, result_json FROM runs").fetchall())
         for summary in summaries:
             if summary.id in texts:
-                yield summary, json.loads(texts[summary.id])
+                yield summary, self._result(summary.id, texts[summary.id])
+
+    def _damaged(self, run_id: Any, what: str) -> HistoryError:
+        return HistoryError(
+            Problem(
+                f"run {inert(run_id, 40)} of this history store is damaged ({what}); "
+                "move the file aside (the next --record creates a new one) or point "
+                "--store at another file",
+                str(self.path),
+            )
+        )
+
+    def _result(self, run_id: Any, text: Any) -> dict[str, Any]:
+        """A stored result, parsed and checked for the shape readers rely on: a damaged
+        row is the store's problem (exit 2 naming the store), not a crash."""
+        try:
+            result = json.loads(text)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise self._damaged(run_id, f"its result_json is not JSON: {exc}") from None
+        if not isinstance(result, dict):
+            raise self._damaged(run_id, "its result_json is not a JSON object")
+        for key, kind in _RESULT_SHAPE.items():
+            if key in result and not isinstance(result[key], kind):
+                raise self._damaged(run_id, f"its result's {key} is not a {kind.__name__}")
+        findings = result.get("findings", [])
+        if not all(isinstance(f, dict) for f in findings):
+            raise self._damaged(run_id, "its result's findings are not all objects")
+        return result
+
+    def _checked_row(self, row: Sequence[Any]) -> Sequence[Any]:
+        """A `runs` row whose columns have the types written by `record`."""
+        for index, (column, kinds) in enumerate(_SUMMARY_TYPES):
+            value = row[index]
+            if not isinstance(value, kinds) or isinstance(value, bool):
+                raise self._damaged(row[0], f"column {column} holds {inert(repr(value), 60)}")
+        return row
 
 
 # SQLite's answers when a read-only user opens a WAL file it cannot make a -shm for.
