@@ -22,6 +22,10 @@ QUOTE_CHARS = 40
 """How much of one piece of file content a message shows: enough to find it, never a page."""
 
 
+MAX_SHOWN_PROBLEMS = 100
+"""Problems an error message lists; the rest are counted (a file with 100,000 unknown
+keys gives a readable message, fast).  Above the data readers' own cap of 50 plus
+their closing lines, so their messages are unchanged."""
 PATH_CHARS = 120  # a key path in a message: long enough for any real one
 
 
@@ -94,7 +98,11 @@ class InputError(AuditorError):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        shown = [str(p) for p in self.problems[:MAX_SHOWN_PROBLEMS]]
+        if len(self.problems) > MAX_SHOWN_PROBLEMS:
+            more = len(self.problems) - MAX_SHOWN_PROBLEMS
+            shown.append(f"... and {more:,} more problems (fix these first)")
+        super().__init__("\n".join(shown))
 
 
 class SourceError(AuditorError):

@@ -13,7 +13,7 @@ from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
-from auditor.errors import Problem
+from auditor.errors import MAX_SHOWN_PROBLEMS, Problem
 from auditor.redaction import is_credential_name, looks_like_credential
 from auditor.yamlpos import DECIMAL, NOT_NUMBERS, KeyPath, Located
 
@@ -131,11 +131,14 @@ def located_problems(
     """
     data = _data_at(located.data, prefix)
     out = []
-    for item in error.errors(include_url=False):
+    for index, item in enumerate(error.errors(include_url=False)):
         kind = item["type"]
         loc, on_key = _key_path(item["loc"], data, kind)
         path: KeyPath = (*prefix, *loc)
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and index >= MAX_SHOWN_PROBLEMS:
+            # past what a message shows: no "did you mean" search over a huge key set
+            message = "unknown key"
+        elif kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
             key = str(loc[-1]) if loc else ""

@@ -312,3 +312,28 @@ MUST_FAIL = {
     ("list", "text-category-score"),
     ("export", "text-score"),
 }
+
+
+# --- 4. a huge number of problems ----------------------------------------------------------
+
+
+def test_many_unknown_keys_give_a_bounded_message_and_few_suggestions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor import validation
+    from auditor.config import load_config
+    from auditor.errors import MAX_SHOWN_PROBLEMS, InputError
+
+    config = demo(tmp_path)
+    extra = "".join(f"unknwn_key_{i}: 1\n" for i in range(20_000))
+    config.write_text(config.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    calls = []
+    real = validation.did_you_mean
+    monkeypatch.setattr(validation, "did_you_mean", lambda *a: calls.append(a) or real(*a))
+    with pytest.raises(InputError) as caught:
+        load_config(config)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == MAX_SHOWN_PROBLEMS + 1
+    assert lines[-1] == "... and 19,900 more problems (fix these first)"
+    assert len(caught.value.problems) == 20_000  # all counted
+    assert len(calls) <= MAX_SHOWN_PROBLEMS
