@@ -97,11 +97,25 @@ class RulesModel(_Strict):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
+MAX_NAME_CHARS = 1_000
+"""The longest `client` and `report.agency`: names on a report's cover, in file names'
+slugs and in the history, not documents."""
+
+
 class ReportModel(_Strict):
     logo: str | None = None
     accent: str | None = None
     agency: str | None = None
     page_size: Literal["A4", "Letter"] = "A4"
+
+    @field_validator("agency")
+    @classmethod
+    def _agency(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > MAX_NAME_CHARS:
+            raise ValueError(
+                f"the agency name is {len(value):,} characters; the limit is {MAX_NAME_CHARS:,}"
+            )
+        return value
 
     @field_validator("accent")
     @classmethod
@@ -194,6 +208,10 @@ class ConfigModel(_Strict):
         name = unicodedata.normalize("NFC", value.strip())
         if not name:
             raise ValueError("the client name must not be blank")
+        if len(name) > MAX_NAME_CHARS:
+            raise ValueError(
+                f"the client name is {len(name):,} characters; the limit is {MAX_NAME_CHARS:,}"
+            )
         return name
 
     @field_validator("client_id")

@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError, Problem
+from auditor.connectors.filelimits import MAX_CHANNEL_NAME_CHARS, MAX_CHANNELS, MAX_MONTHS
+from auditor.errors import InputError, Problem, ProblemCollector, inert, quote
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.models import SourceData
 from auditor.period import PeriodError, parse_month
@@ -22,6 +23,7 @@ from auditor.userfiles import MAX_SNAPSHOT_BYTES, read_user_file
 
 SNAPSHOT_VERSION = 1
 KIND = "auditor-snapshot"
+MAX_PROBLEMS = 50  # as for data files
 MAX_JSON_DEPTH = 100  # far beyond a snapshot's 4 levels; json itself fails near 1,000
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -48,37 +50,37 @@ def snapshot_to_json(data: SourceData) -> dict[str, Any]:
 
 
 def _months(
-    value: Any, where: str, file: str, problems: list[Problem]
+    value: Any, where: str, file: str, problems: ProblemCollector
 ) -> dict[str, dict[str, float]]:
     if not isinstance(value, dict):
-        problems.append(Problem(f"{where} must be an object of months", file))
+        problems.add(f"{where} must be an object of months")
         return {}
+    if len(value) > MAX_MONTHS:
+        raise problems.stop(
+            f"{where} holds {len(value):,} months; the limit is {MAX_MONTHS:,} per series"
+        )
     out: dict[str, dict[str, float]] = {}
     for month, metrics in value.items():
         try:
             parse_month(str(month))
         except PeriodError as exc:
-            problems.append(Problem(f"{where}: {exc}", file))
+            problems.add(f"{where}: {exc}")
             continue
         if not isinstance(metrics, dict):
-            problems.append(Problem(f"{where}.{month} must be an object of metric values", file))
+            problems.add(f"{where}.{quote(month, 20)} must be an object of metric values")
             continue
         row: dict[str, float] = {}
         for metric_id, number in metrics.items():
             if metric_id not in BASE_BY_ID:
-                problems.append(
-                    Problem(f"{where}.{month}: unknown base metric '{metric_id}'", file)
-                )
+                problems.add(f"{where}.{month}: unknown base metric {quote(metric_id)}")
             elif (
                 not isinstance(number, int | float)
                 or isinstance(number, bool)
                 or not math.isfinite(number)
                 or number < 0
             ):
-                problems.append(
-                    Problem(
-                        f"{where}.{month}.{metric_id}: expected a number >= 0, got {number!r}", file
-                    )
+                problems.add(
+                    f"{where}.{month}.{metric_id}: expected a number >= 0, got {inert(repr(number), 40)}"
                 )
             else:
                 row[metric_id] = float(number)
@@ -106,25 +108,37 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
                 file,
             )
         )
-    problems: list[Problem] = []
+    problems = ProblemCollector(file, MAX_PROBLEMS)
     monthly = _months(document.get("monthly"), "monthly", file, problems)
     by_channel_raw = document.get("by_channel") or {}
     by_channel = {}
     if isinstance(by_channel_raw, dict):
+        if len(by_channel_raw) > MAX_CHANNELS:
+            raise problems.stop(
+                f"by_channel holds {len(by_channel_raw):,} channels; the limit is "
+                f"{MAX_CHANNELS:,} channels, as for data files"
+            )
         for channel, months in by_channel_raw.items():
-            by_channel[str(channel)] = _months(months, f"by_channel.{channel}", file, problems)
+            name = str(channel)
+            if len(name) > MAX_CHANNEL_NAME_CHARS:
+                problems.add(
+                    f"by_channel: channel name {quote(name, 40)} is {len(name):,} characters; "
+                    f"the limit is {MAX_CHANNEL_NAME_CHARS}, as for data files"
+                )
+                continue
+            by_channel[name] = _months(months, f"by_channel.{quote(name)}", file, problems)
     not_measured = document.get("not_measured") or {}
     if not isinstance(not_measured, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in not_measured.items()
     ):
-        problems.append(Problem("not_measured must map metric ids to reasons", file))
+        problems.add("not_measured must map metric ids to reasons")
         not_measured = {}
     currency = document.get("currency")
     if currency is not None and not (isinstance(currency, str) and _CURRENCY.match(currency)):
-        problems.append(Problem("currency must be an ISO 4217 code such as EUR or USD", file))
+        problems.add("currency must be an ISO 4217 code such as EUR or USD")
         currency = None
-    if problems:
-        raise InputError(problems)
+    if problems.items:
+        raise problems.error()
     provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
     return SourceData(
         connector=str(document.get("connector", "snapshot")),

@@ -337,3 +337,74 @@ def test_many_unknown_keys_give_a_bounded_message_and_few_suggestions(
     assert lines[-1] == "... and 19,900 more problems (fix these first)"
     assert len(caught.value.problems) == 20_000  # all counted
     assert len(calls) <= MAX_SHOWN_PROBLEMS
+
+
+# --- 6. snapshots hold the data files' limits ------------------------------------------------
+
+
+def _snapshot(tmp_path: Path, document: dict) -> Path:
+    import json
+
+    path = tmp_path / "x.snapshot.json"
+    path.write_text(json.dumps({"kind": "auditor-snapshot", "schema_version": 1, **document}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"monthly": {}, "by_channel": {f"c{i}": {} for i in range(201)}}, "limit is 200 channels"),
+        ({"monthly": {}, "by_channel": {"x" * 201: {}}}, "201 characters; the limit is 200"),
+        (
+            {"monthly": {f"{1900 + i // 12}-{i % 12 + 1:02d}": {} for i in range(1201)}},
+            "1,201 months; the limit is 1,200",
+        ),
+        ({"monthly": {"2026-07": {f"bad{i}": 1 for i in range(500)}}}, "... and 450 more problems"),
+    ],
+)
+def test_snapshot_limits(tmp_path: Path, document: dict, expected: str) -> None:
+    from auditor.errors import InputError
+    from auditor.snapshot import load_snapshot
+
+    with pytest.raises(InputError) as caught:
+        load_snapshot(_snapshot(tmp_path, document))
+    assert expected in str(caught.value)
+    assert len(str(caught.value).splitlines()) <= 52
+
+
+# --- 7. names with a length limit --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "client: Suministros Industriales Ebro, S.L.",
+            "client: " + "A" * 1001,
+            "demo.yaml:3:9: client: the client name is 1,001 characters; the limit is 1,000",
+        ),
+        ("agency: Demo Consulting", "agency: " + "B" * 1001, "agency name is 1,001 characters"),
+    ],
+)
+def test_long_names_in_the_config_are_refused(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    config = demo(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    out = hostile_run("check", str(config), out_dir=tmp_path / "none")
+    assert_clean_failure(out)
+    assert expected in out.stderr
+    assert "A" * 200 not in out.stderr
+
+
+def test_long_channel_name_in_a_data_file_is_refused(tmp_path: Path) -> None:
+    config = demo(tmp_path)
+    data = tmp_path / "data.csv"
+    data.write_text(
+        "month,channel,emails_sent\n2026-07,email,10\n2026-08," + "c" * 201 + ",5\n",
+        encoding="utf-8",
+    )
+    out = hostile_run("check", str(config), out_dir=tmp_path / "none")
+    assert_clean_failure(out)
+    assert "data.csv:3:2: channel name" in out.stderr
+    assert "201 characters; the limit is 200" in out.stderr

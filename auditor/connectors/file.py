@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Literal, TextIO, TypeVar
 
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.connectors.filelimits import (
+    MAX_CHANNEL_NAME_CHARS,
     MAX_CHANNELS,
     MAX_DATA_FILE_BYTES,
     MAX_DATA_ROWS,
@@ -396,7 +397,13 @@ def _channel_value(raw: Any) -> str | None:
     if _blank(raw):
         return None
     if isinstance(raw, str):
-        return raw.strip()
+        name = raw.strip()
+        if len(name) > MAX_CHANNEL_NAME_CHARS:
+            raise _CellError(
+                f"channel name {quote(name, 40)} is {len(name):,} characters; the limit is "
+                f"{MAX_CHANNEL_NAME_CHARS} (it labels a report row)"
+            )
+        return name
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return str(raw)
     raise _CellError(f"channel: {quote(raw)} is not a channel name")

@@ -29,6 +29,8 @@ MAX_DATA_FILE_BYTES = 100 * MiB
 MAX_RECORDS_FILE_BYTES = 2 * MiB
 MAX_DATA_ROWS = 1_000_000
 MAX_CHANNELS = 200
+MAX_CHANNEL_NAME_CHARS = 200  # a name for a report row and a chart label, not a paragraph
+MAX_MONTHS = 1_200  # a century of monthly rows per series (snapshots; files are bounded by rows)
 MAX_LEADS_FILE_BYTES = 100 * MiB
 MAX_LEADS_ROWS = 1_000_000
 
