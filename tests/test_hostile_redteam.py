@@ -408,3 +408,26 @@ def test_long_channel_name_in_a_data_file_is_refused(tmp_path: Path) -> None:
     assert_clean_failure(out)
     assert "data.csv:3:2: channel name" in out.stderr
     assert "201 characters; the limit is 200" in out.stderr
+
+
+# --- 8. a pack is hashed from the bytes read within its limit ----------------------------------
+
+
+def test_pack_hash_comes_from_the_bounded_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from auditor.rules import loader
+
+    pack = tmp_path / "mine.yaml"
+    pack.write_text("version: 1\nname: mine\nextends: [default]\n", encoding="utf-8")
+    loader._CACHE.clear()
+
+    def unbounded(self: Path) -> bytes:
+        raise AssertionError(f"unbounded read of {self}")
+
+    monkeypatch.setattr(Path, "read_bytes", unbounded)
+    rule_set = loader.load_rules(["./mine.yaml"], tmp_path)
+    mine = next(p for p in rule_set.packs if p.name == "mine")
+    assert mine.sha256 == hashlib.sha256(pack.read_text(encoding="utf-8").encode()).hexdigest()
