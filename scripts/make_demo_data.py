@@ -2,7 +2,7 @@
 
 The client is a fictional Spanish B2B industrial supplier, Suministros Industriales Ebro, S.L.
 (Zaragoza), that runs its marketing automation on HubSpot.  The file is the wide form of the file
-connector's input (DESIGN.md section 5): a ``month`` column and the 28 base metrics, 24 months
+connector's input (DESIGN.md section 5): a ``month`` column and the 31 base metrics, 24 months
 from 2024-10 to 2026-09.  Problems are planted in 2026-Q3 (the demo period) so that the default
 rule pack has something to find; see ``auditor/demo/README.md``.
 
@@ -40,6 +40,9 @@ SEED = 2026
 OUT = Path(__file__).resolve().parents[1] / "auditor" / "demo" / "data.csv"
 LEADS_OUT = OUT.with_name("leads.csv")
 LEADS_SEED = 20260701  # a separate stream: data.csv never depends on the leads
+# A separate stream for the three columns added with issue 11 (emails_automated is read from the
+# main stream's workflow draw), so that the 28 older columns keep their values.
+EXTRA_SEED = 20261103
 
 # DESIGN.md section 3 order (contract ids).
 COLUMNS = (
@@ -48,11 +51,14 @@ COLUMNS = (
     "campaigns_sent",
     "workflows_active",
     "workflows_behavioral",
+    "emails_automated",
     "unique_opens",
+    "unique_opens_human",
     "unique_clicks",
     "unsubscribes",
     "bounces",
     "spam_complaints",
+    "contacts_lost",
     "email_sessions",
     "website_sessions",
     "website_visitors",
@@ -192,7 +198,8 @@ def generate(rng: random.Random) -> list[dict[str, int | float]]:
         active, behavioral = workflows_at(label)
         campaigns = min(14, max(8, round(11 * EMAIL[month] * jitter(0.08))))
         recipients = 880 * growth * jitter(0.05)
-        sent = round(campaigns * recipients + active * rng.uniform(95, 135))
+        workflow_emails = active * rng.uniform(95, 135)  # sent by the workflows: automated
+        sent = round(campaigns * recipients + workflow_emails)
         bounces = round(sent * 0.0080 * jitter(0.10))
         delivered = sent - bounces
         opens = round(delivered * 0.27 * jitter(0.04))
@@ -217,6 +224,7 @@ def generate(rng: random.Random) -> list[dict[str, int | float]]:
             "campaigns_sent": campaigns,
             "workflows_active": active,
             "workflows_behavioral": behavioral,
+            "emails_automated": round(workflow_emails),
             "unique_opens": opens,
             "unique_clicks": clicks,
             "unsubscribes": unsubscribes,
@@ -275,6 +283,22 @@ def generate(rng: random.Random) -> list[dict[str, int | float]]:
         mrr_prev = mrr
         rows.append(row)
     return rows
+
+
+def add_audience_columns(rows: list[dict[str, int | float]], rng: random.Random) -> None:
+    """Fill ``unique_opens_human`` and ``contacts_lost`` (issue 11) from their own stream.
+
+    Human opens: the unique opens less the privacy-proxy (Apple MPP) opens, 30 to 38 % of the
+    opens of this B2B audience.  Contacts lost: every unsubscribe and spam complaint, the
+    addresses cleaned after a hard bounce (35 to 50 % of the bounces) and a few deleted by hand.
+    Rows are rebuilt in column order.
+    """
+    for i, r in enumerate(rows):
+        human = round(r["unique_opens"] * rng.uniform(0.62, 0.70))
+        cleaned = round(r["bounces"] * rng.uniform(0.35, 0.50))
+        lost = r["unsubscribes"] + r["spam_complaints"] + cleaned + rng.randint(2, 12)
+        extra = {"unique_opens_human": human, "contacts_lost": lost}
+        rows[i] = {k: extra[k] if k in extra else r[k] for k in COLUMNS}
 
 
 def generate_leads(
@@ -409,6 +433,9 @@ def check_consistency(labels: list[str], rows: list[dict[str, int | float]]) -> 
                 assert isinstance(value, int), where + key
         assert r["emails_delivered"] == r["emails_sent"] - r["bounces"], where + "delivered"
         assert r["unique_clicks"] <= r["unique_opens"] <= r["emails_delivered"], where + "opens"
+        assert r["unique_opens_human"] <= r["unique_opens"], where + "human opens"
+        assert r["emails_automated"] <= r["emails_sent"], where + "automated"
+        assert r["contacts_lost"] >= r["unsubscribes"] + r["spam_complaints"], where + "lost"
         assert r["unsubscribes"] < 0.1 * r["emails_delivered"], where + "unsubscribes"
         assert r["spam_complaints"] < 0.01 * r["emails_delivered"], where + "complaints"
         assert r["email_sessions"] <= r["website_sessions"], where + "email sessions"
@@ -445,6 +472,9 @@ def quarter_kpis(
         "bounces": s["bounces"],
         "unique_opens": s["unique_opens"],
         "unique_clicks": s["unique_clicks"],
+        "emails_automated": s["emails_automated"],
+        "unique_opens_human": s["unique_opens_human"],
+        "contacts_lost": s["contacts_lost"],
         "workflows_active": last["workflows_active"],
         "workflows_behavioral": last["workflows_behavioral"],
         "leads_new": s["leads_new"],
@@ -464,6 +494,8 @@ def quarter_kpis(
         "spam_complaint_rate": s["spam_complaints"] / s["emails_delivered"],
         "bounce_rate": s["bounces"] / s["emails_sent"],
         "open_rate": s["unique_opens"] / s["emails_delivered"],
+        "human_open_rate": s["unique_opens_human"] / s["emails_delivered"],
+        "automated_email_share": s["emails_automated"] / s["emails_sent"],
         "click_rate": s["unique_clicks"] / s["emails_delivered"],
         "click_to_open_rate": s["unique_clicks"] / s["unique_opens"],
         "behavioral_workflow_share": last["workflows_behavioral"] / last["workflows_active"],
@@ -524,6 +556,8 @@ def print_report(q2: dict[str, float], q3: dict[str, float]) -> None:
         ("mql_to_sql_rate", "sqls", "mqls"),
         ("click_rate", "unique_clicks", "emails_delivered"),
         ("open_rate", "unique_opens", "emails_delivered"),
+        ("human_open_rate", "unique_opens_human", "emails_delivered"),
+        ("automated_email_share", "emails_automated", "emails_sent"),
         ("click_to_open_rate", "unique_clicks", "unique_opens"),
         ("mql_rate", "mqls", "leads_new"),
         ("lead_to_customer_rate", "customers_new", "leads_new"),
@@ -547,7 +581,15 @@ def print_report(q2: dict[str, float], q3: dict[str, float]) -> None:
         print(f"{key:<28}{cells[0]:>24}{cells[1]:>24}")
     for key in ("revenue_attributed", "revenue_won", "revenue_total", "average_deal_size", "arpa"):
         print(f"{key:<28}{q2[key]:>24,.2f}{q3[key]:>24,.2f}")
-    for key in ("emails_sent", "leads_new", "customers_new", "accounts_active", "mrr"):
+    for key in (
+        "emails_sent",
+        "emails_automated",
+        "contacts_lost",
+        "leads_new",
+        "customers_new",
+        "accounts_active",
+        "mrr",
+    ):
         print(f"{key:<28}{q2[key]:>24,}{q3[key]:>24,}")
 
 
@@ -563,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
 
     labels = month_labels()
     rows = generate(random.Random(SEED))
+    add_audience_columns(rows, random.Random(EXTRA_SEED))
     check_consistency(labels, rows)
     quarters = [f"{y}-Q{q}" for y in (2024, 2025, 2026) for q in (1, 2, 3, 4)]
     quarters = [q for q in quarters if "2024-Q4" <= q <= "2026-Q2"]

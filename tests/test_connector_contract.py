@@ -349,7 +349,7 @@ def test_example_retries_through_the_shared_client(example, events_api):
 def test_file_connector_check_says_what_the_file_holds(client_dir):
     connector = FileConnector(FileOptions(path="data.csv"), client_dir, "UTC")
     assert connector.check() == (
-        "data.csv: CSV (wide form), 6 months (2026-04 to 2026-09), 28 of 28 base metrics present"
+        "data.csv: CSV (wide form), 6 months (2026-04 to 2026-09), 28 of 31 base metrics present"
     )
 
 

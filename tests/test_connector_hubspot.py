@@ -470,6 +470,7 @@ def test_declares_every_base_metric_once_with_sources():
     assert set(HubSpotConnector.metrics) | set(CLASS_REASONS) == set(BASE_BY_ID)
     assert set(CLASS_REASONS) == {
         "revenue_total", "mrr", "mrr_churned", "accounts_active", "accounts_churned",
+        "emails_automated", "unique_opens_human", "contacts_lost",
     }  # fmt: skip
     assert CLASS_REASONS["mrr"].startswith("not read from HubSpot: its commerce subscriptions")
     assert CLASS_REASONS["revenue_total"].startswith("not read from HubSpot: its deals hold")

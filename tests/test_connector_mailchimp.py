@@ -4,7 +4,7 @@ Payloads in tests/fixtures/http/mailchimp are shaped like the Marketing API v3's
 documented answers to the `fields=` the connector asks for (made-up values).
 The reports fixture is three pages of two (UTC send times; "M" = month in Madrid):
 
-    id    type        send_time         M        sent  bounce opens clicks unsub abuse orders revenue
+    id    type        send_time         M        sent  bounce opens (proxy-excl.) clicks unsub abuse orders revenue
     ..4b  regular     07-02 08:00       07       1000  10+5   400   80     3     1     4      250.50
     ..0e  regular     07-31 22:30       08 (!)   2000  20+10  700   150    6     0     10     1000.00
     ..1f  automation  08-15 10:00       never: an automation email's lifetime totals
@@ -154,7 +154,7 @@ def report(ident: str, send_time: str, sent: int, **extra: Any) -> dict[str, Any
         "abuse_reports": 0,
         "unsubscribed": 1,
         "bounces": {"hard_bounces": 1, "soft_bounces": 1},
-        "opens": {"unique_opens": 10},
+        "opens": {"unique_opens": 10, "proxy_excluded_unique_opens": 7},
         "clicks": {"unique_subscriber_clicks": 5},
     }
     row.update(extra)
@@ -168,6 +168,7 @@ def row(sent, bounces, opens, clicks, unsub, spam, campaigns, **more) -> dict[st
         "emails_delivered": sent - bounces,
         "campaigns_sent": campaigns,
         "unique_opens": opens,
+        "unique_opens_human": opens - 3 * campaigns,  # report(): 10 unique, 7 proxy-excluded
         "unique_clicks": clicks,
         "unsubscribes": unsub,
         "spam_complaints": spam,
@@ -177,11 +178,14 @@ def row(sent, bounces, opens, clicks, unsub, spam, campaigns, **more) -> dict[st
 
 
 MADRID = {
-    "2026-07": row(1000, 15, 400, 80, 3, 1, 1, conversions=4, revenue_attributed=250.5,
+    "2026-07": row(1000, 15, 400, 80, 3, 1, 1, unique_opens_human=250, conversions=4,
+                   revenue_attributed=250.5,
                    workflows_active=2, workflows_behavioral=1),
-    "2026-08": row(2000, 30, 700, 150, 6, 0, 1, conversions=10, revenue_attributed=1000.0,
+    "2026-08": row(2000, 30, 700, 150, 6, 0, 1, unique_opens_human=430, conversions=10,
+                   revenue_attributed=1000.0,
                    workflows_active=3, workflows_behavioral=2),
-    "2026-09": row(1500, 15, 500, 90, 2, 1, 1, conversions=0, revenue_attributed=0.0,
+    "2026-09": row(1500, 15, 500, 90, 2, 1, 1, unique_opens_human=310, conversions=0,
+                   revenue_attributed=0.0,
                    workflows_active=4, workflows_behavioral=2),
 }  # fmt: skip
 
@@ -258,11 +262,13 @@ def test_a_send_near_month_end_belongs_to_the_config_timezone_month(api, fake):
     data = connector(fake, tz="UTC").fetch(Q3)
     # In UTC 31 July 22:30 stays in July and 30 September 22:00 is September's.
     assert data.monthly == {
-        "2026-07": row(3000, 45, 1100, 230, 9, 1, 2, conversions=14, revenue_attributed=1250.5,
+        "2026-07": row(3000, 45, 1100, 230, 9, 1, 2, unique_opens_human=680, conversions=14,
+                       revenue_attributed=1250.5,
                        workflows_active=2, workflows_behavioral=1),
         "2026-08": row(0, 0, 0, 0, 0, 0, 0, conversions=0, revenue_attributed=0.0,
                        workflows_active=3, workflows_behavioral=2),
-        "2026-09": row(2300, 23, 750, 120, 3, 1, 2, conversions=2, revenue_attributed=99.99,
+        "2026-09": row(2300, 23, 750, 120, 3, 1, 2, unique_opens_human=450, conversions=2,
+                       revenue_attributed=99.99,
                        workflows_active=4, workflows_behavioral=2),
     }  # fmt: skip
     assert api.calls[1].request.params["since_send_time"] == "2026-06-30T23:59:59+00:00"
@@ -648,3 +654,27 @@ def test_audit_end_to_end_through_the_runner(api, tmp_path, monkeypatch):
     statuses = {f.rule: f.status for f in result.findings}
     assert "no_data" in statuses.values()
     assert {"pass", "warn", "fail"} & set(statuses.values())
+
+
+def test_human_opens_exclude_proxy_opens_and_a_month_missing_them_is_not_measured(api, fake):
+    july = report("c1", "2026-07-10T10:00:00+00:00", 1000)
+    july["opens"] = {"unique_opens": 400, "proxy_excluded_unique_opens": 250}
+    august = report("c2", "2026-08-10T10:00:00+00:00", 1000)
+    august["opens"] = {"unique_opens": 300}  # optional in the spec: left out here
+    september = report("c3", "2026-09-10T10:00:00+00:00", 1000)
+    september["opens"] = {"unique_opens": "90", "proxy_excluded_unique_opens": "61"}
+    reports = {"reports": [july, august, september], "total_items": 3}
+    register(api, reports=reports, stores=load("stores"))
+    data = connector(fake).fetch(Q3)
+    assert data.monthly["2026-07"]["unique_opens"] == 400
+    assert data.monthly["2026-07"]["unique_opens_human"] == 250
+    assert "unique_opens_human" not in data.monthly["2026-08"]
+    assert data.monthly["2026-09"]["unique_opens_human"] == 61
+    assert data.not_measured["unique_opens_human"] == (
+        "Mailchimp gave no opens.proxy_excluded_unique_opens for some campaign reports of "
+        "2026-08 (1): human opens are not measured in those months"
+    )
+    assert "opens.proxy_excluded_unique_opens" in api.calls[1].request.params["fields"]
+    differences = data.provenance["definition_differences"]
+    assert "automation emails are not included" in differences["emails_sent"]
+    assert "lifetime totals" in data.not_measured["emails_automated"]

@@ -65,7 +65,7 @@ def test_list_shows_the_file_connector():
         lines[1]
         == "  options: path (required), format=auto, delimiter=auto, decimal=auto, leads=None"
     )
-    assert lines[2].startswith("  measures (28): emails_sent, emails_delivered, campaigns_sent,")
+    assert lines[2].startswith("  measures (31): emails_sent, emails_delivered, campaigns_sent,")
     assert "  not measured: none" in lines
 
 
@@ -79,7 +79,7 @@ def test_list_groups_not_measured_metrics_by_reason(example):
         in block
     )
     assert "  measures (5):\n    emails_sent: GET /v1/events: events of type 'email.sent'" in block
-    assert "  not measured (23):\n    emails_delivered, campaigns_sent," in block
+    assert "  not measured (26):\n    emails_delivered, campaigns_sent," in block
     assert "accounts_churned: the event log records only email sends" in " ".join(block.split())
 
 
@@ -144,9 +144,9 @@ def test_test_file_config(client_dir):
     first = result.stdout.splitlines()[0]
     assert first.startswith("ok: file answered in ")
     assert first.endswith(
-        ": data.csv: CSV (wide form), 6 months (2026-04 to 2026-09), 28 of 28 base metrics present"
+        ": data.csv: CSV (wide form), 6 months (2026-04 to 2026-09), 28 of 31 base metrics present"
     )
-    assert "  measures (28): emails_sent" in result.stdout
+    assert "  measures (31): emails_sent" in result.stdout
 
 
 def test_test_bad_config_exits_2_with_file_and_line(client_dir):
@@ -173,7 +173,7 @@ def test_test_reaches_an_http_source_without_a_period(example, tmp_path, monkeyp
     assert result.stdout.startswith("ok: eventlog answered in ")
     assert f": account Acme Corp at {EVENTS_URL}\n" in result.stdout
     assert "    conversions: GET /v1/events: events of type 'form.submitted'" in result.stdout
-    assert "not measured (23):" in result.stdout
+    assert "not measured (26):" in result.stdout
 
 
 def test_test_as_json(example, tmp_path, monkeypatch):

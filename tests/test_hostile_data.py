@@ -485,3 +485,30 @@ def test_closed_loop_never_reports_a_negative_count_of_unsourced_deals() -> None
     assert loop["coverage"] is None
     assert loop["coverage_reason"].startswith("deals_won_with_source (5) exceed deals_won (2)")
     assert loop["deals_unknown_source"] is None
+
+
+def test_automated_emails_above_all_sends_make_their_share_undefined() -> None:
+    data = q3_data()
+    for month in Q3.months:
+        data[month]["emails_automated"] = 100
+    data["2026-08"]["emails_automated"] = 2_500  # emails_sent is 2,000
+    metrics = calculate(source(data), Q3, COSTS, None, 0.5)
+    assert metrics.value("automated_email_share") is None
+    assert metrics.values["automated_email_share"].reason == (
+        "emails_automated (2,500) exceed emails_sent (2,000) in 2026-08: the data is inconsistent"
+    )
+    data["2026-08"]["emails_automated"] = 100
+    assert calculate(source(data), Q3, COSTS, None, 0.5).value("automated_email_share") == 0.05
+
+
+def test_human_opens_above_all_opens_make_the_human_open_rate_undefined() -> None:
+    data = q3_data()
+    for month in Q3.months:
+        data[month]["unique_opens_human"] = 200  # unique_opens is 300 a month
+    data["2026-09"]["unique_opens_human"] = 301
+    metrics = calculate(source(data), Q3, COSTS, None, 0.5)
+    assert metrics.value("human_open_rate") is None
+    assert metrics.values["human_open_rate"].reason == (
+        "unique_opens_human (301) exceed unique_opens (300) in 2026-09: the data is inconsistent"
+    )
+    assert metrics.value("open_rate") is None  # it reads unique_opens, one of the two

@@ -65,9 +65,10 @@ EMAIL_METRICS = (
     "bounces",
     "spam_complaints",
 )
+HUMAN_OPENS = "unique_opens_human"
 ECOMMERCE_METRICS = ("conversions", "revenue_attributed")
 WORKFLOW_METRICS = ("workflows_active", "workflows_behavioral")
-MEASURED = (*EMAIL_METRICS, *WORKFLOW_METRICS, *ECOMMERCE_METRICS)
+MEASURED = (*EMAIL_METRICS, HUMAN_OPENS, *WORKFLOW_METRICS, *ECOMMERCE_METRICS)
 
 AUTOMATION_REPORT_TYPES = frozenset({"automation", "auto"})
 """Report types whose counters are an automation email's lifetime totals: never counted."""
@@ -111,6 +112,7 @@ REPORT_FIELDS = (
             "bounces.hard_bounces",
             "bounces.soft_bounces",
             "opens.unique_opens",
+            "opens.proxy_excluded_unique_opens",
             "clicks.unique_subscriber_clicks",
             "ecommerce.total_orders",
             "ecommerce.total_revenue",
@@ -144,7 +146,10 @@ DEFINITIONS: Mapping[str, str] = {
     "emails_delivered": "emails_sent - bounces (Mailchimp's own denominator for its rates)",
     "campaigns_sent": f"number of {_SENT}",
     "unique_opens": "`opens.unique_opens` (includes machine opens such as Apple Mail "
-    "Privacy Protection; Mailchimp's proxy-excluded count is not used)",
+    "Privacy Protection)",
+    "unique_opens_human": '`opens.proxy_excluded_unique_opens`: "The total number of unique '
+    'opens for a campaign, excluding opens from email clients that use proxies" (optional in '
+    "the spec: a month with a campaign report without it is not measured)",
     "unique_clicks": "`clicks.unique_subscriber_clicks`: subscribers who clicked at least once",
     "unsubscribes": "`unsubscribed`: unsubscribes Mailchimp attributes to the campaign",
     "spam_complaints": "`abuse_reports` of the campaign",
@@ -164,9 +169,12 @@ _CRM = "Mailchimp has no CRM: MQLs, SQLs, customers won and deals are not measur
 _BILLING = "Mailchimp has no subscription billing data: MRR and paying accounts are not measured"
 _WEB = "Mailchimp has no website analytics: website sessions and visitors are not measured"
 NOT_MEASURED: Mapping[str, str] = {
-    "emails_automated": "this connector does not read it yet",
-    "unique_opens_human": "this connector does not read it yet",
-    "contacts_lost": "this connector does not read it yet",
+    "emails_automated": "Mailchimp's Marketing API gives an automation email's lifetime totals "
+    "only (report type 'automation' in GET /reports, `report_summary` in GET "
+    "/automations/{id}/emails), no figure per month, and Customer Journeys cannot be listed: "
+    "automated emails sent in a month are not measured",
+    "contacts_lost": "this connector does not read it yet (GET /lists/{list_id}/growth-history "
+    "gives unsubscribed, cleaned and deleted members per month)",
     "email_sessions": "Mailchimp does not see website sessions: traffic from email needs web "
     "analytics (clicks are measured as unique_clicks)",
     "website_sessions": _WEB,
@@ -187,6 +195,16 @@ NOT_MEASURED: Mapping[str, str] = {
     "accounts_active": _BILLING,
     "accounts_churned": _BILLING,
 }
+
+DEFINITION_DIFFERENCES: Mapping[str, str] = {
+    "emails_sent": "one-off campaigns only: automation emails are not included (Mailchimp gives "
+    "their lifetime totals only, no month's sends), so the catalog's emails_sent (bulk AND "
+    "automated) is understated by the automation emails",
+    "campaigns_sent": "one-off campaigns only (automation emails are not counted)",
+    "unique_opens": "follows the definition (privacy-proxy opens included); the other response "
+    "counters cover one-off campaigns only",
+}
+"""Where this connector's figure is not the catalog's definition (docs/definitions.md)."""
 
 NOT_COUNTED = (
     "automation emails: Mailchimp reports only lifetime totals per automation email (no "
@@ -233,6 +251,8 @@ class _Tally:
     outside_months: int = 0
     duplicates: int = 0
     first_send: datetime | None = None
+    no_proxy_excluded: Counter[Month] = field(default_factory=Counter)
+    """Campaigns per month whose report has no `opens.proxy_excluded_unique_opens`."""
 
     def add(self, month: Month, counts: Mapping[str, float], revenue: float) -> None:
         self.monthly.setdefault(month, Counter()).update(counts)
@@ -266,6 +286,7 @@ class MailchimpConnector(HttpConnector):
         "emails_delivered": "GET /3.0/reports: emails_sent - hard_bounces - soft_bounces",
         "campaigns_sent": "GET /3.0/reports: campaigns sent in the month (automations excluded)",
         "unique_opens": "GET /3.0/reports: opens.unique_opens",
+        "unique_opens_human": "GET /3.0/reports: opens.proxy_excluded_unique_opens",
         "unique_clicks": "GET /3.0/reports: clicks.unique_subscriber_clicks",
         "unsubscribes": "GET /3.0/reports: unsubscribed",
         "bounces": "GET /3.0/reports: bounces.hard_bounces + bounces.soft_bounces",
@@ -398,6 +419,7 @@ class MailchimpConnector(HttpConnector):
         if tally.counted:
             for month in live:
                 monthly[month].update(_email_row(tally.monthly.get(month, Counter())))
+            self._human_opens(tally, live, monthly, reasons)
             self._ecommerce(tally, stores, monthly, reasons, audience_name, provenance)
         else:
             to = f" to audience {audience_name}" if audience_name else ""
@@ -405,7 +427,7 @@ class MailchimpConnector(HttpConnector):
                 f"Mailchimp: no campaign was sent{to} from {wanted[0]} to {wanted[-1]} "
                 "(GET /reports found none): email metrics are undefined, not 0"
             )
-            reasons.update(dict.fromkeys((*EMAIL_METRICS, *ECOMMERCE_METRICS), why))
+            reasons.update(dict.fromkeys((*EMAIL_METRICS, HUMAN_OPENS, *ECOMMERCE_METRICS), why))
 
         if automations is not None:
             provenance["automations"] = self._workflows(
@@ -431,6 +453,7 @@ class MailchimpConnector(HttpConnector):
                 "reports": tally.provenance(),
                 "endpoints": endpoints,
                 "definitions": dict(DEFINITIONS),
+                "definition_differences": dict(DEFINITION_DIFFERENCES),
                 "not_counted": list(NOT_COUNTED),
             }
         )
@@ -501,12 +524,42 @@ class MailchimpConnector(HttpConnector):
                 "campaigns_sent": 1,
                 "conversions": _count(report, "ecommerce.total_orders", missing=0.0),
             }
+            human = dig(report, "opens.proxy_excluded_unique_opens")
+            if human is None:
+                tally.no_proxy_excluded[month] += 1
+            else:
+                counts[HUMAN_OPENS] = _count(report, "opens.proxy_excluded_unique_opens")
             revenue = _count(report, "ecommerce.total_revenue", missing=0.0)
             currency = dig(report, "ecommerce.currency_code")
             if revenue and isinstance(currency, str) and currency.strip():
                 tally.currencies.add(currency.strip().upper())
             tally.add(month, counts, revenue)
         return tally
+
+    def _human_opens(
+        self,
+        tally: _Tally,
+        live: list[Month],
+        monthly: dict[Month, dict[str, float]],
+        reasons: dict[str, str],
+    ) -> None:
+        """Proxy-excluded unique opens, in the months where every campaign report gives them.
+
+        The field is optional in the spec: a month summed over some of its campaigns only
+        would be understated, so such a month gets no value, and the reason says which.
+        """
+        lacking = sorted(m for m in tally.no_proxy_excluded if m in live)
+        for month in live:
+            if month not in tally.no_proxy_excluded:
+                monthly[month][HUMAN_OPENS] = float(
+                    tally.monthly.get(month, Counter())[HUMAN_OPENS]
+                )
+        if lacking:
+            shown = ", ".join(f"{m} ({tally.no_proxy_excluded[m]})" for m in lacking)
+            reasons[HUMAN_OPENS] = (
+                "Mailchimp gave no opens.proxy_excluded_unique_opens for some campaign reports "
+                f"of {shown}: human opens are not measured in those months"
+            )
 
     def _ecommerce(
         self,

@@ -15,7 +15,7 @@ churn, ROI) declare none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.metrics.expression import Formula
 
@@ -32,6 +32,7 @@ class BaseMetric:
     unit: str
     aggregation: str  # "sum" for flows, "last" for stocks
     meaning: str
+    definition: str = ""  # what is counted and the inclusion rules (docs/definitions.md)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Kpi:
         return _PARSED[self.id]
 
 
-BASE_METRICS: tuple[BaseMetric, ...] = (
+_BASE_METRICS: tuple[BaseMetric, ...] = (
     BaseMetric("emails_sent", "activity", "count", "sum", "marketing emails sent"),
     BaseMetric("emails_delivered", "activity", "count", "sum", "sent minus bounced"),
     BaseMetric("campaigns_sent", "activity", "count", "sum", "distinct campaigns / sends"),
@@ -114,6 +115,75 @@ BASE_METRICS: tuple[BaseMetric, ...] = (
     BaseMetric("mrr_churned", "value", "money", "sum", "MRR lost to cancellations and downgrades"),
     BaseMetric("accounts_active", "value", "count", "last", "paying accounts at period end"),
     BaseMetric("accounts_churned", "value", "count", "sum", "paying accounts lost"),
+)
+
+# One definition per base metric, the same for every connector (issue 11): a connector that
+# cannot follow it says how it differs (`definition_differences` in its provenance), so two
+# clients on different platforms are compared on the same figure or told why not.
+DEFINITIONS: dict[str, str] = {
+    "emails_sent": (
+        "every marketing email sent to a recipient in the month, one per recipient: one-off "
+        "(bulk) campaigns AND automated emails (workflows, journeys, flows); bounced emails "
+        "included; transactional and one-to-one sales emails excluded"
+    ),
+    "emails_delivered": "emails_sent less hard and soft bounces",
+    "campaigns_sent": (
+        "distinct marketing emails (one-off campaigns, and automated emails where the platform "
+        "reports them per email) with at least one send in the month"
+    ),
+    "workflows_active": (
+        "marketing automations switched on at the month's end (contact or company workflows; "
+        "deal, ticket and other object workflows excluded)"
+    ),
+    "workflows_behavioral": (
+        "active workflows enrolled by a contact's behaviour (form, page visit, click, score "
+        "change, purchase), not by a date, a list import or a manual enrolment"
+    ),
+    "emails_automated": (
+        "marketing emails sent in the month by automations (workflows, journeys, flows), one "
+        "per recipient; part of emails_sent"
+    ),
+    "unique_opens": (
+        "recipients who opened an email of the month at least once, counted once per email; "
+        "privacy-proxy (Apple Mail Privacy Protection) opens INCLUDED"
+    ),
+    "unique_opens_human": (
+        "unique_opens less the opens a mail privacy proxy made (Apple MPP and similar machine "
+        "opens EXCLUDED); part of unique_opens"
+    ),
+    "unique_clicks": (
+        "recipients who clicked in an email of the month at least once, counted once per email "
+        "whatever the number of links clicked (contacts, not (contact, link) pairs)"
+    ),
+    "unsubscribes": "recipients who unsubscribed from an email of the month",
+    "bounces": "hard + soft bounces of the month's sends",
+    "spam_complaints": "recipients who marked an email of the month as spam (abuse reports)",
+    "contacts_lost": (
+        "contacts who left the marketing audience in the month, whatever the email: "
+        "unsubscribed, cleaned after hard bounces, complained, deleted"
+    ),
+    "email_sessions": "website sessions whose source is email, in the month",
+    "website_sessions": "all website sessions in the month",
+    "website_visitors": "unique website visitors in the month",
+    "conversions": "form submissions (or conversion events) in the month",
+    "leads_new": "contacts who became leads in the month (by their creation or lead date)",
+    "mqls": "contacts who became marketing-qualified in the month",
+    "sqls": "contacts accepted by sales (SQL / opportunity stage entered) in the month",
+    "customers_new": "contacts who became customers in the month",
+    "deals_won": "deals marked won in the month (by close date)",
+    "deals_lost": "deals marked lost in the month (by close date)",
+    "deals_won_with_source": "deals won in the month whose original marketing source is known",
+    "revenue_won": "amount of the deals won in the month, in one currency (never two added)",
+    "revenue_attributed": "revenue of the month the platform attributes to marketing",
+    "revenue_total": "all revenue of the business in the month",
+    "mrr": "monthly recurring revenue at the month's end",
+    "mrr_churned": "monthly recurring revenue lost in the month to cancellations and downgrades",
+    "accounts_active": "paying accounts at the month's end",
+    "accounts_churned": "paying accounts lost in the month",
+}
+
+BASE_METRICS: tuple[BaseMetric, ...] = tuple(
+    replace(m, definition=DEFINITIONS[m.id]) for m in _BASE_METRICS
 )
 
 SHARE = (0.0, 1.0)

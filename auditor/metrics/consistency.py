@@ -38,12 +38,22 @@ class Constraint:
 
 CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("emails_delivered", "emails_sent", "delivered emails are sent emails"),
+    Constraint(
+        "emails_automated",
+        "emails_sent",
+        "emails sent by automations are part of all marketing emails sent",
+    ),
     Constraint("bounces", "emails_sent", "a bounce is a sent email that was not delivered"),
     Constraint(
         "unique_opens",
         "emails_delivered",
         "a recipient opens an email delivered to them, once at most as a unique open",
         "emails_sent",
+    ),
+    Constraint(
+        "unique_opens_human",
+        "unique_opens",
+        "human opens are the unique opens less the privacy-proxy (machine) opens",
     ),
     Constraint(
         "unique_clicks",
