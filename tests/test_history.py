@@ -85,15 +85,15 @@ def test_record_two_periods_and_read_them_back(store, q2, q3):
         (SLUG, "2026-Q2", "2026-04-01", "2026-06-30"),
         (SLUG, "2026-Q3", "2026-07-01", "2026-09-30"),
     ]
-    assert [r.overall for r in runs] == [86.2, 69.5]
+    assert [r.overall for r in runs] == [87.8, 71.0]
     assert dict(runs[0].categories) == {
-        "activity": 62.5,
+        "activity": 70.0,
         "response": 100.0,
         "efficiency": 96.4,
         "value": 78.6,
     }
     assert dict(runs[1].categories) == {
-        "activity": 62.5,
+        "activity": 70.0,
         "response": 50.0,
         "efficiency": 89.3,
         "value": 78.6,
@@ -104,8 +104,8 @@ def test_record_two_periods_and_read_them_back(store, q2, q3):
     assert runs[0].pack_hash == pack_hash(q2)
     assert runs[0].recorded_at < runs[1].recorded_at
     assert runs[0].to_json()["scores"] == {
-        "overall": 86.2,
-        "activity": 62.5,
+        "overall": 87.8,
+        "activity": 70.0,
         "response": 100.0,
         "efficiency": 96.4,
         "value": 78.6,
@@ -229,18 +229,18 @@ def test_migration_2_backfills_findings_of_runs_recorded_at_version_1(store, q3)
         "INSERT INTO runs (client_slug, client_name, period_label, period_start, period_end, "
         "pack_hash, tool_version, schema_version, recorded_at, overall_score, exit_code, "
         "result_json) VALUES (?, ?, '2026-Q3', '2026-07-01', '2026-09-30', 'h', '0.0.1', 1, "
-        "'2026-10-01T00:00:00.000000Z', 69.5, 1, ?)",
+        "'2026-10-01T00:00:00.000000Z', 71.0, 1, ?)",
         (SLUG, q3["client"], json.dumps(q3)),
     )
     conn.commit()
     conn.close()
 
     assert store.schema_version() == 1  # read as it is, never migrated by reading
-    assert store.latest(SLUG, "2026-Q3")["scores"]["overall"] == 69.5
+    assert store.latest(SLUG, "2026-Q3")["scores"]["overall"] == 71.0
     assert store.migrate() == 3
     rows = _sql(store.path, "SELECT rule, status FROM run_findings ORDER BY rule")
     assert rows == sorted((f["rule"], f["status"]) for f in q3["findings"])
-    assert store.latest(SLUG, "2026-Q3")["scores"]["overall"] == 69.5
+    assert store.latest(SLUG, "2026-Q3")["scores"]["overall"] == 71.0
 
 
 def test_a_store_from_a_newer_auditor_is_refused(store):
@@ -499,8 +499,8 @@ def test_diff_finds_new_resolved_and_changed(q2, q3):
         ("lead-velocity", "warn", "pass"),
     ]
     assert diff["scores"] == {
-        "overall": {"before": 86.2, "after": 69.5, "delta": -16.7},
-        "activity": {"before": 62.5, "after": 62.5, "delta": 0.0},
+        "overall": {"before": 87.8, "after": 71.0, "delta": -16.8},
+        "activity": {"before": 70.0, "after": 70.0, "delta": 0.0},
         "response": {"before": 100.0, "after": 50.0, "delta": -50.0},
         "efficiency": {"before": 96.4, "after": 89.3, "delta": -7.1},
         "value": {"before": 78.6, "after": 78.6, "delta": 0.0},

@@ -58,8 +58,8 @@ def test_list_text(store):
         "packs",
     ]
     assert len(lines) == 3
-    assert lines[1].split()[:8] == [SLUG, "2026-Q2", "86.2", "62.5", "100.0", "96.4", "78.6", "1"]
-    assert lines[2].split()[:8] == [SLUG, "2026-Q3", "69.5", "62.5", "50.0", "89.3", "78.6", "1"]
+    assert lines[1].split()[:8] == [SLUG, "2026-Q2", "87.8", "70.0", "100.0", "96.4", "78.6", "1"]
+    assert lines[2].split()[:8] == [SLUG, "2026-Q3", "71.0", "70.0", "50.0", "89.3", "78.6", "1"]
 
 
 def test_list_json(store, results):
@@ -71,8 +71,8 @@ def test_list_json(store, results):
         (2, SLUG, NAME, "2026-Q3"),
     ]
     assert runs[1]["scores"] == {
-        "overall": 69.5,
-        "activity": 62.5,
+        "overall": 71.0,
+        "activity": 70.0,
         "response": 50.0,
         "efficiency": 89.3,
         "value": 78.6,
@@ -97,7 +97,7 @@ def test_show_by_slug_or_name(store, results):
     assert out.exit_code == 0
     assert out.stdout.startswith("run 1: recorded ")
     assert f"{NAME} · 2026-Q2" in out.stdout
-    assert "86,2" in out.stdout  # the stored result's own language (es)
+    assert "87,8" in out.stdout  # the stored result's own language (es)
     assert "behavioral-workflows-share" in out.stdout
     assert results["2026-Q2"]["exit_reason"] in out.stdout
     assert all(f["rule"] in out.stdout for f in results["2026-Q2"]["findings"])
@@ -116,7 +116,7 @@ def test_diff_text(store):
     text = out.stdout
     assert text.startswith(f"{NAME} ({SLUG}): 2026-Q2 -> 2026-Q3\n")
     lines = text.splitlines()
-    assert lines[3].split() == ["overall", "86.2", "69.5", "-16.7"]
+    assert lines[3].split() == ["overall", "87.8", "71.0", "-16.8"]
     assert lines[5].split() == ["response", "100.0", "50.0", "-50.0"]
     assert "New findings: fail or warn now, not then (5)" in text
     assert "Resolved findings: fail or warn then, pass now (1)" in text
@@ -152,7 +152,7 @@ def test_diff_json_is_diff_results(store, results):
         "bounce-rate",
     ]
     assert [f["rule"] for f in data["resolved"]] == ["lead-velocity"]
-    assert data["scores"]["overall"] == {"before": 86.2, "after": 69.5, "delta": -16.7}
+    assert data["scores"]["overall"] == {"before": 87.8, "after": 71.0, "delta": -16.8}
 
 
 def test_export_csv(store):
@@ -163,8 +163,8 @@ def test_export_csv(store):
         (r["run_id"], r["client_slug"], r["client"], r["period"], r["overall"], r["response"])
         for r in rows
     ] == [
-        ("1", SLUG, NAME, "2026-Q2", "86.2", "100.0"),
-        ("2", SLUG, NAME, "2026-Q3", "69.5", "50.0"),
+        ("1", SLUG, NAME, "2026-Q2", "87.8", "100.0"),
+        ("2", SLUG, NAME, "2026-Q3", "71.0", "50.0"),
     ]
     assert list(rows[0])[:11] == [
         "run_id",

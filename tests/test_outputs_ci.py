@@ -304,7 +304,7 @@ def test_junit_demo_one_suite_per_category_in_order_with_matching_counts(demo):
     assert [s.get("name") for s in suites] == ["activity", "response", "efficiency", "value"]
     _assert_counts_match(document)
     counts = {s.get("name"): s.attrib for s in suites}
-    assert counts["activity"]["tests"] == "3"
+    assert counts["activity"]["tests"] == "4"
     assert counts["response"]["failures"] == "2"
     assert counts["value"]["skipped"] == "1"  # cac-trend, not_applicable
     root = ET.fromstring(document.encode("utf-8"))
@@ -479,11 +479,11 @@ def test_ci_markdown_demo_header_scores_and_tables(demo):
     assert text.startswith(
         "## ✅ Auditoría de automatización de marketing: "
         "Suministros Industriales Ebro, S.L. · 2026-Q3\n\n"
-        "**Puntuación global:** 69,5 / 100 · **Salida 0:** "
+        "**Puntuación global:** 71 / 100 · **Salida 0:** "
         "findings never fail this run (--fail-on never)\n"
     )
     assert "| Categoría | Nota | Cobertura | Fallo | Aviso | Bien | Sin juzgar |" in text
-    assert f"| Actividad | 62,5 | 100{NBSP}% | 1 | 0 | 2 | 0 |" in text
+    assert f"| Actividad | 70 | 100{NBSP}% | 1 | 0 | 3 | 0 |" in text
     # 8 rule findings + 2 analysis warnings (an anomaly, the MQL threshold)
     assert "### Hallazgos con fallo o aviso (10)" in text
     attention, _, rest = text.partition("<details>")
@@ -494,8 +494,8 @@ def test_ci_markdown_demo_header_scores_and_tables(demo):
     ) in attention
     assert attention.count("| ❌ FAIL |") == 4
     assert attention.count("| ⚠️ WARN |") == 6  # 4 rule warnings + 2 analysis warnings
-    assert "<summary>Resto de hallazgos (23)</summary>" in rest
-    assert rest.count("| ✅ PASS |") == 22
+    assert "<summary>Resto de hallazgos (24)</summary>" in rest
+    assert rest.count("| ✅ PASS |") == 23
     assert "customers\\_new is 17" in rest  # the N/A row's reason, escaped
     assert "Todas las métricas se pudieron calcular." in text
 
@@ -556,7 +556,7 @@ def _table_rows(text: str) -> list[str]:
 def test_text_is_a_ranked_aligned_table(demo):
     text = render_text(demo)
     assert text.startswith(
-        "Suministros Industriales Ebro, S.L. · 2026-Q3\nPuntuación global: 69,5\n"
+        "Suministros Industriales Ebro, S.L. · 2026-Q3\nPuntuación global: 71\n"
     )
     rows = _table_rows(text)
     assert rows[0].split() == ["ESTADO", "REGLA", "VALOR", "UMBRAL", "MENSAJE"]
@@ -738,7 +738,7 @@ def test_fail_under_overall_and_per_category(demo, hostile):
         EXIT_OK,
         "scores at or above --fail-under",
     )
-    assert fail_under(demo, 70, {}) == (EXIT_FINDINGS, "overall score 69.5 is under 70")
+    assert fail_under(demo, 72, {}) == (EXIT_FINDINGS, "overall score 71 is under 72")
     assert fail_under(demo, None, {"value": 80, "activity": 60}) == (
         EXIT_FINDINGS,
         "value score 78.6 is under 80",
@@ -797,8 +797,8 @@ def test_finalize_combines_fail_on_selection_and_fail_under(demo):
     assert healthy["exit_code"] == EXIT_OK
     assert healthy["exit_reason"] == "findings never fail this run (--fail-on never)"
     # the gate's own fail_under counts once, not twice
-    once = finalize(demo, gate=Gate("never", 70.0))
-    assert once["exit_reason"] == "overall score 69.5 is under 70"
+    once = finalize(demo, gate=Gate("never", 72.0))
+    assert once["exit_reason"] == "overall score 71 is under 72"
     # nothing judged (3) beats a score under the bar (1)
     nothing = finalize(demo, gate=Gate("fail"), select=["cac-trend"], fail_under_values=["70"])
     assert nothing["exit_code"] == EXIT_SOURCE
