@@ -555,9 +555,7 @@ def _table_rows(text: str) -> list[str]:
 
 def test_text_is_a_ranked_aligned_table(demo):
     text = render_text(demo)
-    assert text.startswith(
-        "Suministros Industriales Ebro, S.L. · 2026-Q3\nPuntuación global: 71\n"
-    )
+    assert text.startswith("Suministros Industriales Ebro, S.L. · 2026-Q3\nPuntuación global: 71\n")
     rows = _table_rows(text)
     assert rows[0].split() == ["ESTADO", "REGLA", "VALOR", "UMBRAL", "MENSAJE"]
     assert len(rows) == 1 + len(demo["findings"])
