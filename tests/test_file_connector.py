@@ -71,6 +71,12 @@ def test_wide_csv_gives_months_and_provenance(tmp_path: Path) -> None:
         "first_month": "2026-07",
         "last_month": "2026-08",
         "sha256": hashlib.sha256(content.encode()).hexdigest(),
+        # catalog order, only what the file holds (the report appendix names each column)
+        "metric_sources": {
+            "emails_sent": "emails_sent",
+            "unique_opens": "unique_opens",
+            "revenue_won": "revenue_won",
+        },
     }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from auditor.errors import AuditorError, InputError
-from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES
+from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, CATEGORIES, KPI_BY_ID
 from auditor.report import charts, pdf
 from auditor.report.html import (
     DEFAULT_ACCENT,
@@ -128,7 +128,9 @@ def test_catalog_has_the_same_keys_in_both_languages() -> None:
 
 def test_catalog_names_and_defines_every_catalog_metric() -> None:
     keys = catalog()["en"].keys()
-    missing = [m for m in ALL_METRIC_IDS if f"metric.{m}" not in keys or f"define.{m}" not in keys]
+    missing = [m for m in ALL_METRIC_IDS if f"metric.{m}" not in keys]
+    missing += [f"define.{k}" for k in KPI_BY_ID if f"define.{k}" not in keys]
+    missing += [f"definition.{m}" for m in BASE_BY_ID if f"definition.{m}" not in keys]
     assert missing == []
     charted = {m for charts_ in TREND_CHARTS.values() for _, ids in charts_ for m in ids}
     assert sorted(m for m in charted if f"short.{m}" not in keys) == []
@@ -236,6 +238,7 @@ def test_hostile_client_data_is_escaped_everywhere() -> None:
             "funnel",
             "appendix",
             "kpis",
+            "definitions",
             "sources",
             "unmeasured",
             "packs",

@@ -148,6 +148,10 @@ class Connector(ABC):
     """For every other base metric id: why it is not measured (shown in the report)."""
     metric_sources: ClassVar[Mapping[str, str]] = {}
     """Optional, for measured ids: where each comes from ('GET /3.0/reports: emails_sent')."""
+    definition_differences: ClassVar[Mapping[str, str]] = {}
+    """For measured ids whose figure is not the catalog's one definition (docs/definitions.md):
+    how it differs.  The report's appendix flags them, so two clients on different platforms
+    are compared on the same figure or told why not."""
 
     def __init__(self, options: ConnectorOptions, config_dir: Path, timezone: str = "UTC") -> None:
         self.options = options
@@ -204,8 +208,25 @@ class Connector(ABC):
             fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             by_channel=dict(by_channel or {}),
             not_measured=reasons,
-            provenance=dict(provenance or {}),
+            provenance=self._with_definitions(provenance or {}, monthly),
         )
+
+    def _with_definitions(
+        self, provenance: Mapping[str, Any], monthly: Mapping[Month, Mapping[str, float]]
+    ) -> dict[str, Any]:
+        """The provenance plus, for the metrics this run measured, where each came from and
+        how it differs from the catalog's definition (what the report's appendix shows)."""
+        measured = {metric for values in monthly.values() for metric in values}
+        stamped = dict(provenance)
+        for key, table in (
+            ("metric_sources", self.metric_sources),
+            ("definition_differences", self.definition_differences),
+        ):
+            if key not in stamped:
+                stamped[key] = {
+                    m: str(table[m]) for m in BASE_BY_ID if m in table and m in measured
+                }
+        return stamped
 
 
 def contract_problems(cls: Any, name: str | None = None, complete: bool = True) -> list[str]:
@@ -244,6 +265,15 @@ def contract_problems(cls: Any, name: str | None = None, complete: bool = True) 
         stray = [m for m in sources if m not in cls.metrics]
         if stray and isinstance(cls.metrics, tuple):
             problems.append(f"metric_sources names unmeasured ids: {', '.join(map(str, stray))}")
+    differences = getattr(cls, "definition_differences", {})
+    if not isinstance(differences, Mapping):
+        problems.append("definition_differences must map measured metric ids to how they differ")
+    else:
+        stray = [m for m in differences if m not in cls.metrics]
+        if stray and isinstance(cls.metrics, tuple):
+            problems.append(
+                f"definition_differences names unmeasured ids: {', '.join(map(str, stray))}"
+            )
     return problems
 
 

@@ -639,6 +639,13 @@ def _source_data(written: str, file_type: str, digest: str, parsed: _Parsed) -> 
         "first_month": months[0] if months else None,
         "last_month": months[-1] if months else None,
         "sha256": digest,
+        # the column (wide) or `metric` value (long) each base metric was read from: the
+        # report's appendix names it next to the metric's definition
+        "metric_sources": {
+            metric: metric
+            for metric in BASE_BY_ID
+            if any(metric in values for values in totals.monthly.values())
+        },
     }
     return SourceData(
         connector="file",

@@ -281,6 +281,7 @@ class MailchimpConnector(HttpConnector):
     Options: ClassVar[type[ConnectorOptions]] = MailchimpOptions
     metrics: ClassVar[tuple[str, ...]] = MEASURED
     not_measured: ClassVar[Mapping[str, str]] = NOT_MEASURED
+    definition_differences: ClassVar[Mapping[str, str]] = DEFINITION_DIFFERENCES
     metric_sources: ClassVar[Mapping[str, str]] = {
         "emails_sent": "GET /3.0/reports: emails_sent of campaigns sent in the month",
         "emails_delivered": "GET /3.0/reports: emails_sent - hard_bounces - soft_bounces",
@@ -453,7 +454,6 @@ class MailchimpConnector(HttpConnector):
                 "reports": tally.provenance(),
                 "endpoints": endpoints,
                 "definitions": dict(DEFINITIONS),
-                "definition_differences": dict(DEFINITION_DIFFERENCES),
                 "not_counted": list(NOT_COUNTED),
             }
         )

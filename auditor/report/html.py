@@ -42,6 +42,7 @@ from markupsafe import Markup
 from auditor import formatting
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
 from auditor.report import charts
+from auditor.report.definitions import definition_rows
 from auditor.report.i18n import Translator, resolve_language
 from auditor.report.logo import LOGO_TYPES, logo_problem
 from auditor.resources import templates_dir
@@ -789,12 +790,17 @@ def _unmeasured(result: Mapping[str, Any], t: Translator) -> list[dict[str, str]
     return rows
 
 
+SHOWN_WITH_DEFINITIONS = frozenset({"metric_sources", "definition_differences"})
+
+
 def _provenance(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The connector's provenance as printable key/value pairs (it is connector-specific)."""
     provenance = (result.get("source") or {}).get("provenance") or {}
     if not isinstance(provenance, Mapping):
         return []
-    return [(str(k), str(v)[:300]) for k, v in provenance.items()]
+    # metric_sources and definition_differences have their own table (definitions.py)
+    shown = {k: v for k, v in provenance.items() if k not in SHOWN_WITH_DEFINITIONS}
+    return [(str(k), str(v)[:300]) for k, v in shown.items()]
 
 
 def _toc(
@@ -826,7 +832,7 @@ def _toc(
         for _, anchor, label in business:
             entries.append({"href": anchor, "label": t(label), "level": 2})
     entries.append({"href": "#sec-appendix", "label": t("appendix.title"), "level": 1})
-    for key in ("kpis", "sources", "unmeasured", "packs", "caveats"):
+    for key in ("kpis", "definitions", "sources", "unmeasured", "packs", "caveats"):
         entries.append({"href": f"#sec-{key}", "label": t(f"appendix.{key}"), "level": 2})
     return entries
 
@@ -891,10 +897,10 @@ def build_view(
         "other_metrics": next(g["rows"] for g in _metric_rows(result, t) if g["id"] == "other"),
         "unmeasured": _unmeasured(result, t),
         "provenance": _provenance(result),
+        "definitions": definition_rows(result, t),
         "warnings": [str(w) for w in result.get("warnings") or []],
         "trend_span": (trend_periods[0], trend_periods[-1]) if trend_periods else None,
         "kpis": KPIS,
-        "base_metrics": BASE_METRICS,
     }
 
 

@@ -1,0 +1,76 @@
+"""The appendix table "Base metrics: definition and source".
+
+A consultant compares clients on different platforms; the figures are comparable
+only if each base metric means the same everywhere.  This view puts, next to every
+base metric the audit measured, the catalog's one definition (in the report's
+language), the field of this client's source it was read from (the connector's
+`metric_sources`, stamped into the provenance) and, where the platform cannot follow
+the definition, how the figure differs (the connector's `definition_differences`).
+
+It reads only the finished result, so a replayed snapshot or a stored result shows
+what the original run fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from auditor.metrics.catalog import BASE_METRICS
+from auditor.report.i18n import Translator
+
+MAX_SOURCE_CHARS = 300
+"""A connector's source note is connector text: bounded so it cannot fill a page."""
+
+
+def _table(provenance: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    table = provenance.get(key)
+    return table if isinstance(table, Mapping) else {}
+
+
+def _source_text(where: Any, connector: str, layout: str, t: Translator) -> tuple[str, bool]:
+    """The source cell and whether it is a platform's field reference (set as code)."""
+    if where is None or not str(where).strip():
+        return t("appendix.source_unnamed"), False
+    text = str(where)[:MAX_SOURCE_CHARS]
+    if connector == "file":
+        form = "long" if layout == "long" else "wide"
+        return t(f"appendix.file_source_{form}", name=text), False
+    return text, True
+
+
+def _difference(metric_id: str, connector: str, note: Any, t: Translator) -> str | None:
+    if note is None or not str(note).strip():
+        return None
+    key = f"difference.{connector}.{metric_id}"
+    # A plugin's own note has no translation: it is shown as the plugin wrote it.
+    return t(key) if t.has(key) else str(note)[:MAX_SOURCE_CHARS]
+
+
+def definition_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, Any]]:
+    """One row per base metric with a value in the audited period, in catalog order."""
+    source = result.get("source") if isinstance(result.get("source"), Mapping) else {}
+    provenance = source.get("provenance") if isinstance(source.get("provenance"), Mapping) else {}
+    connector = str(source.get("connector") or "")
+    layout = str(provenance.get("format") or "")
+    sources = _table(provenance, "metric_sources")
+    differences = _table(provenance, "definition_differences")
+    metrics = result.get("metrics") if isinstance(result.get("metrics"), Mapping) else {}
+    rows: list[dict[str, Any]] = []
+    for metric in BASE_METRICS:
+        entry = metrics.get(metric.id)
+        if not isinstance(entry, Mapping) or entry.get("value") is None:
+            continue
+        text, is_field = _source_text(sources.get(metric.id), connector, layout, t)
+        name_key = f"metric.{metric.id}"
+        rows.append(
+            {
+                "id": metric.id,
+                "name": t(name_key) if t.has(name_key) else metric.id,
+                "definition": t(f"definition.{metric.id}"),
+                "source": text,
+                "source_is_field": is_field,
+                "difference": _difference(metric.id, connector, differences.get(metric.id), t),
+            }
+        )
+    return rows
