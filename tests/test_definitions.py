@@ -227,3 +227,22 @@ def test_definitions_page_is_current() -> None:
         cwd=ROOT,
     ).stdout
     assert (ROOT / "docs" / "definitions.md").read_text(encoding="utf-8") == generated
+
+
+def test_markdown_report_has_the_same_definitions_table() -> None:
+    from auditor.outputs.markdown import render_markdown
+
+    result = _with_source(
+        "mailchimp",
+        {
+            "metric_sources": {"emails_sent": "GET /3.0/reports: emails_sent | x"},
+            "definition_differences": {"emails_sent": "one-off campaigns only: ..."},
+        },
+    )
+    text = render_markdown(result, language="es")
+    assert "## Métricas base: definición y fuente" in text
+    row = next(line for line in text.splitlines() if "`emails_sent`" in line)
+    assert "Todos los emails de marketing enviados" in row
+    assert "**Difiere de la definición común:** solo campañas puntuales" in row
+    # a pipe in a connector's source cannot split the table cell
+    assert "GET /3.0/reports: emails\\_sent \\| x" in row

@@ -91,6 +91,9 @@ def test_hostile_client_data_cannot_become_links_html_or_cells() -> None:
     result["findings"][2]["rule"] = "x`|`y"
     result["findings"][2]["message"] = HOSTILE[4]
     result["undefined"]["mrr"] = HOSTILE[0]
+    result["source"]["connector"] = "plugin"
+    result["source"]["provenance"]["metric_sources"] = {"emails_sent": HOSTILE[1] + " | cell"}
+    result["source"]["provenance"]["definition_differences"] = {"emails_sent": HOSTILE[3]}
     text = render_markdown(result, language="en")
     for raw in HOSTILE:
         assert raw not in text
@@ -99,7 +102,8 @@ def test_hostile_client_data_cannot_become_links_html_or_cells() -> None:
     # Table rows keep their column count: no unescaped pipe from data.
     for line in text.splitlines():
         if line.startswith("| "):
-            assert len(re.findall(r"(?<!\\)\|", line)) in (4, 8), line
+            assert len(re.findall(r"(?<!\\)\|", line)) in (4, 5, 8), line
+    assert text.count("| Metric | Id | Definition | Source |") == 1
 
 
 def test_a_commonmark_parser_sees_no_link_image_or_html() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor import formatting
 from auditor.metrics.catalog import BASE_BY_ID, CATEGORIES, KPI_BY_ID
+from auditor.report.definitions import definition_rows
 from auditor.report.html import (
     KEY_FIGURES,
     Formats,
@@ -150,6 +151,32 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
         lines.append(e(finding.get("message") or ""))
         if finding.get("recommendation"):
             lines += ["", f"**{e(t('findings.recommendation'))}:** {e(finding['recommendation'])}"]
+    lines.append("")
+
+    # ------------------------------------------- base metrics: definition and source
+    definitions = definition_rows(result, t)
+    lines += [f"## {e(t('appendix.definitions'))}", ""]
+    if definitions:
+        lines += [e(t("appendix.definitions_intro")), ""]
+        rows = []
+        for row in definitions:
+            meaning = e(row["definition"])
+            if row["difference"]:
+                meaning += f" **{e(t('appendix.differs'))}** {e(row['difference'])}"
+            # escaped text, not a code span: connector text is data like any other
+            rows.append([e(row["name"]), f"`{e_code(row['id'])}`", meaning, e(row["source"])])
+        lines += _table(
+            [
+                e(t("appendix.col_metric")),
+                e(t("md.col_id")),
+                e(t("appendix.col_definition")),
+                e(t("appendix.col_source")),
+            ],
+            rows,
+            set(),
+        )
+    else:
+        lines.append(e(t("appendix.definitions_none")))
     lines.append("")
 
     # ----------------------------------------------------- what was not measured
