@@ -244,7 +244,7 @@ EXPANDED = [
     (
         "  path: data.csv",
         f"  path: data.csv\n  format: ${{{WORDS_VARIABLE}}}",
-        f"source.format: input should be 'auto', 'csv', 'json' or 'yaml', got ${{{WORDS_VARIABLE}}}",
+        f"source.format: unknown format '${{{WORDS_VARIABLE}}}'; expected auto, csv, json, yaml",
     ),
     (
         "timezone: UTC",

@@ -30,9 +30,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TextIO, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TextIO, TypeVar
 
+from pydantic import AfterValidator
+
+from auditor.connectors import exports
 from auditor.connectors.base import Connector, ConnectorOptions
+from auditor.connectors.cells import CellError as _CellError
+from auditor.connectors.cells import parse_number as _parse_number
+from auditor.connectors.exports import reader as exports_reader
 from auditor.connectors.filelimits import (
     MAX_CHANNEL_NAME_CHARS,
     MAX_CHANNELS,
@@ -62,19 +68,26 @@ T = TypeVar("T")
 _MEMO_SIZE = 10_000  # distinct month/metric/channel texts remembered (memory bound, not a limit)
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
-_PLAIN = {".": re.compile(r"\d+(?:\.\d+)?"), ",": re.compile(r"\d+(?:,\d+)?")}
-_GROUPED = {
-    ".": re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
-    ",": re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
-}
-_OTHER_MARK = {".": re.compile(r"\d+,\d+"), ",": re.compile(r"\d+\.\d+")}
+
+
+FILE_TYPES = ("auto", "csv", "json", "yaml")
+
+
+def _format_name(value: str) -> str:
+    if value in FILE_TYPES or value in exports.BY_ID:
+        return value
+    raise ValueError(
+        f"unknown format {quote(value)}{exports.suggestion(value)}; expected auto, csv, json, "
+        f"yaml or an export layout: {exports.known_list()}"
+    )
 
 
 class FileOptions(ConnectorOptions):
     """The `source:` options of the file connector (validated like every config key)."""
 
     path: str
-    format: Literal["auto", "csv", "json", "yaml"] = "auto"
+    format: Annotated[str, AfterValidator(_format_name)] = "auto"
+    """auto, csv, json, yaml, or a platform export layout (`exports.LAYOUTS`)."""
     delimiter: Literal["auto", ",", ";", "\t"] = "auto"
     decimal: Literal["auto", ".", ","] = "auto"
     leads: str | None = None
@@ -98,8 +111,9 @@ class FileConnector(Connector):
         measured = {m for values in data.monthly.values() for m in values}
         prov = data.provenance
         leads = f"; {len(data.leads)} leads in {prov['leads']['path']}" if "leads" in prov else ""
+        form = prov.get("layout") or f"{prov.get('format')} form"
         return (
-            f"{data.label}: {prov.get('file_type', '?').upper()} ({prov.get('format')} form), "
+            f"{data.label}: {prov.get('file_type', '?').upper()} ({form}), "
             f"{len(months)} months ({span}), {len(measured)} of {len(BASE_BY_ID)} base "
             f"metrics present{leads}"
         )
@@ -181,10 +195,6 @@ class FileConnector(Connector):
         )
 
 
-class _CellError(Exception):
-    """One bad cell; the message is shown to the user as is."""
-
-
 def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
@@ -193,6 +203,8 @@ def _fmt(value: float) -> str:
 
 
 def _file_type(opts: FileOptions, problems: ProblemCollector) -> str:
+    if opts.format in exports.BY_ID:
+        return "csv"  # platform exports are CSV files
     if opts.format != "auto":
         return opts.format
     suffix = Path(opts.path).suffix.lower()
@@ -286,36 +298,6 @@ def _did_you_mean(name: str, known: Sequence[str]) -> str:
 
 def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-def _parse_number(text: str, decimal: str) -> float:
-    """A number as spreadsheets write it, with `decimal` as the decimal mark."""
-    body = text.strip()
-    sign = -1.0 if body.startswith("-") else 1.0
-    digits = body[1:].lstrip() if body[:1] in "+-" and body else body
-    thousands = "," if decimal == "." else "."
-    if _PLAIN[decimal].fullmatch(digits) or _GROUPED[decimal].fullmatch(digits):
-        return sign * float(digits.replace(thousands, "").replace(decimal, "."))
-    if _OTHER_MARK[decimal].fullmatch(digits):
-        raise _CellError(_other_mark_message(decimal))
-    hint = ""
-    if "%" in body:
-        hint = " (remove the '%': percentages are KPIs the auditor computes)"
-    elif any(mark in body for mark in "€$£¥"):
-        hint = " (remove the currency sign)"
-    raise _CellError(f"is not a number{hint}")
-
-
-def _other_mark_message(decimal: str) -> str:
-    if decimal == ",":
-        return (
-            "is ambiguous: the decimal mark here is ',' and '.' only separates thousands "
-            "in groups of 3; if '.' is the decimal mark, set source.decimal: \".\""
-        )
-    return (
-        "is not a number with '.' as the decimal mark (',' only separates thousands in "
-        "groups of 3); if ',' is the decimal mark, set source.decimal: \",\""
-    )
 
 
 def _metric_value(metric: str, raw: Any, decimal: str) -> float | None:
@@ -622,12 +604,45 @@ def _bump(totals: dict[str, float], metric: str, value: float) -> None:
 
 @dataclass(frozen=True)
 class _Parsed:
-    totals: _Totals
+    totals: _Totals | None
     delimiter: str | None
+    export: exports_reader.ExportTotals | None = None
+
+
+def _export_source_data(
+    written: str, digest: str, delimiter: str | None, read: exports_reader.ExportTotals
+) -> SourceData:
+    months = sorted(read.monthly)
+    provenance: dict[str, Any] = {
+        "path": written,
+        **read.provenance(),
+        "file_type": "csv",
+        "delimiter": delimiter,
+        "rows": read.rows,
+        "first_month": months[0] if months else None,
+        "last_month": months[-1] if months else None,
+        "sha256": digest,
+    }
+    return SourceData(
+        connector="file",
+        label=written,
+        monthly={month: read.monthly[month] for month in months},
+        fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        provenance=provenance,
+        # a metric missing in some months keeps its reason (the months it lacks)
+        not_measured={
+            m: read.not_measured.get(m) or f"the {read.layout.title} has no such figure"
+            for m in BASE_BY_ID
+            if m in read.not_measured or not any(m in values for values in read.monthly.values())
+        },
+    )
 
 
 def _source_data(written: str, file_type: str, digest: str, parsed: _Parsed) -> SourceData:
+    if parsed.export is not None:
+        return _export_source_data(written, digest, parsed.delimiter, parsed.export)
     totals = parsed.totals
+    assert totals is not None
     months = sorted(totals.monthly)
     provenance = {
         "path": written,
@@ -678,7 +693,12 @@ def _parse_csv(stream: TextIO, opts: FileOptions, problems: ProblemCollector) ->
     decimal = opts.decimal if opts.decimal != "auto" else ("," if delimiter == ";" else ".")
     reader = _CsvReader(itertools.chain([first], lines), first_no, delimiter, problems)
     header = reader.next_row()
-    columns, form = _csv_layout(header[1] if header else [], first_no, problems)
+    names = header[1] if header else []
+    layout = _export_layout(opts, names, first_no, problems)
+    if layout is not None:
+        read = exports_reader.read_export(layout, names, first_no, reader, decimal, problems)
+        return _Parsed(None, delimiter, read)
+    columns, form = _csv_layout(names, first_no, problems)
     totals = _Totals(form, decimal, problems, "rows")
     for record in _csv_records(reader, columns, problems):
         totals.add(record)
@@ -688,11 +708,23 @@ def _parse_csv(stream: TextIO, opts: FileOptions, problems: ProblemCollector) ->
 
 
 def _first_line(lines: Iterator[str]) -> tuple[str, int]:
-    """The header line and its number, skipping blank lines; ('', 0) for an empty file."""
+    """The header line and its number, skipping blank lines and the '#' comment lines some
+    exports (GA4) write above their header; ('', 0) for an empty file."""
     for number, line in enumerate(lines, 1):
-        if _norm(line):
+        if _norm(line) and not line.lstrip("\ufeff").startswith("#"):
             return line, number
     return "", 0
+
+
+def _export_layout(
+    opts: FileOptions, header: list[str], line: int, problems: ProblemCollector
+) -> exports.Layout | None:
+    """The platform export the file is: the one `format` names, or the one its header is."""
+    if opts.format in exports.BY_ID:
+        return exports.by_name(opts.format)
+    if any(_norm(name) == "month" for name in header):
+        return None  # the project's own wide or long layout
+    return exports.detect(header, line, problems)
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -736,6 +768,9 @@ class _CsvReader:
 def _csv_layout(header: list[str], line: int, problems: ProblemCollector) -> tuple[list[str], str]:
     """Canonical name per column index: '' for no header, '?' for a reported bad column."""
     form = _form_of(_norm(name) for name in header)
+    if not any(_norm(name) == "month" for name in header):
+        # neither the project's layout nor a known export: one message, not one per column
+        raise problems.stop(_no_month_message(form) + exports.unknown_layout_hint(header), line)
     columns = _Columns(form, problems)
     first_col: dict[str, int] = {}
     out: list[str] = []
@@ -752,7 +787,7 @@ def _csv_layout(header: list[str], line: int, problems: ProblemCollector) -> tup
             first_col[known] = col
         out.append("?" if known is None else known)
     if "month" not in first_col:
-        raise problems.stop(_no_month_message(form), line)
+        raise problems.stop(_no_month_message(form) + exports.unknown_layout_hint(header), line)
     return out, form
 
 

@@ -1,0 +1,1 @@
+"""One module per platform, each with its `LAYOUTS` (see `exports/model.py`)."""

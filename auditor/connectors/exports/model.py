@@ -1,0 +1,102 @@
+"""What a native export layout is: the header row that identifies it and how its columns
+become base metrics.
+
+A layout is data, not code paths: the reader (`reader.py`) is the same for every
+platform, so a new export is one `Layout` value with the header row the platform
+really writes, where that header comes from (its help page or a public parser),
+and one `Measure` per base metric it can give.
+
+Exports hold one row per campaign, per day or per contact/deal.  A measure either
+sums count columns of each row (a campaign's "Unique Opens") or counts rows (a deal
+export's won deals, dated by "Close Date").  Rates and percentages an export also
+carries are never read: every KPI is recomputed from counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+Row = Mapping[str, str]
+"""One data row: normalised header name -> the cell's raw text."""
+
+
+def norm(name: str) -> str:
+    """Header names compare without case, BOM, surrounding or repeated spaces."""
+    return " ".join(name.replace("\ufeff", "").split()).lower()
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Only rows whose `column` holds one of `values` (compared normalised) count.
+
+    Data, not a function, so the provenance and the report can say which rows
+    were taken (`Deal Stage` in `closedwon`)."""
+
+    column: str
+    values: tuple[str, ...]
+
+    def holds(self, row: Row) -> bool:
+        return norm(row.get(norm(self.column), "")) in {norm(v) for v in self.values}
+
+    def describe(self) -> str:
+        return f"{self.column} = {' / '.join(self.values)}"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One base metric from a layout.
+
+    `columns`: count (or money) columns summed per row; empty = each matching row
+    counts 1.  `date_column`: the column that dates the row for THIS metric (a
+    contacts export dates `mqls` by the MQL date and `leads_new` by the create
+    date); None = the layout's `date_column`.  `where`: only rows matching it.
+    `money`: the columns hold amounts (currency signs allowed)."""
+
+    metric: str
+    columns: tuple[str, ...] = ()
+    date_column: str | None = None
+    where: Filter | None = None
+    money: bool = False
+
+    @property
+    def counts_rows(self) -> bool:
+        return not self.columns
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A platform's export file, recognised by its header row."""
+
+    id: str
+    """What users write as `source.format` (e.g. `mailchimp-campaigns`)."""
+    platform: str
+    title: str
+    """The export as the platform's UI names it (the docs and `auditor init` show it)."""
+    origin: str
+    """Where the header row and cell formats come from (help page, public parser)."""
+    signature: tuple[str, ...]
+    """Header names that must all be present (others may be too): how it is detected."""
+    date_column: str | None
+    measures: tuple[Measure, ...]
+    date_formats: tuple[str, ...] = ()
+    """`strptime` formats of the date column, tried in order (ISO forms always work)."""
+    comment_prefix: str | None = None
+    """Lines starting with it before the header are skipped (GA4 writes '#' lines)."""
+    row_filter: Filter | None = None
+    """Rows outside it are skipped whole (e.g. a 'Status' of drafts)."""
+    skip_row: Callable[[Row], bool] | None = None
+    """Rows such as a trailing 'Total' line that are not data."""
+
+    def columns(self) -> set[str]:
+        """Every header name this layout reads (normalised)."""
+        names = set(map(norm, self.signature))
+        if self.date_column:
+            names.add(norm(self.date_column))
+        for m in self.measures:
+            names.update(map(norm, m.columns))
+            if m.date_column:
+                names.add(norm(m.date_column))
+            if m.where:
+                names.add(norm(m.where.column))
+        return names

@@ -1,0 +1,226 @@
+"""Reads a platform's export into monthly base metrics, with every cell problem located.
+
+The same for every layout: each row is dated by the column that defines the
+metric (a campaign's send date, a deal's close date, a contact's MQL date) and
+added into its month.  Money and counts are parsed by `values.py`.
+
+Missing cells (`n/a`, empty) are "not tracked", never 0: a month in which some
+row of a metric lacks its value leaves that metric not measured in that month
+(a partial sum would understate it), with the reason.  A metric that counts
+rows (won deals) is 0 in a month inside the export's span with no such row,
+because the export lists every row of the span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.connectors.cells import CellError
+from auditor.connectors.exports.model import Layout, Measure, norm
+from auditor.connectors.exports.values import count_value, is_missing, money_value, month_of_date
+from auditor.connectors.filelimits import MAX_DATA_ROWS
+from auditor.errors import ProblemCollector, quote
+from auditor.period import Month, add_months
+
+
+@dataclass
+class ExportTotals:
+    """What an export gave: monthly totals, and what it could not give and why."""
+
+    layout: Layout
+    monthly: dict[Month, dict[str, float]] = field(default_factory=dict)
+    rows: int = 0
+    not_measured: dict[str, str] = field(default_factory=dict)
+
+    def provenance(self) -> dict[str, Any]:
+        """Which columns (and which rows) each metric came from."""
+        measured = {m for values in self.monthly.values() for m in values}
+        sources: dict[str, Any] = {}
+        for measure in self.layout.measures:
+            if measure.metric not in measured:
+                continue
+            entry: dict[str, Any] = {"dated_by": measure.date_column or self.layout.date_column}
+            if measure.columns:
+                entry["columns"] = list(measure.columns)
+            else:
+                entry["rows"] = "counted"
+            if measure.where:
+                entry["where"] = measure.where.describe()
+            sources[measure.metric] = entry
+        return {
+            "format": self.layout.id,
+            "layout": self.layout.title,
+            "layout_origin": self.layout.origin,
+            "export_sources": sources,
+            "metric_sources": {
+                metric: " + ".join(entry.get("columns") or [entry["dated_by"]])
+                for metric, entry in sources.items()
+            },
+        }
+
+
+def missing_columns(layout: Layout, header: Iterable[str]) -> list[str]:
+    """The columns the layout reads that the header lacks, as the layout writes them
+    (identifying-only columns such as a campaign's title are not needed to read it)."""
+    present = {norm(h) for h in header}
+    wanted: dict[str, str] = {}
+    for name in (layout.date_column or "",):
+        if name:
+            wanted.setdefault(norm(name), name)
+    for m in layout.measures:
+        for name in (*m.columns, m.date_column or "", m.where.column if m.where else ""):
+            if name:
+                wanted.setdefault(norm(name), name)
+    return [shown for key, shown in wanted.items() if key not in present]
+
+
+class _Reader:
+    def __init__(
+        self,
+        layout: Layout,
+        header: list[str],
+        decimal: str,
+        problems: ProblemCollector,
+    ) -> None:
+        self.layout = layout
+        self.decimal = decimal
+        self.problems = problems
+        self.totals = ExportTotals(layout)
+        wanted = layout.columns()
+        # first column of each name the layout reads: its index and its name as written
+        self.index: dict[str, tuple[int, str]] = {}
+        for col, name in enumerate(header):
+            key = norm(name)
+            if key in wanted and key not in self.index:
+                self.index[key] = (col, name.strip())
+        self.incomplete: dict[str, set[Month]] = {}
+        self.dates: dict[str, Month | None] = {}
+        self.months_seen: set[Month] = set()
+
+    def add(self, line: int, cells: list[str]) -> None:
+        if not any(text.strip() for text in cells):
+            return
+        row = {
+            key: (cells[col] if col < len(cells) else "") for key, (col, _) in self.index.items()
+        }
+        if self.layout.skip_row is not None and self.layout.skip_row(row):
+            return
+        if self.layout.row_filter is not None and not self.layout.row_filter.holds(row):
+            return
+        self.dates: dict[str, Month | None] = {}  # this row's months, per date column
+        self.totals.rows += 1
+        if self.totals.rows > MAX_DATA_ROWS:
+            raise self.problems.stop(
+                f"more than {MAX_DATA_ROWS:,} data rows; the limit is {MAX_DATA_ROWS:,} "
+                "(export a shorter date range)",
+                line,
+            )
+        for measure in self.layout.measures:
+            self._measure(measure, row, line)
+
+    def _where(self, key: str) -> tuple[int, str]:
+        return self.index[norm(key)]
+
+    def _month(self, measure: Measure, row: dict[str, str], line: int) -> Month | None:
+        column = measure.date_column or self.layout.date_column
+        assert column is not None
+        col, shown = self._where(column)
+        text = row[norm(column)]
+        if measure.counts_rows and is_missing(text):
+            return None  # a contact with no MQL date is not an MQL
+        if column in self.dates:  # read once per row, reported once
+            return self.dates[column]
+        try:
+            month: Month | None = month_of_date(text, shown, self.layout.date_formats)
+        except CellError as exc:
+            self.problems.add(str(exc), line, col + 1)
+            month = None
+        self.dates[column] = month
+        if month is not None:
+            self.months_seen.add(month)
+        return month
+
+    def _measure(self, measure: Measure, row: dict[str, str], line: int) -> None:
+        if measure.where is not None and not measure.where.holds(row):
+            # the row still dates the export's span (a lost deal shows the month was covered)
+            if measure.counts_rows:
+                self._month(measure, row, line)
+            return
+        month = self._month(measure, row, line)
+        if month is None:
+            return
+        if measure.counts_rows:
+            self._bump(month, measure.metric, 1.0)
+            return
+        total = 0.0
+        for column in measure.columns:
+            col, shown = self._where(column)
+            read = money_value if measure.money else count_value
+            try:
+                value = read(row[norm(column)], shown, self.decimal)
+            except CellError as exc:
+                self.problems.add(str(exc), line, col + 1)
+                return
+            if value is None:
+                self.incomplete.setdefault(measure.metric, set()).add(month)
+                return
+            total += value
+        self._bump(month, measure.metric, total)
+
+    def _bump(self, month: Month, metric: str, value: float) -> None:
+        values = self.totals.monthly.setdefault(month, {})
+        values[metric] = values.get(metric, 0.0) + value
+
+    def finish(self) -> ExportTotals:
+        totals = self.totals
+        if self.months_seen:
+            span = [min(self.months_seen)]
+            while span[-1] < max(self.months_seen):
+                span.append(add_months(span[-1], 1))
+            for measure in self.layout.measures:
+                if measure.counts_rows:
+                    for month in span:
+                        totals.monthly.setdefault(month, {}).setdefault(measure.metric, 0.0)
+        for metric, months in self.incomplete.items():
+            for month in months:
+                totals.monthly.get(month, {}).pop(metric, None)
+            columns = next(m.columns for m in self.layout.measures if m.metric == metric)
+            named = " + ".join(quote(c) for c in columns)
+            totals.not_measured[metric] = (
+                f"the export leaves {named} empty or n/a in some rows of "
+                f"{', '.join(sorted(months))}: not measured in those months"
+            )
+        for measure in self.layout.measures:
+            if measure.metric not in totals.not_measured and not any(
+                measure.metric in values for values in totals.monthly.values()
+            ):
+                totals.not_measured[measure.metric] = "the export holds no value for it"
+        return totals
+
+
+def read_export(
+    layout: Layout,
+    header: list[str],
+    header_line: int,
+    rows: Iterable[tuple[int, list[str]]],
+    decimal: str,
+    problems: ProblemCollector,
+) -> ExportTotals:
+    """All rows of the export, added into months (problems collected, then raised)."""
+    absent = missing_columns(layout, header)
+    if absent:
+        raise problems.stop(
+            f"this {layout.title} lacks the column(s) "
+            f"{', '.join(quote(c) for c in absent)} (renamed or removed?); export the file "
+            "again from the platform without editing its header row",
+            header_line,
+        )
+    reader = _Reader(layout, header, decimal, problems)
+    for line, cells in rows:
+        reader.add(line, cells)
+    totals = reader.finish()
+    if not totals.rows:
+        raise problems.stop(f"no data rows below the header (line {header_line})", header_line)
+    return totals
