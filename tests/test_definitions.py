@@ -246,3 +246,33 @@ def test_markdown_report_has_the_same_definitions_table() -> None:
     assert "**Difiere de la definición común:** solo campañas puntuales" in row
     # a pipe in a connector's source cannot split the table cell
     assert "GET /3.0/reports: emails\\_sent \\| x" in row
+
+
+def test_appendix_names_a_native_exports_columns_and_rows() -> None:
+    result = _with_source(
+        "file",
+        {
+            "format": "mailchimp-campaigns",
+            "metric_sources": {"emails_sent": "Total Recipients", "bounces": "x"},
+            "export_sources": {
+                "emails_sent": {"dated_by": "Send Date", "columns": ["Total Recipients"]},
+                "bounces": {"dated_by": "Send Date", "columns": ["Soft Bounces", "Hard Bounces"]},
+                "campaigns_sent": {"dated_by": "Send Date", "rows": "counted"},
+                "deals_won": {
+                    "dated_by": "Close Date",
+                    "rows": "counted",
+                    "where": "Deal Stage = Closed Won",
+                },
+            },
+        },
+    )
+    rows = {r["id"]: r["source"] for r in definition_rows(result, Translator("es"))}
+    assert rows["emails_sent"] == (
+        "columna(s) «Total Recipients» de la exportación, por mes de «Send Date»"
+    )
+    assert rows["bounces"].startswith("columna(s) «Soft Bounces» + «Hard Bounces»")
+    english = {r["id"]: r["source"] for r in definition_rows(result, Translator("en"))}
+    assert english["campaigns_sent"] == "export rows, by month of 'Send Date'"
+    assert english["deals_won"] == (
+        "export rows, by month of 'Close Date' (only rows with Deal Stage = Closed Won)"
+    )

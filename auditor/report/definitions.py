@@ -28,8 +28,28 @@ def _table(provenance: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return table if isinstance(table, Mapping) else {}
 
 
-def _source_text(where: Any, connector: str, layout: str, t: Translator) -> tuple[str, bool]:
+def _export_text(entry: Mapping[str, Any], t: Translator) -> str:
+    """A native export's columns, or its rows and the column dating them (a deal export's won
+    deals by Close Date), with the rows taken."""
+    dated_by = str(entry.get("dated_by") or "")[:MAX_SOURCE_CHARS]
+    columns = entry.get("columns")
+    if isinstance(columns, list) and columns:
+        names = " + ".join(t("appendix.quoted", name=str(c)[:MAX_SOURCE_CHARS]) for c in columns)
+        text = t("appendix.export_columns", names=names, dated_by=dated_by)
+    else:
+        text = t("appendix.export_rows", dated_by=dated_by)
+    where = entry.get("where")
+    if where:
+        text += " " + t("appendix.export_where", rows=str(where)[:MAX_SOURCE_CHARS])
+    return text
+
+
+def _source_text(
+    where: Any, connector: str, layout: str, t: Translator, export: Any = None
+) -> tuple[str, bool]:
     """The source cell and whether it is a platform's field reference (set as code)."""
+    if isinstance(export, Mapping):
+        return _export_text(export, t), False
     if where is None or not str(where).strip():
         return t("appendix.source_unnamed"), False
     text = str(where)[:MAX_SOURCE_CHARS]
@@ -55,13 +75,16 @@ def definition_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, 
     layout = str(provenance.get("format") or "")
     sources = _table(provenance, "metric_sources")
     differences = _table(provenance, "definition_differences")
+    export_sources = _table(provenance, "export_sources")
     metrics = result.get("metrics") if isinstance(result.get("metrics"), Mapping) else {}
     rows: list[dict[str, Any]] = []
     for metric in BASE_METRICS:
         entry = metrics.get(metric.id)
         if not isinstance(entry, Mapping) or entry.get("value") is None:
             continue
-        text, is_field = _source_text(sources.get(metric.id), connector, layout, t)
+        text, is_field = _source_text(
+            sources.get(metric.id), connector, layout, t, export_sources.get(metric.id)
+        )
         name_key = f"metric.{metric.id}"
         rows.append(
             {
