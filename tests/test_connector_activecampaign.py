@@ -142,10 +142,20 @@ def campaigns_query(offset: int) -> dict[str, str]:
     return {"orders[sdate]": "DESC", "limit": "100", "offset": str(offset)}
 
 
-def contacts_query(month: str) -> dict[str, str]:
+def midnight(month: str, tz: str = TZ) -> str:
+    """The month's first midnight in the audit zone with its offset: Madrid is CET +01:00
+    and CEST +02:00 (summer time runs from the last Sunday of March to the last of
+    October, so every first of April to October is +02:00)."""
+    if tz == "UTC":
+        return f"{month}-01T00:00:00+00:00"
+    offset = "+02:00" if 4 <= int(month[5:]) <= 10 else "+01:00"
+    return f"{month}-01T00:00:00{offset}"
+
+
+def contacts_query(month: str, tz: str = TZ) -> dict[str, str]:
     return {
-        "filters[created_after]": f"{month}-01",
-        "filters[created_before]": f"{NEXT[month]}-01",
+        "filters[created_after]": midnight(month, tz),
+        "filters[created_before]": midnight(NEXT[month], tz),
         "limit": "1",
     }
 
@@ -224,6 +234,44 @@ def test_declares_every_base_metric_exactly_once():
     assert "customers_new" in cls.not_measured
 
 
+def test_no_metric_is_declared_as_not_read_yet():
+    reasons = ActiveCampaignConnector.not_measured
+    assert not [m for m, why in reasons.items() if "does not read it yet" in why]
+    assert "campaign_report_totals accepts a date range" in reasons["emails_automated"]
+    assert "no figure that leaves out mail privacy proxies" in reasons["unique_opens_human"]
+    assert "never by the date they left" in reasons["contacts_lost"]
+
+
+def test_definition_differences_are_declared_for_one_off_sends_and_mdate_dating():
+    differences = ActiveCampaignConnector.definition_differences
+    assert differences["emails_sent"].startswith("one-off campaigns only")
+    assert "dated by the deal's last change (mdate)" in differences["deals_won"]
+    assert set(differences) <= set(ActiveCampaignConnector.metrics)
+
+
+def test_unique_clicks_count_contacts_not_contact_link_pairs(api, fake):
+    """The API reference's campaign example: uniquelinkclicks 4, subscriberclicks 1 (one
+    contact clicked four links).  unique_clicks is the contact-based one."""
+    campaign = {
+        **load("campaigns_page1.json")["campaigns"][1],
+        "id": "900",
+        "sdate": "2026-08-10T10:00:00-05:00",
+        "send_amt": "10",
+        "uniqueopens": "3",
+        "uniquelinkclicks": "4",
+        "subscriberclicks": "1",
+        "hardbounces": "0",
+        "softbounces": "0",
+        "unsubscribes": "0",
+    }
+    pages = {0: {"campaigns": [campaign], "meta": {"total": "1"}}}
+    register_account(api, campaign_pages=pages, deals=False)
+    api.get(f"{API}/deals", json={"deals": [], "meta": {"total": "0"}})
+    data = make(fake).fetch(Q3)
+    assert data.monthly["2026-08"]["unique_clicks"] == 1.0
+    assert data.provenance["metric_sources"]["unique_clicks"].endswith("subscriberclicks")
+
+
 # --- the happy path -------------------------------------------------------------------------
 
 
@@ -292,7 +340,11 @@ def test_utc_audit_puts_month_end_timestamps_in_other_months(api, fake):
         api.get(f"{API}/campaigns", json=load(page), match=query(campaigns_query(offset)))
     api.get(f"{API}/automations", json=load("automations.json"), match=query(AUTOMATIONS_QUERY))
     for month, total in CONTACTS.items():
-        api.get(f"{API}/contacts", json=contacts_page(total), match=query(contacts_query(month)))
+        api.get(
+            f"{API}/contacts",
+            json=contacts_page(total),
+            match=query(contacts_query(month, "UTC")),
+        )
     dates = {"filters[updated_after]": "2026-06-30", "filters[updated_before]": "2026-10-03"}
     for status, offset, page in (
         ("1", 0, "deals_won_page1.json"),

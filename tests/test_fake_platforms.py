@@ -275,20 +275,7 @@ OTHER_ZONE = {
     [
         "hubspot",
         "mailchimp",
-        pytest.param(
-            "activecampaign",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "ActiveCampaign: leads_new is counted with GET /api/3/contacts "
-                    "filters[created_after]=YYYY-MM-01 & filters[created_before]=YYYY-MM+1-01, "
-                    "date-only values (the documented format is `date`) that the account reads "
-                    "in ITS time zone, so with an audit timezone other than the account's each "
-                    "month's count is off by the contacts created between the two zones' "
-                    "midnights; ISO date-times with the audit zone's offset would be exact"
-                ),
-            ),
-        ),
+        "activecampaign",
     ],
 )
 def test_audit_months_in_another_zone_than_the_account(

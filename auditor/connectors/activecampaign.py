@@ -18,10 +18,16 @@ What is read (docs/connectors/activecampaign.md has the full definitions):
   not figures of the month they first went out.
 - automations: `GET /automations`, `status` "1" = active, at fetch time.
 - new contacts: `GET /contacts?filters[created_after]=..&filters[created_before]=..&limit=1`,
-  one request per month, reading only `meta.total`.
+  one request per month, reading only `meta.total`; the bounds are the months' midnights
+  in the audit time zone written with their offset (a bare date would be read in the
+  account's zone).
 - deals: `GET /deals?filters[status]=1|2&filters[updated_after]=..&filters[updated_before]=..`;
   a deal has no won/lost date, so it is dated by `mdate` (its last change,
-  normally the status change) and the month is taken from that.
+  normally the status change) and the month is taken from that.  A closed deal
+  edited later moves to the month of the edit: the API reference lists
+  `GET /api/3/dealActivities` ("View a recent activity for Deals") but documents
+  no status-change record to date a win by, so this is declared as a definition
+  difference and flagged in the report's appendix (docs/connectors/activecampaign.md).
 
 Requests for a quarterly audit (19 months with history): 19 contact counts,
 1 automations page per 100 automations, 1 campaigns page per 100 campaigns sent
@@ -79,7 +85,8 @@ MEASURED = (*EMAIL_METRICS, "workflows_active", "leads_new", *DEAL_METRICS)
 CAMPAIGN_FIELDS: Mapping[str, tuple[str, ...]] = {
     "emails_sent": ("send_amt",),
     "unique_opens": ("uniqueopens",),
-    "unique_clicks": ("uniquelinkclicks",),
+    # contacts who clicked ("total contact clicks"), not (contact, link) pairs
+    "unique_clicks": ("subscriberclicks",),
     "unsubscribes": ("unsubscribes",),
     "bounces": ("hardbounces", "softbounces"),
 }
@@ -97,9 +104,21 @@ _NO_TRAFFIC = (
 )
 
 NOT_MEASURED: Mapping[str, str] = {
-    "emails_automated": "this connector does not read it yet",
-    "unique_opens_human": "this connector does not read it yet",
-    "contacts_lost": "this connector does not read it yet",
+    "emails_automated": (
+        "ActiveCampaign's API v3 gives an automation email's counters (send_amt...) as "
+        "lifetime totals with no date range, so its sends in a month cannot be told; the "
+        "older v1 action campaign_report_totals accepts a date range (sdate, ldate), but it "
+        "uses another authentication and answer format, which this connector does not read"
+    ),
+    "unique_opens_human": (
+        "ActiveCampaign's API v3 campaign object counts opens (opens, uniqueopens) with no "
+        "figure that leaves out mail privacy proxies such as Apple Mail Privacy Protection"
+    ),
+    "contacts_lost": (
+        "ActiveCampaign's API v3 filters contacts by list status (unsubscribed, bounced) and "
+        "by creation or last update date, never by the date they left a list, so the "
+        "contacts lost in a month cannot be counted"
+    ),
     "workflows_behavioral": (
         "ActiveCampaign's documented API v3 does not say what starts an automation: GET "
         "/api/3/automations has no trigger field, and the per-automation trigger and block "
@@ -158,7 +177,10 @@ DEFINITIONS: Mapping[str, str] = {
     "emails_delivered": "send_amt - hardbounces - softbounces",
     "campaigns_sent": "number of campaigns counted",
     "unique_opens": "sum of uniqueopens",
-    "unique_clicks": "sum of uniquelinkclicks",
+    "unique_clicks": (
+        "sum of subscriberclicks (contacts who clicked: 'total contact clicks'); "
+        "uniquelinkclicks counts (contact, link) pairs and is not read"
+    ),
     "unsubscribes": "sum of unsubscribes",
     "bounces": "sum of hardbounces + softbounces",
     "workflows_active": (
@@ -167,13 +189,37 @@ DEFINITIONS: Mapping[str, str] = {
     ),
     "leads_new": (
         "contacts created in the month: meta.total of GET /contacts with "
-        "filters[created_after]=first day, filters[created_before]=first day of the "
-        "next month (calendar dates, which ActiveCampaign reads in the account's time zone)"
+        "filters[created_after] = the month's first midnight and filters[created_before] = "
+        "the next month's, both ISO 8601 date-times with the audit time zone's offset (a "
+        "date alone would be read in the account's zone)"
     ),
     "deals_won": "deals with status 1 (won), in the month of their mdate (last change)",
     "deals_lost": "deals with status 2 (lost), in the month of their mdate (last change)",
     "revenue_won": "sum of the value (cents / 100) of the won deals, in their one currency",
 }
+
+
+_ONE_OFF_ONLY = (
+    "one-off campaigns only: automation emails are not included (API v3 gives their "
+    "counters as lifetime totals, never a month's)"
+)
+_DATED_BY_MDATE = (
+    "dated by the deal's last change (mdate), not by when it was won or lost: a closed deal "
+    "edited later moves to the month of the edit"
+)
+DEFINITION_DIFFERENCES: Mapping[str, str] = {
+    "emails_sent": _ONE_OFF_ONLY,
+    "emails_delivered": _ONE_OFF_ONLY,
+    "campaigns_sent": _ONE_OFF_ONLY,
+    "unique_opens": _ONE_OFF_ONLY,
+    "unique_clicks": _ONE_OFF_ONLY,
+    "unsubscribes": _ONE_OFF_ONLY,
+    "bounces": _ONE_OFF_ONLY,
+    "deals_won": _DATED_BY_MDATE,
+    "deals_lost": _DATED_BY_MDATE,
+    "revenue_won": _DATED_BY_MDATE,
+}
+"""Where this connector's figure is not the catalog's definition (docs/definitions.md)."""
 
 
 class ActiveCampaignOptions(HttpOptions):
@@ -217,16 +263,20 @@ class ActiveCampaignConnector(HttpConnector):
     Options: ClassVar[type[ConnectorOptions]] = ActiveCampaignOptions
     metrics: ClassVar[tuple[str, ...]] = MEASURED
     not_measured: ClassVar[Mapping[str, str]] = NOT_MEASURED
+    definition_differences: ClassVar[Mapping[str, str]] = DEFINITION_DIFFERENCES
     metric_sources: ClassVar[Mapping[str, str]] = {
         "emails_sent": "GET /api/3/campaigns: send_amt by send date (sdate)",
         "emails_delivered": "GET /api/3/campaigns: send_amt - hardbounces - softbounces",
         "campaigns_sent": "GET /api/3/campaigns: campaigns sent (sdate), automation emails excluded",
         "unique_opens": "GET /api/3/campaigns: uniqueopens",
-        "unique_clicks": "GET /api/3/campaigns: uniquelinkclicks",
+        "unique_clicks": "GET /api/3/campaigns: subscriberclicks",
         "unsubscribes": "GET /api/3/campaigns: unsubscribes",
         "bounces": "GET /api/3/campaigns: hardbounces + softbounces",
         "workflows_active": "GET /api/3/automations: status 1 (active) at fetch time",
-        "leads_new": "GET /api/3/contacts?filters[created_after|created_before]: meta.total",
+        "leads_new": (
+            "GET /api/3/contacts?filters[created_after|created_before] (date-times with "
+            "offset): meta.total"
+        ),
         "deals_won": "GET /api/3/deals?filters[status]=1: count by mdate",
         "deals_lost": "GET /api/3/deals?filters[status]=2: count by mdate",
         "revenue_won": "GET /api/3/deals?filters[status]=1: value (cents) / 100 by mdate",
@@ -368,8 +418,8 @@ class ActiveCampaignConnector(HttpConnector):
                 "campaigns": f"GET {API_PATH}/campaigns?orders[sdate]=DESC&limit=100&offset=N",
                 "automations": f"GET {API_PATH}/automations?limit=100&offset=N",
                 "contacts": (
-                    f"GET {API_PATH}/contacts?filters[created_after]=YYYY-MM-01"
-                    "&filters[created_before]=<next month>-01&limit=1 (one per month)"
+                    f"GET {API_PATH}/contacts?filters[created_after]=YYYY-MM-01T00:00:00+HH:MM"
+                    "&filters[created_before]=<next month's midnight>&limit=1 (one per month)"
                 ),
                 "deals": (
                     f"GET {API_PATH}/deals?filters[status]=1|2&filters[updated_after]=D1"
@@ -548,12 +598,13 @@ class ActiveCampaignConnector(HttpConnector):
         """Contacts created per month, from the list's count (never paging through them)."""
         counts: dict[Month, int] = {}
         for month in wanted:
-            first, following = _first_day(month), _first_day(add_months(month, 1))
+            first = self._midnight(month)
+            following = self._midnight(add_months(month, 1))
             page = client.get_json(
                 "/contacts",
                 params={
-                    "filters[created_after]": first.isoformat(),
-                    "filters[created_before]": following.isoformat(),
+                    "filters[created_after]": first,
+                    "filters[created_before]": following,
                     "limit": 1,
                 },
             )
@@ -648,6 +699,12 @@ class ActiveCampaignConnector(HttpConnector):
         }
 
     # --- helpers ---
+
+    def _midnight(self, month: Month) -> str:
+        """The month's first midnight in the audit zone, as ISO 8601 with its offset."""
+        first = _first_day(month)
+        local = datetime(first.year, first.month, 1, tzinfo=self.zone)
+        return local.isoformat(timespec="seconds")
 
     def _instant(self, value: Any, what: str) -> datetime:
         """A platform timestamp as an aware instant; naive ones are wall time in the audit zone."""

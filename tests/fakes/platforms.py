@@ -2491,7 +2491,7 @@ class ActiveCampaignFake(FakePlatform):
                 emails_delivered=int(c["send_amt"]) - bounces,
                 campaigns_sent=1,
                 unique_opens=int(c["uniqueopens"]),
-                unique_clicks=int(c["uniquelinkclicks"]),
+                unique_clicks=int(c["subscriberclicks"]),  # contacts, not (contact, link)
                 unsubscribes=int(c["unsubscribes"]),
             )
         leads = self.contacts.truth("lead", months, tz)
