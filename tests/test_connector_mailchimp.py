@@ -127,6 +127,7 @@ def register(
     automations: dict[str, Any] | None = None,
     stores: dict[str, Any] | None = None,
     page_size: int = 1000,
+    growth: str | None = "all",
 ) -> None:
     """Register the calls of one fetch, each list paged by `page_size`."""
     api.get(f"{base}/", json=account or load("root"))
@@ -134,6 +135,7 @@ def register(
         ("reports", "reports", reports or all_reports()),
         ("automations", "automations", automations or load("automations")),
         ("ecommerce/stores", "stores", stores),
+        *growth_calls(growth),
     ):
         if payload is None:
             continue
@@ -142,6 +144,30 @@ def register(
         for offset in offsets:
             page = {key: rows[offset : offset + page_size], "total_items": payload["total_items"]}
             api.get(f"{base}/{path}", json=page, match=at(offset, page_size))
+
+
+def register_growth(api: responses.RequestsMock, which: str = "all") -> None:
+    """The growth-history calls alone, for tests that register the others by hand."""
+    for path, _key, payload in growth_calls(which):
+        api.get(f"{URL}/{path}", json=payload)
+
+
+def growth_calls(which: str | None) -> list[tuple[str, str, Any]]:
+    """GET /lists (unless one audience is audited) and each audience's growth history."""
+    if which is None:
+        return []
+    ids = [LIST] if which == "one" else [r["id"] for r in load("lists")["lists"]]
+    calls: list[tuple[str, str, Any]] = (
+        [] if which == "one" else [("lists", "lists", load("lists"))]
+    )
+    for list_id in ids:
+        calls.append((f"lists/{list_id}/growth-history", "history", load(f"growth_{list_id}")))
+    return calls
+
+
+# Newly unsubscribed + cleaned + deleted members of both audiences (growth_*.json); the
+# fixture's existing/optins/subscribed/pending/transactional differ so a wrong field shows.
+CONTACTS_LOST = {"2026-07": 4 + 0 + 2 + 2, "2026-08": 5 + 1 + 0 + 3, "2026-09": 7 + 2 + 1 + 1}
 
 
 def report(ident: str, send_time: str, sent: int, **extra: Any) -> dict[str, Any]:
@@ -180,13 +206,13 @@ def row(sent, bounces, opens, clicks, unsub, spam, campaigns, **more) -> dict[st
 MADRID = {
     "2026-07": row(1000, 15, 400, 80, 3, 1, 1, unique_opens_human=250, conversions=4,
                    revenue_attributed=250.5,
-                   workflows_active=2, workflows_behavioral=1),
+                   workflows_active=2, workflows_behavioral=1, contacts_lost=CONTACTS_LOST["2026-07"]),
     "2026-08": row(2000, 30, 700, 150, 6, 0, 1, unique_opens_human=430, conversions=10,
                    revenue_attributed=1000.0,
-                   workflows_active=3, workflows_behavioral=2),
+                   workflows_active=3, workflows_behavioral=2, contacts_lost=CONTACTS_LOST["2026-08"]),
     "2026-09": row(1500, 15, 500, 90, 2, 1, 1, unique_opens_human=310, conversions=0,
                    revenue_attributed=0.0,
-                   workflows_active=4, workflows_behavioral=2),
+                   workflows_active=4, workflows_behavioral=2, contacts_lost=CONTACTS_LOST["2026-09"]),
 }  # fmt: skip
 
 
@@ -247,14 +273,23 @@ def test_several_pages_both_sides_of_the_period_and_madrid_months(api, fake):
         "GET /",
         "GET /automations",
         "GET /ecommerce/stores",
+        "GET /lists",
+        "GET /lists/a1b2c3d4e5/growth-history",
+        "GET /lists/f6e7d8c9b0/growth-history",
         "GET /reports",
     ]
+    assert prov["growth_history"] == {
+        "audiences": 2,
+        "fields": "unsubscribed + cleaned + deleted",
+    }
     assert "automation emails" in prov["not_counted"][0]
     assert set(prov["definitions"]) == set(MailchimpConnector.metrics)
     # 1 account + 3 report pages + 3 automation pages (5 of 2 a page) + 1 store page
-    assert prov["http"]["requests"] == 8
-    assert prov["http"]["pages"] == 7
-    assert fake.slept == []
+    # + 1 audience page + 2 and 2 growth-history pages (4 and 3 months, 2 a page)
+    assert prov["http"]["requests"] == 13
+    assert prov["http"]["pages"] == 12
+    # 13 requests at 10 a second with a burst of 10: the last three wait their turn
+    assert fake.slept == [0.1, 0.1, 0.1]
 
 
 def test_a_send_near_month_end_belongs_to_the_config_timezone_month(api, fake):
@@ -264,27 +299,38 @@ def test_a_send_near_month_end_belongs_to_the_config_timezone_month(api, fake):
     assert data.monthly == {
         "2026-07": row(3000, 45, 1100, 230, 9, 1, 2, unique_opens_human=680, conversions=14,
                        revenue_attributed=1250.5,
-                       workflows_active=2, workflows_behavioral=1),
+                       workflows_active=2, workflows_behavioral=1,
+                       contacts_lost=CONTACTS_LOST["2026-07"]),
         "2026-08": row(0, 0, 0, 0, 0, 0, 0, conversions=0, revenue_attributed=0.0,
-                       workflows_active=3, workflows_behavioral=2),
+                       workflows_active=3, workflows_behavioral=2,
+                       contacts_lost=CONTACTS_LOST["2026-08"]),
         "2026-09": row(2300, 23, 750, 120, 3, 1, 2, unique_opens_human=450, conversions=2,
                        revenue_attributed=99.99,
-                       workflows_active=4, workflows_behavioral=2),
+                       workflows_active=4, workflows_behavioral=2,
+                       contacts_lost=CONTACTS_LOST["2026-09"]),
     }  # fmt: skip
     assert api.calls[1].request.params["since_send_time"] == "2026-06-30T23:59:59+00:00"
 
 
-def test_a_quarterly_audit_takes_four_requests_whatever_the_audience_size(api, fake):
+def test_a_quarterly_audit_takes_five_requests_and_one_per_audience(api, fake):
     register(api, stores=load("stores"))
     months = [f"2025-{m:02d}" for m in range(3, 13)] + [f"2026-{m:02d}" for m in range(1, 10)]
     data = connector(fake).fetch(months)  # the 19 months runner.months_needed asks for a quarter
-    assert data.provenance["http"]["requests"] == 4
+    assert data.provenance["http"]["requests"] == 5 + 2  # whatever the number of members
     assert data.provenance["http"]["by_endpoint"] == {
         "GET /": 1,
         "GET /automations": 1,
         "GET /ecommerce/stores": 1,
+        "GET /lists": 1,
+        "GET /lists/a1b2c3d4e5/growth-history": 1,
+        "GET /lists/f6e7d8c9b0/growth-history": 1,
         "GET /reports": 1,
     }
+    # months the growth history has no row for are not measured, never 0
+    assert "contacts_lost" not in data.monthly["2025-03"]
+    assert data.not_measured["contacts_lost"].startswith(
+        "GET /lists/{list_id}/growth-history has no row for 2025-03, 2025-04"
+    )
     assert api.calls[1].request.params["count"] == "1000"
     assert data.monthly["2026-06"]["emails_sent"] == 900  # 30 June 23:59 in Madrid
     assert data.monthly["2025-03"] == {
@@ -299,7 +345,8 @@ def test_a_quarterly_audit_takes_four_requests_whatever_the_audience_size(api, f
 def test_empty_account_leaves_metrics_undefined_not_zero(api, fake):
     register(api, reports=load("reports_empty"), automations=load("automations_empty"))
     data = connector(fake).fetch(Q3)  # no store request: nothing to attribute
-    assert data.monthly == {}
+    # audiences still lose contacts without campaigns: the growth history says how many
+    assert data.monthly == {m: {"contacts_lost": float(n)} for m, n in CONTACTS_LOST.items()}
     assert data.not_measured["emails_sent"] == (
         "Mailchimp: no campaign was sent from 2026-07 to 2026-09 (GET /reports found none): "
         "email metrics are undefined, not 0"
@@ -308,9 +355,9 @@ def test_empty_account_leaves_metrics_undefined_not_zero(api, fake):
     assert data.not_measured["workflows_active"].startswith(
         "Mailchimp lists no classic automation, and Customer Journeys"
     )
-    assert set(data.not_measured) == set(BASE_BY_ID)
+    assert set(data.not_measured) == set(BASE_BY_ID) - {"contacts_lost"}
     assert data.provenance["reports"]["counted"] == 0
-    assert data.provenance["http"]["requests"] == 3
+    assert data.provenance["http"]["requests"] == 3 + 3
 
 
 def test_months_before_the_account_and_after_today_are_left_out(api):
@@ -323,8 +370,8 @@ def test_months_before_the_account_and_after_today_are_left_out(api):
     # July existed and sent nothing: 0.  June (before the account) and September (after
     # today) are not measured at all.
     assert data.monthly == {
-        "2026-07": row(0, 0, 0, 0, 0, 0, 0),
-        "2026-08": row(120, 2, 10, 5, 1, 0, 1),
+        "2026-07": row(0, 0, 0, 0, 0, 0, 0, contacts_lost=CONTACTS_LOST["2026-07"]),
+        "2026-08": row(120, 2, 10, 5, 1, 0, 1, contacts_lost=CONTACTS_LOST["2026-08"]),
     }
     assert data.provenance["months_left_out"] == {
         "before_account": ["2026-06"],
@@ -356,7 +403,7 @@ def test_one_audience_only(api, fake):
         "total_items": 2,
     }
     api.get(f"{URL}/lists/{LIST}", json=load("list"))
-    register(api, reports=reports, automations=automations, stores=stores)
+    register(api, reports=reports, automations=automations, stores=stores, growth="one")
     data = connector(fake, list_id=LIST).fetch(["2026-07"])
     assert data.monthly == {
         "2026-07": {
@@ -365,6 +412,7 @@ def test_one_audience_only(api, fake):
             "revenue_attributed": 0.0,
             "workflows_active": 1.0,  # specialEvent; the welcome series is the other audience's
             "workflows_behavioral": 0.0,
+            "contacts_lost": 4.0 + 0.0 + 2.0,  # this audience's growth history only
         }
     }
     assert data.label == "Mailchimp account Aceros del Sur, audience Clientes"
@@ -398,6 +446,7 @@ def test_automations_closed_to_the_account_leave_only_workflows_unmeasured(api, 
     api.get(f"{URL}/reports", json=all_reports())
     api.get(f"{URL}/automations", status=403, json=load("error_403"))
     api.get(f"{URL}/ecommerce/stores", json=load("stores"))
+    register_growth(api)
     data = connector(fake).fetch(Q3)
     assert data.monthly == {
         month: {k: v for k, v in values.items() if not k.startswith("workflows_")}
@@ -420,7 +469,7 @@ def test_429_with_retry_after_then_success(api, fake):
     assert data.monthly == MADRID
     assert fake.slept == [3.0]
     assert data.provenance["http"]["retries"] == 1
-    assert data.provenance["http"]["by_status"] == {"200": 4, "429": 1}
+    assert data.provenance["http"]["by_status"] == {"200": 7, "429": 1}
 
 
 def test_429_without_retry_after_backs_off(api, fake):
@@ -439,6 +488,7 @@ def test_500_then_success(api, fake):
     api.get(f"{URL}/reports", json=all_reports())
     api.get(f"{URL}/automations", json=load("automations"))
     api.get(f"{URL}/ecommerce/stores", json=load("stores"))
+    register_growth(api)
     assert connector(fake).fetch(Q3).monthly == MADRID
     assert fake.slept == [1.0]
 
@@ -468,6 +518,7 @@ def register_rest(api: responses.RequestsMock) -> None:
     api.get(f"{URL}/reports", json=all_reports())
     api.get(f"{URL}/automations", json=load("automations"))
     api.get(f"{URL}/ecommerce/stores", json=load("stores"))
+    register_growth(api)
 
 
 def test_invalid_key_exits_3_naming_the_variable_never_the_key(api, fake):
@@ -647,7 +698,7 @@ def test_audit_end_to_end_through_the_runner(api, tmp_path, monkeypatch):
     source = result.source
     assert source["connector"] == "mailchimp"
     assert source["not_measured"]["deals_won"] == CRM
-    assert source["provenance"]["http"]["requests"] == 4
+    assert source["provenance"]["http"]["requests"] == 4 + 3  # + audiences, 2 growth histories
     assert result.snapshot["monthly"]["2026-08"]["emails_sent"] == 2000
     # Judged on Mailchimp's metrics; CRM rules have no data. Exit 1: findings at or above 'fail'.
     assert result.exit_code == 1, result.exit_reason
@@ -678,3 +729,30 @@ def test_human_opens_exclude_proxy_opens_and_a_month_missing_them_is_not_measure
     differences = data.provenance["definition_differences"]
     assert "automation emails are not included" in differences["emails_sent"]
     assert "lifetime totals" in data.not_measured["emails_automated"]
+
+
+def test_a_malformed_growth_history_is_a_refusing_source(api, fake):
+    api.get(f"{URL}/", json=load("root"))
+    api.get(f"{URL}/reports", json=all_reports())
+    api.get(f"{URL}/automations", json=load("automations"))
+    api.get(f"{URL}/ecommerce/stores", json=load("stores"))
+    bad = load("growth_a1b2c3d4e5")
+    bad["history"][0]["unsubscribed"] = "many"
+    api.get(f"{URL}/lists", json=load("lists"))
+    api.get(f"{URL}/lists/a1b2c3d4e5/growth-history", json=bad)  # stops here
+    with pytest.raises(SourceResponseError, match="unsubscribed='many'; expected a count"):
+        connector(fake).fetch(Q3)
+
+
+def test_growth_history_closed_to_the_key_leaves_only_contacts_lost_unmeasured(api, fake):
+    api.get(f"{URL}/", json=load("root"))
+    api.get(f"{URL}/reports", json=all_reports())
+    api.get(f"{URL}/automations", json=load("automations"))
+    api.get(f"{URL}/ecommerce/stores", json=load("stores"))
+    api.get(f"{URL}/lists", status=403, json=load("error_403"))
+    data = connector(fake).fetch(Q3)
+    assert "contacts_lost" not in data.monthly["2026-07"]
+    assert data.monthly["2026-07"]["emails_sent"] == MADRID["2026-07"]["emails_sent"]
+    assert data.not_measured["contacts_lost"].startswith(
+        "Mailchimp refused GET /lists/{list_id}/growth-history (HTTP 401/403)"
+    )

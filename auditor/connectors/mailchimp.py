@@ -66,9 +66,21 @@ EMAIL_METRICS = (
     "spam_complaints",
 )
 HUMAN_OPENS = "unique_opens_human"
+CONTACTS_LOST = "contacts_lost"
+GROWTH_LOST_FIELDS = ("unsubscribed", "cleaned", "deleted")
+"""GrowthHistory (Marketing API): "Newly unsubscribed members on the list for a specific
+month", "Newly cleaned (hard-bounced) members ...", "Newly deleted members ..."."""
+GROWTH_FIELDS = "history.month,history.unsubscribed,history.cleaned,history.deleted,total_items"
+_MONTH = re.compile(r"\d{4}-\d{2}")
 ECOMMERCE_METRICS = ("conversions", "revenue_attributed")
 WORKFLOW_METRICS = ("workflows_active", "workflows_behavioral")
-MEASURED = (*EMAIL_METRICS, HUMAN_OPENS, *WORKFLOW_METRICS, *ECOMMERCE_METRICS)
+MEASURED = (
+    *EMAIL_METRICS,
+    HUMAN_OPENS,
+    *WORKFLOW_METRICS,
+    *ECOMMERCE_METRICS,
+    CONTACTS_LOST,
+)
 
 AUTOMATION_REPORT_TYPES = frozenset({"automation", "auto"})
 """Report types whose counters are an automation email's lifetime totals: never counted."""
@@ -139,6 +151,9 @@ STORE_FIELDS = "stores.id,stores.list_id,stores.currency_code,total_items"
 
 _SENT = "one-off campaigns (regular, plain-text, A/B, multivariate, RSS) sent in the month"
 DEFINITIONS: Mapping[str, str] = {
+    "contacts_lost": "`unsubscribed + cleaned + deleted` of GET /lists/{list_id}/growth-history "
+    "(newly unsubscribed, cleaned after hard bounces and deleted members of the month), summed "
+    "over the audited audience(s); a month the history has no row for is not measured",
     "emails_sent": f"sum of `emails_sent` of the campaign reports of {_SENT}, by `send_time` "
     "in the config's time zone; automation emails are not included",
     "bounces": "`bounces.hard_bounces + bounces.soft_bounces` of those campaigns "
@@ -173,8 +188,6 @@ NOT_MEASURED: Mapping[str, str] = {
     "only (report type 'automation' in GET /reports, `report_summary` in GET "
     "/automations/{id}/emails), no figure per month, and Customer Journeys cannot be listed: "
     "automated emails sent in a month are not measured",
-    "contacts_lost": "this connector does not read it yet (GET /lists/{list_id}/growth-history "
-    "gives unsubscribed, cleaned and deleted members per month)",
     "email_sessions": "Mailchimp does not see website sessions: traffic from email needs web "
     "analytics (clicks are measured as unique_clicks)",
     "website_sessions": _WEB,
@@ -288,6 +301,9 @@ class MailchimpConnector(HttpConnector):
         "campaigns_sent": "GET /3.0/reports: campaigns sent in the month (automations excluded)",
         "unique_opens": "GET /3.0/reports: opens.unique_opens",
         "unique_opens_human": "GET /3.0/reports: opens.proxy_excluded_unique_opens",
+        "contacts_lost": (
+            "GET /3.0/lists/{list_id}/growth-history: unsubscribed + cleaned + deleted"
+        ),
         "unique_clicks": "GET /3.0/reports: clicks.unique_subscriber_clicks",
         "unsubscribes": "GET /3.0/reports: unsubscribed",
         "bounces": "GET /3.0/reports: bounces.hard_bounces + bounces.soft_bounces",
@@ -410,6 +426,7 @@ class MailchimpConnector(HttpConnector):
             stores: list[dict[str, Any]] | None = None
             if tally.counted:
                 stores = self._stores(client, reasons)
+            growth = self._growth(client, set(wanted), reasons)
             endpoints = sorted(client.log.by_endpoint)
 
         audience_name = None if audience is None else audience.get("name") or audience.get("id")
@@ -434,6 +451,22 @@ class MailchimpConnector(HttpConnector):
             provenance["automations"] = self._workflows(
                 automations, live, monthly, reasons, audience_name
             )
+        if growth is not None:
+            lost, audiences = growth
+            missing = [m for m in live if m not in lost]
+            for month in live:
+                if month in lost:
+                    monthly[month][CONTACTS_LOST] = lost[month]
+            if missing:
+                reasons[CONTACTS_LOST] = (
+                    "GET /lists/{list_id}/growth-history has no row for "
+                    + ", ".join(missing)
+                    + ": contacts lost are not measured in those months"
+                )
+            provenance["growth_history"] = {
+                "audiences": audiences,
+                "fields": "unsubscribed + cleaned + deleted",
+            }
 
         monthly = {m: row for m, row in monthly.items() if row}
         future = [m for m in wanted if month_bounds(m, self.timezone)[0] > now]
@@ -629,6 +662,57 @@ class MailchimpConnector(HttpConnector):
             rows = [r for r in rows if r.get("list_id") == options.list_id]
         return rows
 
+    # --- audience growth ------------------------------------------------------------------
+
+    def _growth(
+        self, client: HttpClient, wanted: set[Month], reasons: dict[str, str]
+    ) -> tuple[dict[Month, float], int] | None:
+        """Members who left each audience per month: the growth history's newly unsubscribed,
+        cleaned (hard-bounced) and deleted members, summed over the audited audiences."""
+        options = self._options()
+        try:
+            if options.list_id is not None:
+                list_ids = [options.list_id]
+            else:
+                list_ids = [
+                    str(_object(raw, "an audience of GET /lists").get("id"))
+                    for raw in client.paginate_offset(
+                        "/lists",
+                        items="lists",
+                        params={"fields": "lists.id,total_items"},
+                        page_size=options.page_size,
+                        total="total_items",
+                    )
+                ]
+            lost: dict[Month, float] = {}
+            for list_id in list_ids:
+                for raw in client.paginate_offset(
+                    f"/lists/{list_id}/growth-history",
+                    items="history",
+                    params={"fields": GROWTH_FIELDS},
+                    page_size=options.page_size,
+                    total="total_items",
+                ):
+                    row = _object(raw, f"a month of GET /lists/{list_id}/growth-history")
+                    month = str(row.get("month") or "")
+                    if not _MONTH.fullmatch(month):
+                        raise SourceResponseError(
+                            f"Mailchimp: GET /lists/{list_id}/growth-history has a month "
+                            f"{month[:20]!r}; expected YYYY-MM",
+                            platform=PLATFORM,
+                        )
+                    if month not in wanted:
+                        continue
+                    left = sum(_growth_count(row, field, list_id) for field in GROWTH_LOST_FIELDS)
+                    lost[month] = lost.get(month, 0.0) + left
+        except (SourceAuthError, SourceNotFoundError) as exc:
+            reasons[CONTACTS_LOST] = (
+                f"{_refusal(exc, 'GET /lists/{list_id}/growth-history')}: contacts lost are "
+                "not measured"
+            )
+            return None
+        return lost, len(list_ids)
+
     # --- automations ----------------------------------------------------------------------
 
     def _automations(
@@ -777,6 +861,20 @@ def _count(report: Mapping[str, Any], path: str, missing: float | None = None) -
         raise SourceResponseError(
             f"Mailchimp: campaign report {report.get('id')!r} has no readable '{path}' "
             f"({value!r}); expected a number",
+            platform=PLATFORM,
+        )
+    return float(value)
+
+
+def _growth_count(row: Mapping[str, Any], field: str, list_id: str) -> float:
+    """A growth-history counter (an integer in the spec); absent counts 0."""
+    value = row.get(field, 0)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SourceResponseError(
+            f"Mailchimp: GET /lists/{list_id}/growth-history month {row.get('month')!r} has "
+            f"{field}={str(value)[:40]!r}; expected a count",
             platform=PLATFORM,
         )
     return float(value)

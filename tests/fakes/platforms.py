@@ -1625,7 +1625,9 @@ class MailchimpFake(FakePlatform):
     def __init__(self, spec: AccountSpec, token: str, **kwargs: Any) -> None:
         super().__init__(spec, token, **kwargs)
         self.route("GET", r"/?", self.root)
+        self.route("GET", r"/lists", self.audiences)
         self.route("GET", r"/lists/([^/]+)", self.audience)
+        self.route("GET", r"/lists/([^/]+)/growth-history", self.growth_history)
         self.route("GET", r"/reports", self.reports)
         self.route("GET", r"/reports/([^/]+)", self.report)
         self.route("GET", r"/campaigns", self.campaigns)
@@ -1896,6 +1898,47 @@ class MailchimpFake(FakePlatform):
         }
         return self._fields(query, audience)
 
+    def audiences(self, query: Mapping[str, list[str]], body: Any) -> Any:
+        return self._page(query, "lists", [{"id": self.list_id, "name": "Customers"}])
+
+    @cached_property
+    def growth_rows(self) -> list[dict[str, Any]]:
+        """One row per calendar month of the audience's life, newest first (the API's
+        order); the members who left and the confusable counters all differ."""
+        rng = self.spec.rng("mailchimp", "growth")
+        months = []
+        month = month_of_ms(self.spec.start_ms - 300 * DAY_MS)
+        last = month_of_ms(self.spec.as_of_ms)
+        while month <= last:
+            months.append(month)
+            year, mon = int(month[:4]), int(month[5:])
+            month = f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+        rows = []
+        for month in reversed(months):
+            rows.append(
+                {
+                    "list_id": self.list_id,
+                    "month": month,
+                    "existing": rng.randint(5_000, 9_000),
+                    "imports": rng.randint(0, 50),
+                    "optins": rng.randint(20, 200),
+                    "subscribed": rng.randint(5_000, 9_000),
+                    "unsubscribed": rng.randint(5, 60),
+                    "reconfirm": rng.randint(0, 3),
+                    "cleaned": rng.randint(0, 30),
+                    "pending": rng.randint(0, 20),
+                    "deleted": rng.randint(0, 10),
+                    "transactional": rng.randint(0, 500),
+                    "_links": [],
+                }
+            )
+        return rows
+
+    def growth_history(self, query: Mapping[str, list[str]], body: Any, list_id: str) -> Any:
+        if list_id != self.list_id:
+            raise ApiError(self.not_found(f"/lists/{list_id}/growth-history"))
+        return self._page(query, "history", self.growth_rows, list_id=self.list_id)
+
     def _window(
         self, query: Mapping[str, list[str]], prefix: str, rows: list[dict[str, Any]], key: str
     ) -> list[dict[str, Any]]:
@@ -2059,6 +2102,11 @@ class MailchimpFake(FakePlatform):
             row["workflows_behavioral"] = float(
                 sum(MC_TRIGGERS[a["trigger_settings"]["workflow_type"]] for a in active)
             )
+            growth = next((g for g in self.growth_rows if g["month"] == month), None)
+            if growth is not None:  # members who left: unsubscribed, cleaned, deleted
+                row["contacts_lost"] = float(
+                    growth["unsubscribed"] + growth["cleaned"] + growth["deleted"]
+                )
             out[month] = row
         return out
 
