@@ -95,6 +95,7 @@ class FakeHubSpot:
         self.contacts: list[dict[str, str]] = []
         self.deals: list[dict[str, Any]] = []
         self.sends: list[tuple[int, str, dict[str, int]]] = []
+        self.email_types: dict[int, str] = {}  # the `type` of GET /marketing/v3/emails
         self.flows: list[dict[str, Any]] = []
         self.traffic: dict[str, dict[str, Any]] = {}
         self.flow_page_size = 2
@@ -140,8 +141,11 @@ class FakeHubSpot:
         }
         self.deals.append({"id": deal_id, "properties": props})
 
-    def send(self, email_id: int, at: str, **counters: int) -> None:
+    def send(
+        self, email_id: int, at: str, email_type: str = "BATCH_EMAIL", **counters: int
+    ) -> None:
         self.sends.append((email_id, at, counters))
+        self.email_types[email_id] = email_type
 
     def day(self, day: str, visits: int, visitors: int, submissions: int, **sources: int) -> None:
         self.traffic[day] = {
@@ -157,6 +161,7 @@ class FakeHubSpot:
         routes: list[tuple[str, str, Callable[[Any], Any]]] = [
             ("GET", r"/account-info/v3/details", self._account),
             ("GET", r"/marketing/v3/emails/statistics/list", self._email_stats),
+            ("GET", r"/marketing/v3/emails", self._emails_list),
             ("GET", r"/automation/v4/flows", self._flows),
             ("POST", r"/automation/v4/flows/batch/read", self._flows_batch),
             ("GET", r"/automation/v4/flows/\d+", self._flow),
@@ -204,13 +209,32 @@ class FakeHubSpot:
     def _account(self, request: Any) -> tuple[int, Any]:
         return 200, fixture("account_details.json")
 
+    def _emails_list(self, request: Any) -> tuple[int, Any]:
+        """GET /marketing/v3/emails?type=..: one email a page, to exercise the cursor."""
+        query = self._query(request)
+        wanted = [i for i, kind in sorted(self.email_types.items()) if kind == query.get("type")]
+        start = int(query.get("after", "0"))
+        page = wanted[start : start + 1]
+        body: dict[str, Any] = {
+            "results": [
+                {"id": str(i), "type": query.get("type"), "name": f"Email {i}"} for i in page
+            ],
+            "total": len(wanted),
+        }
+        if start + 1 < len(wanted):
+            body["paging"] = {"next": {"after": str(start + 1)}}
+        return 200, body
+
     def _email_stats(self, request: Any) -> tuple[int, Any]:
         query = self._query(request)
+        only = parse_qs(urlsplit(request.url).query).get("emailIds")
         start, end = _ms(query["startTimestamp"]), _ms(query["endTimestamp"])
         body = fixture("email_statistics_list.json")
         totals: dict[str, int] = defaultdict(int)
         emails: set[int] = set()
         for email_id, at, counters in self.sends:
+            if only is not None and str(email_id) not in only:
+                continue
             if start <= _ms(at) <= end:  # type: ignore[operator]
                 emails.add(email_id)
                 for key, value in counters.items():
@@ -343,12 +367,17 @@ def q3_account() -> FakeHubSpot:
     """2026-Q3 with records on both sides of the quarter (June and October must not count)."""
     fake = FakeHubSpot()
     # email: two sends in July (one automated, id 102), none in August, one in September
+    # contactslost differs from every sum of unsubscribed, bounces and spam reports
     fake.send(101, "2026-07-10T09:00:00Z", sent=1000, delivered=980, open=300, click=50,
-              unsubscribed=5, hardbounced=12, softbounced=8, spamreport=1)  # fmt: skip
-    fake.send(102, "2026-07-20T09:00:00Z", sent=200, delivered=198, open=80, click=12,
-              unsubscribed=1, hardbounced=2, softbounced=0, spamreport=0)  # fmt: skip
-    fake.send(102, "2026-09-05T09:00:00Z", sent=300, delivered=295, open=90, click=20,
-              unsubscribed=2, hardbounced=3, softbounced=2, spamreport=0)  # fmt: skip
+              unsubscribed=5, hardbounced=12, softbounced=8, spamreport=1,
+              contactslost=17)  # fmt: skip
+    fake.send(102, "2026-07-20T09:00:00Z", "AUTOMATED_EMAIL", sent=200, delivered=198,
+              open=80, click=12, unsubscribed=1, hardbounced=2, softbounced=0, spamreport=0,
+              contactslost=3)  # fmt: skip
+    fake.send(102, "2026-09-05T09:00:00Z", "AUTOMATED_EMAIL", sent=300, delivered=295,
+              open=90, click=20, unsubscribed=2, hardbounced=3, softbounced=2, spamreport=0,
+              contactslost=4)  # fmt: skip
+    fake.send(104, "2026-09-25T09:00:00Z", "AUTOMATED_AB_EMAIL", sent=0, delivered=0)
     fake.send(100, "2026-06-30T23:59:59Z", sent=5000, delivered=5000, open=1)
     fake.send(103, "2026-10-01T00:00:00Z", sent=7000, delivered=7000, open=1)
     # contacts: 3 new in July, 2 in August, 4 in September; MQL/SQL/customer dates
@@ -399,6 +428,7 @@ Q3_EXPECTED = {
     "2026-07": {
         "emails_sent": 1200, "emails_delivered": 1178, "unique_opens": 380, "unique_clicks": 62,
         "unsubscribes": 6, "bounces": 22, "spam_complaints": 1, "campaigns_sent": 2,
+        "emails_automated": 200, "contacts_lost": 20,
         "leads_new": 3, "mqls": 1, "sqls": 1, "customers_new": 0,
         "deals_won": 2, "deals_lost": 1, "revenue_won": 16500.5, "deals_won_with_source": 1,
         "revenue_attributed": 12500,
@@ -407,6 +437,7 @@ Q3_EXPECTED = {
     "2026-08": {
         "emails_sent": 0, "emails_delivered": 0, "unique_opens": 0, "unique_clicks": 0,
         "unsubscribes": 0, "bounces": 0, "spam_complaints": 0, "campaigns_sent": 0,
+        "emails_automated": 0, "contacts_lost": 0,
         "leads_new": 2, "mqls": 0, "sqls": 0, "customers_new": 0,
         "deals_won": 0, "deals_lost": 2, "revenue_won": 0, "deals_won_with_source": 0,
         "revenue_attributed": 0,
@@ -414,7 +445,8 @@ Q3_EXPECTED = {
     },
     "2026-09": {
         "emails_sent": 300, "emails_delivered": 295, "unique_opens": 90, "unique_clicks": 20,
-        "unsubscribes": 2, "bounces": 5, "spam_complaints": 0, "campaigns_sent": 1,
+        "unsubscribes": 2, "bounces": 5, "spam_complaints": 0, "campaigns_sent": 2,
+        "emails_automated": 300, "contacts_lost": 4,
         "leads_new": 4, "mqls": 3, "sqls": 1, "customers_new": 1,
         "deals_won": 3, "deals_lost": 0, "revenue_won": 9500, "deals_won_with_source": 2,
         "revenue_attributed": 8000,
@@ -470,8 +502,12 @@ def test_declares_every_base_metric_once_with_sources():
     assert set(HubSpotConnector.metrics) | set(CLASS_REASONS) == set(BASE_BY_ID)
     assert set(CLASS_REASONS) == {
         "revenue_total", "mrr", "mrr_churned", "accounts_active", "accounts_churned",
-        "emails_automated", "unique_opens_human", "contacts_lost",
+        "unique_opens_human",
     }  # fmt: skip
+    assert (
+        "no figure that leaves out machine or privacy-proxy opens"
+        in (CLASS_REASONS["unique_opens_human"])
+    )
     assert CLASS_REASONS["mrr"].startswith("not read from HubSpot: its commerce subscriptions")
     assert CLASS_REASONS["revenue_total"].startswith("not read from HubSpot: its deals hold")
     assert set(HubSpotConnector.metric_sources) == set(HubSpotConnector.metrics)
@@ -516,7 +552,9 @@ def test_quarter_maps_every_metric_by_month_and_ignores_months_around_it(api, fa
     assert dict(data.not_measured) == CLASS_REASONS
     prov = data.provenance
     # 1 account + 3 email + 2 flow pages + 1 batch + 12 contact totals + 3 won + 3 lost + 3 traffic
-    assert prov["http"]["requests"] == 28
+    # + 2 listings of automated emails (one per type) + 2 statistics requests filtered by
+    # emailIds (July and September, the months an automated email was sent)
+    assert prov["http"]["requests"] == 32
     assert prov["http"]["retries"] == 0
     assert prov["months_fetched"] == Q3
     assert prov["deals"] == {
@@ -609,7 +647,7 @@ def test_won_deals_are_paged_and_flows_too(api, fake_time):
     flow_pages = calls(api, "/automation/v4/flows?")
     assert [FakeHubSpot._query(r).get("after") for r in flow_pages] == [None, "2"]
     assert len(fake.flows) == 3
-    assert data.provenance["http"]["requests"] == 29  # one more page of September's won deals
+    assert data.provenance["http"]["requests"] == 33  # one more page of September's won deals
 
 
 def test_a_month_past_the_search_cap_is_split_in_halves(api, fake_time, monkeypatch):
@@ -646,7 +684,7 @@ def test_request_count_does_not_grow_with_contacts(api, fake_time):
         data = make(FakeTime()).fetch(Q3)
         assert data.monthly["2026-07"]["leads_new"] == leads
         counts.append(data.provenance["http"]["requests"])
-    assert counts == [28, 28]
+    assert counts == [32, 32]
 
 
 # --- workflows ----------------------------------------------------------------------------
@@ -769,7 +807,27 @@ def test_documented_payloads_one_month(api, fake_time):
     """The fixtures themselves, served in order, as a reader of HubSpot's docs would."""
     api.get(f"{URL}/account-info/v3/details", json=fixture("account_details.json"))
     api.get(
-        f"{URL}/marketing/v3/emails/statistics/list", json=fixture("email_statistics_list.json")
+        f"{URL}/marketing/v3/emails",
+        json=fixture("marketing_emails_automated.json"),
+        match=[responses.matchers.query_param_matcher({"type": "AUTOMATED_EMAIL", "limit": "100"})],
+    )
+    api.get(
+        f"{URL}/marketing/v3/emails",
+        json={"total": 0, "results": []},
+        match=[
+            responses.matchers.query_param_matcher({"type": "AUTOMATED_AB_EMAIL", "limit": "100"})
+        ],
+    )
+    api.get(
+        f"{URL}/marketing/v3/emails/statistics/list",
+        json=fixture("email_statistics_list.json"),
+        match=[lambda request: ("emailIds" not in request.url, "every email")],
+    )
+    # only the automated email sent in the month (102; 250 was not) is asked about
+    api.get(
+        f"{URL}/marketing/v3/emails/statistics/list",
+        json=fixture("email_statistics_list_automated.json"),
+        match=[responses.matchers.query_param_matcher({"emailIds": "102"}, strict_match=False)],
     )
     api.get(f"{URL}/automation/v4/flows", json=fixture("flows_page_1.json"))
     api.get(f"{URL}/automation/v4/flows", json=fixture("flows_page_2.json"))
@@ -795,6 +853,7 @@ def test_documented_payloads_one_month(api, fake_time):
         "2026-07": {
             "emails_sent": 1200, "emails_delivered": 1180, "unique_opens": 413, "unique_clicks": 61,
             "unsubscribes": 7, "bounces": 20, "spam_complaints": 1, "campaigns_sent": 3,
+            "emails_automated": 319, "contacts_lost": 9,
             "workflows_active": 2, "workflows_behavioral": 2,
             "leads_new": 342, "mqls": 342, "sqls": 342, "customers_new": 342,
             "deals_won": 3, "deals_lost": 4, "revenue_won": 17500.5, "deals_won_with_source": 2,
@@ -870,7 +929,7 @@ def test_a_token_that_opens_nothing_fails(api, fake_time):
     with pytest.raises(SourceAuthError) as caught:
         make(fake_time).fetch(Q3)
     assert caught.value.exit_code == EXIT_SOURCE
-    assert "HTTP 403 on GET /marketing/v3/emails/statistics/list" in str(caught.value)
+    assert "HTTP 403 on GET /marketing/v3/emails" in str(caught.value)
 
 
 def test_expired_token_exits_3_naming_the_variable_never_the_token(api, fake_time):
@@ -900,7 +959,7 @@ def test_429_with_retry_after_then_success(api, fake_time):
     assert 2.0 in fake_time.slept
     assert data.provenance["http"]["retries"] == 1
     assert data.provenance["http"]["by_status"]["429"] == 1
-    assert data.provenance["http"]["requests"] == 29
+    assert data.provenance["http"]["requests"] == 33
 
 
 def test_500_then_success(api, fake_time):
@@ -1076,7 +1135,7 @@ def test_audit_end_to_end_through_the_runner(api, registered, tmp_path):
     assert result.source["connector"] == "hubspot"
     assert result.source["months"] == ["2025-03", "2026-09"]
     # 19 months: 1 + 19 email + 1 + 1 flows + 76 contact totals + 19 won + 19 lost + 19 traffic
-    assert result.source["provenance"]["http"]["requests"] == 155
+    assert result.source["provenance"]["http"]["requests"] == 159
     assert TOKEN not in json.dumps(result.source)
 
 
@@ -1098,7 +1157,7 @@ def test_connectors_test_command_exit_3_on_a_refused_token(api, registered, tmp_
 
 def test_fixtures_are_valid_json():
     names = sorted(p.name for p in FIXTURES.glob("*.json"))
-    assert len(names) == 11
+    assert len(names) == 13
     for name in names:
         fixture(name)
 
@@ -1244,5 +1303,5 @@ def test_without_the_option_no_contact_is_paged(api, fake_time):
     assert lead_searches(api) == []
     assert all(json.loads(r.body)["limit"] == 1 for r in calls(api, "/contacts/search"))
     assert "leads" not in data.provenance
-    assert data.provenance["http"]["requests"] == 28
+    assert data.provenance["http"]["requests"] == 32
     assert data.monthly == Q3_EXPECTED

@@ -78,6 +78,11 @@ LEAD_MATURITY_DAYS = 60
 """Leads younger than this when read, and not customers yet, have an unknown outcome."""
 
 EMAIL_STATS = "/marketing/v3/emails/statistics/list"
+MARKETING_EMAILS = "/marketing/v3/emails"
+AUTOMATED_TYPES = ("AUTOMATED_EMAIL", "AUTOMATED_AB_EMAIL")
+"""`type` values of GET /marketing/v3/emails for emails sent by workflows."""
+EMAIL_IDS_PER_REQUEST = 100
+"""emailIds sent per statistics request (a query string stays short)."""
 FLOWS = "/automation/v4/flows"
 FLOWS_BATCH = "/automation/v4/flows/batch/read"
 CONTACTS_SEARCH = "/crm/v3/objects/contacts/search"
@@ -109,6 +114,8 @@ EMAIL_METRICS = (
     "bounces",
     "spam_complaints",
     "campaigns_sent",
+    "emails_automated",
+    "contacts_lost",
 )
 WORKFLOW_METRICS = ("workflows_active", "workflows_behavioral")
 STAGE_METRICS = ("leads_new", "mqls", "sqls", "customers_new")
@@ -274,6 +281,13 @@ class HubSpotConnector(HttpConnector):
     )
     Options: ClassVar[type[ConnectorOptions]] = HubSpotOptions
     metrics: ClassVar[tuple[str, ...]] = MEASURED
+    definition_differences: ClassVar[Mapping[str, str]] = {
+        "contacts_lost": (
+            "contacts lost through the month's marketing emails (HubSpot's contactslost "
+            "counter: recipients who unsubscribed, hard-bounced or reported spam), not contacts "
+            "removed in other ways such as deletion"
+        ),
+    }
     metric_sources: ClassVar[Mapping[str, str]] = {
         "emails_sent": f"GET {EMAIL_STATS} per month: aggregate.counters.sent",
         "emails_delivered": f"GET {EMAIL_STATS} per month: aggregate.counters.delivered",
@@ -283,6 +297,11 @@ class HubSpotConnector(HttpConnector):
         "bounces": f"GET {EMAIL_STATS} per month: aggregate.counters.hardbounced + softbounced",
         "spam_complaints": f"GET {EMAIL_STATS} per month: aggregate.counters.spamreport",
         "campaigns_sent": f"GET {EMAIL_STATS} per month: distinct ids in emails[]",
+        "emails_automated": (
+            f"GET {MARKETING_EMAILS}?type=AUTOMATED_EMAIL|AUTOMATED_AB_EMAIL, then GET "
+            f"{EMAIL_STATS}?emailIds=.. per month: aggregate.counters.sent"
+        ),
+        "contacts_lost": f"GET {EMAIL_STATS} per month: aggregate.counters.contactslost",
         "workflows_active": (
             f"GET {FLOWS}: enabled WORKFLOW flows with objectTypeId 0-1 or 0-2 (contacts, "
             "companies), latest month"
@@ -312,9 +331,12 @@ class HubSpotConnector(HttpConnector):
         ),
     }
     not_measured: ClassVar[Mapping[str, str]] = {
-        "emails_automated": "this connector does not read it yet",
-        "unique_opens_human": "this connector does not read it yet",
-        "contacts_lost": "this connector does not read it yet",
+        "unique_opens_human": (
+            "HubSpot's marketing email statistics count opens (counters.open) with no figure "
+            "that leaves out machine or privacy-proxy opens: its counters are bounce, click, "
+            "contactslost, delivered, dropped, hardbounced, notsent, open, pending, selected, "
+            "sent, softbounced, spamreport, suppressed and unsubscribed"
+        ),
         "revenue_total": (
             "not read from HubSpot: its deals hold what sales records there and its commerce "
             "payments only what is collected through HubSpot, not the business's total "
@@ -420,6 +442,7 @@ class _Run:
         self.traffic_notes: list[str] = []
         self.leads: list[Lead] = []
         self.lead_notes: dict[str, Any] = {}
+        self.automated_emails: int | None = None  # automated emails listed in the portal
 
     # --- orchestration ---
 
@@ -528,15 +551,45 @@ class _Run:
 
     # --- marketing email ---
 
+    def _automated_ids(self, client: HttpClient) -> list[str]:
+        """Ids of the portal's automated (workflow) emails, both types, each once."""
+        ids: list[str] = []
+        for kind in AUTOMATED_TYPES:
+            for email in client.paginate_cursor(
+                MARKETING_EMAILS, items="results", params={"type": kind, "limit": 100}
+            ):
+                if not isinstance(email, dict) or "id" not in email:
+                    raise _malformed(f"GET {MARKETING_EMAILS}", "an email without an id", email)
+                if str(email["id"]) not in ids:
+                    ids.append(str(email["id"]))
+        return ids
+
+    def _automated_sent(
+        self, client: HttpClient, ids: list[str], params: Mapping[str, str]
+    ) -> float:
+        """Sends of the automated emails in the month: the statistics filtered by emailIds."""
+        shown = f"GET {EMAIL_STATS}?emailIds="
+        sent = 0.0
+        for first in range(0, len(ids), EMAIL_IDS_PER_REQUEST):
+            chunk = ids[first : first + EMAIL_IDS_PER_REQUEST]
+            page = client.get_json(EMAIL_STATS, params={**params, "emailIds": chunk})
+            if not isinstance(page, dict) or not isinstance(page.get("aggregate"), dict):
+                raise _malformed(shown, "no 'aggregate' object", page)
+            counters = page["aggregate"].get("counters") or {}
+            if not isinstance(counters, dict):
+                raise _malformed(shown, "'aggregate.counters' is not an object", page)
+            sent += _counter(counters, "sent", shown)
+        return sent
+
     def _emails(self, client: HttpClient) -> None:
         found: dict[Month, dict[str, float]] = {}
         shown = f"GET {EMAIL_STATS}"
+        automated = self._automated_ids(client)
+        self.automated_emails = len(automated)
         for month in self.months:
             start, end = month_bounds(month, self.tz)
-            page = client.get_json(
-                EMAIL_STATS,
-                params={"startTimestamp": to_iso_z(start), "endTimestamp": _iso_ms(end)},
-            )
+            window = {"startTimestamp": to_iso_z(start), "endTimestamp": _iso_ms(end)}
+            page = client.get_json(EMAIL_STATS, params=window)
             if not isinstance(page, dict) or not isinstance(page.get("aggregate"), dict):
                 raise _malformed(shown, "no 'aggregate' object", page)
             counters = page["aggregate"].get("counters") or {}
@@ -566,6 +619,15 @@ class _Run:
             }
             if emails is not None or not found[month]["emails_sent"]:
                 found[month]["campaigns_sent"] = float(len({str(e) for e in emails or []}))
+            if "contactslost" in counters:  # contacts the month's emails lost
+                found[month]["contacts_lost"] = count("contactslost")
+            elif not count("sent"):  # no email sent: HubSpot gives no counters at all
+                found[month]["contacts_lost"] = 0.0
+            sent_here = {str(e) for e in emails or []}
+            ours = [i for i in automated if i in sent_here] if emails is not None else automated
+            found[month]["emails_automated"] = (
+                self._automated_sent(client, ours, window) if ours else 0.0
+            )
         self._keep_unless_all_zero(
             found,
             "emails_sent",

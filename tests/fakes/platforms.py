@@ -707,7 +707,9 @@ def _email_counters(rng: random.Random, sent: int) -> dict[str, int]:
         "notsent": dropped,
         "suppressed": 0,
         "pending": 0,
-        "contactslost": 0,
+        # contacts the send lost (unsubscribed, hard-bounced, reported spam): a figure of its
+        # own, not a sum of the counters above, so reading the wrong one shows
+        "contactslost": hard // 2 + 1,
     }
 
 
@@ -735,6 +737,7 @@ class HubSpotFake(FakePlatform):
         }
         self.route("GET", r"/account-info/v3/details", self.account_details)
         self.route("GET", r"/marketing/v3/emails/statistics/list", self.email_statistics)
+        self.route("GET", r"/marketing/v3/emails", self.marketing_emails)
         self.route("GET", r"/marketing/emails/2026-03/statistics/list", self.email_statistics)
         self.route("GET", r"/automation/v4/flows", self.flows)
         self.route("POST", r"/automation/v4/flows/batch/read", self.flows_batch)
@@ -1028,6 +1031,36 @@ class HubSpotFake(FakePlatform):
             "campaignAggregations": {},
             "emails": sorted(emails),
         }
+
+    AUTOMATED_FROM = 900_000  # email ids of automated (workflow) emails, see email_sends
+
+    def marketing_emails(self, query: Mapping[str, list[str]], body: Any) -> Any:
+        """GET /marketing/v3/emails?type=..: the portal's emails of one type, 100 a page."""
+        kind = _one(query, "type")
+        ids = sorted({email_id for _, email_id, _ in self.email_sends[1]})
+        automated = [i for i in ids if i >= self.AUTOMATED_FROM]
+        rows = {
+            "AUTOMATED_EMAIL": automated,
+            "BATCH_EMAIL": [i for i in ids if i < self.AUTOMATED_FROM],
+        }.get(kind or "", [] if kind else ids)
+        offset = self._offset(_one(query, "after"))
+        limit = min(100, int(_one(query, "limit", "10") or 10))
+        page = rows[offset : offset + limit]
+        out: dict[str, Any] = {
+            "total": len(rows),
+            "results": [
+                {
+                    "id": str(i),
+                    "name": f"Email {i}",
+                    "type": "AUTOMATED_EMAIL" if i >= self.AUTOMATED_FROM else "BATCH_EMAIL",
+                    "subcategory": "automated" if i >= self.AUTOMATED_FROM else "batch",
+                }
+                for i in page
+            ],
+        }
+        if offset + limit < len(rows):
+            out["paging"] = {"next": {"after": self._cursor(offset + limit)}}
+        return out
 
     @staticmethod
     def _cursor(offset: int) -> str:
@@ -1533,6 +1566,12 @@ class HubSpotFake(FakePlatform):
                 bounces=c["hardbounced"] + c["softbounced"],
                 spam_complaints=c["spamreport"],
                 campaigns_sent=len({email_id for _, email_id, _ in chunk}),
+                emails_automated=sum(
+                    counters["sent"]
+                    for _, email_id, counters in chunk
+                    if email_id >= self.AUTOMATED_FROM
+                ),
+                contacts_lost=c["contactslost"],
             )
             end = month_bounds_ms(month, tz)[1]
             active = [
