@@ -209,13 +209,27 @@ NOT_MEASURED: Mapping[str, str] = {
     "accounts_churned": _BILLING,
 }
 
+_ONE_OFF_ONLY = (
+    "one-off campaigns only: automation emails are not included (Mailchimp gives their "
+    "lifetime totals only, never a month's)"
+)
 DEFINITION_DIFFERENCES: Mapping[str, str] = {
     "emails_sent": "one-off campaigns only: automation emails are not included (Mailchimp gives "
     "their lifetime totals only, no month's sends), so the catalog's emails_sent (bulk AND "
     "automated) is understated by the automation emails",
     "campaigns_sent": "one-off campaigns only (automation emails are not counted)",
-    "unique_opens": "follows the definition (privacy-proxy opens included); the other response "
-    "counters cover one-off campaigns only",
+    **dict.fromkeys(
+        (
+            "emails_delivered",
+            "unique_opens",
+            "unique_opens_human",
+            "unique_clicks",
+            "unsubscribes",
+            "bounces",
+            "spam_complaints",
+        ),
+        _ONE_OFF_ONLY,
+    ),
 }
 """Where this connector's figure is not the catalog's definition (docs/definitions.md)."""
 
