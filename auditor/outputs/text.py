@@ -427,6 +427,36 @@ MIN_MESSAGE = 20
 MAX_RULE = 40
 
 
+def completeness_lines(
+    result: Mapping[str, Any], language: str, labels: Mapping[str, str]
+) -> list[str]:
+    """'What would complete this audit': the unjudged rules per category and where the
+    missing base metrics can come from (auditor/completeness.py)."""
+    from auditor import completeness
+
+    found = completeness.gaps(result)
+    if not found:
+        return []
+    words = completeness.LABELS.get(language, completeness.LABELS["en"])
+    lines = ["", words["title"]]
+    for gap in found:
+        coverage = formatting.pct(gap.coverage, language, 0) if gap.coverage is not None else "?"
+        lines.append(
+            "  "
+            + words["category"].format(
+                category=labels.get(gap.category, gap.category),
+                coverage=coverage,
+                rules=", ".join(clean(r) for r in gap.rules),
+            )
+        )
+        for metric in gap.metrics:
+            source = completeness.source_text(metric, language)
+            lines.append("    " + words["from"].format(metric=metric, sources=source))
+        if gap.costs:
+            lines.append("    " + words["costs"].format(keys=", ".join(gap.costs)))
+    return lines
+
+
 def render_text(
     result: Mapping[str, Any], colour: bool = False, *, width: int | None = None
 ) -> str:
@@ -516,6 +546,7 @@ def render_text(
         names = ", ".join(clean(name) for name in sorted(undefined, key=str))
         text = labels["undefined"].format(n=len(undefined), names=names)
         lines += ["", text if width is None else truncate(text, max(MIN_MESSAGE, width))]
+    lines += completeness_lines(result, language, labels)
     lines.append("")
     code = result.get("exit_code")
     lines.append(f"{labels['exit']} {code}: {clean(result.get('exit_reason'))}")

@@ -39,7 +39,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from auditor import formatting
+from auditor import completeness, formatting
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
 from auditor.report import charts
 from auditor.report.definitions import definition_rows
@@ -898,6 +898,9 @@ def build_view(
         "unmeasured": _unmeasured(result, t),
         "provenance": _provenance(result),
         "definitions": definition_rows(result, t),
+        "completeness": completeness.view(
+            result, language, {c: t(f"category.{c}") for c in CATEGORIES}
+        ),
         "warnings": [str(w) for w in result.get("warnings") or []],
         "trend_span": (trend_periods[0], trend_periods[-1]) if trend_periods else None,
         "kpis": KPIS,
