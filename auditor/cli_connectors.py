@@ -214,5 +214,14 @@ def test_connection(config: Path, fmt: str) -> None:
         payload = {"ok": True, "check": reached, "seconds": round(seconds, 3), **_describe(cls)}
         click.echo(json.dumps(payload, indent=2))
         return
+    from auditor.connectors.multi import MultiConnector
+
+    if isinstance(connector, MultiConnector):  # several sources: one block per source
+        click.echo(f"ok: {len(connector.parts())} sources answered in {seconds:.1f} s")
+        for spec, part in connector.parts():
+            click.echo(f"{spec.name} ({type(part).name}): {part.check()}")
+            lines = [*_measured_lines(type(part)), *_not_measured_lines(type(part))]
+            click.echo("\n".join("  " + line for line in lines))
+        return
     click.echo(f"ok: {cls.name} answered in {seconds:.1f} s: {reached}")
     click.echo("\n".join([*_measured_lines(cls), *_not_measured_lines(cls)]))

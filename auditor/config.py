@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,7 +33,7 @@ from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.errors import InputError, Problem
 from auditor.identity import CLIENT_ID_PATTERN, CLIENT_ID_RULE, ClientIdentity, client_slug
 from auditor.identity import slugify as slugify
-from auditor.metrics.catalog import ALL_METRIC_IDS, COST_KEYS
+from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, COST_KEYS
 from auditor.period import Period, PeriodError, parse_period
 from auditor.redaction import looks_like_credential
 from auditor.validation import NonNegative, Number, did_you_mean, problems_from
@@ -192,7 +193,8 @@ class ConfigModel(_Strict):
     period: Any = None
     language: Literal["es", "en"] = "en"
     timezone: str = "UTC"
-    source: dict[str, Any]
+    source: dict[str, Any] | None = None
+    sources: list[dict[str, Any]] | None = None  # several sources, merged (connectors/multi.py)
     costs: CostsModel | None = None
     finance: FinanceModel = Field(default_factory=FinanceModel)
     rules: RulesModel = Field(default_factory=RulesModel)
@@ -333,7 +335,8 @@ class _Expansions:
         for path, value in self.values.items():
             written = self.written[path]
             key = path[-1] if path else ""
-            if path[:1] == ("source",) and isinstance(key, str) and key.endswith("_env"):
+            in_source = path[:1] in (("source",), ("sources",))
+            if in_source and isinstance(key, str) and key.endswith("_env"):
                 if value in os.environ:  # `token_env: ${WHICH}` with WHICH=HUBSPOT_TOKEN
                     continue
                 single = _ENV.fullmatch(written)
@@ -448,9 +451,7 @@ def _validated(
                 ("timezone",), f"unknown time zone '{model.timezone}' (e.g. Europe/Madrid, UTC)"
             )
         )
-    connector, options = _resolve_source(
-        model.source, located, folder, problems, expansions.written
-    )
+    connector, options = _resolve_sources(model, located, folder, problems, expansions.written)
     for metric_id in model.targets:
         if metric_id not in ALL_METRIC_IDS:
             problems.append(
@@ -518,32 +519,114 @@ def _resolve_period(
         return None
 
 
+def _resolve_sources(
+    model: ConfigModel,
+    located: Located,
+    folder: Path,
+    problems: list[Problem],
+    shown_as: dict[KeyPath, str],
+) -> tuple[type[Connector] | None, ConnectorOptions | None]:
+    """`source:` (one) or `sources:` (several, merged by connectors/multi.py): not both."""
+    if model.source is not None and model.sources is not None:
+        problems.append(located.problem(("sources",), "give either source: or sources:, not both"))
+        return None, None
+    if model.sources is None:
+        if model.source is None:
+            problems.append(
+                located.problem((), "'source' is missing: say where the data comes from")
+            )
+            return None, None
+        return _resolve_source(model.source, located, folder, problems, shown_as, ("source",))
+    from auditor.connectors.multi import MultiConnector, MultiOptions, SourceSpec
+
+    if not model.sources:
+        problems.append(located.problem(("sources",), "sources: lists no source"))
+        return None, None
+    specs: list[SourceSpec] = []
+    names: dict[str, int] = {}
+    for index, block in enumerate(model.sources):
+        where: KeyPath = ("sources", index)
+        if not isinstance(block, dict):
+            problems.append(located.problem(where, "each source is a mapping (connector: ...)"))
+            continue
+        extra = {k: block[k] for k in ("name", "metrics") if k in block}
+        options_only = {k: v for k, v in block.items() if k not in ("name", "metrics")}
+        connector, options = _resolve_source(
+            options_only, located, folder, problems, shown_as, where
+        )
+        if connector is None or options is None:
+            continue
+        name = extra.get("name") or _default_source_name(connector.name, options_only)
+        if not isinstance(name, str) or not name.strip():
+            problems.append(located.problem((*where, "name"), "a source name is text"))
+            continue
+        if name in names:
+            problems.append(
+                located.problem(
+                    (*where, "name"),
+                    f"two sources are named '{name}' (sources {names[name] + 1} and "
+                    f"{index + 1}); give each its own name:",
+                )
+            )
+            continue
+        names[name] = index
+        metrics = _source_metrics(extra.get("metrics"), (*where, "metrics"), located, problems)
+        specs.append(SourceSpec(name, connector, options, metrics))
+    if len(specs) != len(model.sources):
+        return None, None
+    return MultiConnector, MultiOptions(specs=tuple(specs))
+
+
+def _default_source_name(connector: str, block: Mapping[str, Any]) -> str:
+    path = block.get("path")
+    return Path(path).name if connector == "file" and isinstance(path, str) else connector
+
+
+def _source_metrics(
+    value: Any, where: KeyPath, located: Located, problems: list[Problem]
+) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.append(located.problem(where, "expected a list of base metric ids"))
+        return None
+    unknown = [v for v in value if v not in BASE_BY_ID]
+    for metric in unknown:
+        problems.append(
+            located.problem(
+                where, f"unknown base metric id '{metric}'{did_you_mean(metric, tuple(BASE_BY_ID))}"
+            )
+        )
+    return tuple(value)
+
+
 def _resolve_source(
     source: dict[str, Any],
     located: Located,
     folder: Path,
     problems: list[Problem],
     shown_as: dict[KeyPath, str],
+    prefix: KeyPath = ("source",),
 ) -> tuple[type[Connector] | None, ConnectorOptions | None]:
     name = source.get("connector")
     if not isinstance(name, str) or not name:
         problems.append(
             located.problem(
-                ("source",), "'connector' is missing: name the data source, e.g. connector: file"
+                prefix, "'connector' is missing: name the data source, e.g. connector: file"
             )
         )
         return None, None
     try:
         connector = registry.load(name)
     except InputError as exc:
-        problems.extend(located.problem(("source", "connector"), p.message) for p in exc.problems)
+        problems.extend(located.problem((*prefix, "connector"), p.message) for p in exc.problems)
         return None, None
     options = {k: v for k, v in source.items() if k != "connector"}
     try:
         return connector, connector.Options.model_validate(options)
     except ValidationError as exc:
         problems.extend(
-            problems_from(exc, located, connector.Options, prefix=("source",), shown_as=shown_as)
+            problems_from(exc, located, connector.Options, prefix=prefix, shown_as=shown_as)
         )
         return connector, None
 

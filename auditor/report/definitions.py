@@ -77,13 +77,26 @@ def definition_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, 
     differences = _table(provenance, "definition_differences")
     export_sources = _table(provenance, "export_sources")
     metrics = result.get("metrics") if isinstance(result.get("metrics"), Mapping) else {}
+    # several sources (connectors/multi.py): each metric names its own connector and layout
+    connectors = _table(provenance, "metric_connectors")
+    layouts = {
+        m: str((part.get("provenance") or {}).get("format") or "")
+        for part in _table(provenance, "sources").values()
+        if isinstance(part, Mapping)
+        for m in part.get("metrics") or []
+    }
     rows: list[dict[str, Any]] = []
     for metric in BASE_METRICS:
         entry = metrics.get(metric.id)
         if not isinstance(entry, Mapping) or entry.get("value") is None:
             continue
+        own = str(connectors.get(metric.id) or connector)
         text, is_field = _source_text(
-            sources.get(metric.id), connector, layout, t, export_sources.get(metric.id)
+            sources.get(metric.id),
+            own,
+            layouts.get(metric.id, layout),
+            t,
+            export_sources.get(metric.id),
         )
         name_key = f"metric.{metric.id}"
         rows.append(
@@ -93,7 +106,7 @@ def definition_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, 
                 "definition": t(f"definition.{metric.id}"),
                 "source": text,
                 "source_is_field": is_field,
-                "difference": _difference(metric.id, connector, differences.get(metric.id), t),
+                "difference": _difference(metric.id, own, differences.get(metric.id), t),
             }
         )
     return rows

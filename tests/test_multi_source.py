@@ -1,0 +1,189 @@
+"""Several sources per client (issue 12): `sources:` blocks each deliver what they have, and
+the audit is the same as from one file holding it all."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+from auditor.config import load_config
+from auditor.connectors.multi import MultiConnector
+from auditor.errors import InputError
+from auditor.gate import Gate
+from auditor.resources import demo_dir
+from auditor.runner import audit
+
+EMAIL = [
+    "emails_sent", "emails_delivered", "campaigns_sent", "workflows_active",
+    "workflows_behavioral", "emails_automated", "unique_opens", "unique_opens_human",
+    "unique_clicks", "unsubscribes", "bounces", "spam_complaints", "contacts_lost",
+]  # fmt: skip
+TRAFFIC = ["email_sessions", "website_sessions", "website_visitors", "conversions"]
+FINANCE = ["revenue_total", "mrr", "mrr_churned", "accounts_active", "accounts_churned"]
+
+SOURCES = """sources:
+  - {connector: file, path: email.csv, name: email}
+  - {connector: file, path: crm.csv, leads: leads.csv}
+  - {connector: file, path: finance.csv}
+  - {connector: file, path: traffic.csv}
+"""
+ONE_SOURCE = """source:
+  connector: file
+  path: data.csv
+  leads: leads.csv      # one row per lead, for the lead-scoring analysis
+"""
+
+
+def split_demo(folder: Path) -> None:
+    """The demo's data as four files (email platform, CRM, finance, web analytics) and as one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_dir() / "data.csv", folder / "data.csv")
+    shutil.copy(demo_dir() / "leads.csv", folder / "leads.csv")
+    with (demo_dir() / "data.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    columns = list(rows[0])
+    crm = [c for c in columns if c != "month" and c not in EMAIL + TRAFFIC + FINANCE]
+    for name, keep in (("email", EMAIL), ("traffic", TRAFFIC), ("finance", FINANCE), ("crm", crm)):
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["month", *keep])
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: row[k] for k in ["month", *keep]})
+    text = (demo_dir() / "demo.yaml").read_text(encoding="utf-8")
+    assert ONE_SOURCE in text
+    (folder / "single.yaml").write_text(text, encoding="utf-8")
+    (folder / "multi.yaml").write_text(text.replace(ONE_SOURCE, SOURCES), encoding="utf-8")
+
+
+def test_four_sources_give_the_same_audit_as_one_file(tmp_path: Path) -> None:
+    split_demo(tmp_path)
+    multi = audit(load_config(tmp_path / "multi.yaml"), Gate("never")).to_json()
+    single = audit(load_config(tmp_path / "single.yaml"), Gate("never")).to_json()
+    assert multi["scores"] == single["scores"]
+    assert multi["metrics"] == single["metrics"]
+    assert multi["undefined"] == single["undefined"]
+    pick = ("rule", "status", "message", "value")
+    assert [{k: f.get(k) for k in pick} for f in multi["findings"]] == [
+        {k: f.get(k) for k in pick} for f in single["findings"]
+    ]
+    source = multi["source"]
+    assert source["connector"] == "file"
+    assert source["label"] == "email.csv + crm.csv + finance.csv + traffic.csv"
+    parts = source["provenance"]["sources"]
+    assert list(parts) == ["email", "crm.csv", "finance.csv", "traffic.csv"]
+    assert parts["finance.csv"]["metrics"] == FINANCE
+    assert source["provenance"]["metric_sources"]["mrr"] == "mrr"
+
+
+def test_two_sources_delivering_one_metric_is_an_error_unless_one_is_chosen(
+    tmp_path: Path,
+) -> None:
+    split_demo(tmp_path)
+    config = tmp_path / "multi.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            "  - {connector: file, path: traffic.csv}\n",
+            "  - {connector: file, path: traffic.csv}\n  - {connector: file, path: data.csv}\n",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        audit(load_config(config), Gate("never"))
+    messages = [p.message for p in caught.value.problems]
+    assert (
+        "sources: 'email' and 'data.csv' both deliver emails_sent; say which one does with a "
+        "`metrics:` list on one of them"
+    ) in messages
+    # the whole file only for what no other source gives: no conflict, same audit
+    config.write_text(
+        text.replace(
+            "  - {connector: file, path: traffic.csv}\n",
+            "  - {connector: file, path: traffic.csv}\n"
+            "  - {connector: file, path: data.csv, metrics: [revenue_total]}\n",
+        ).replace("  - {connector: file, path: finance.csv}\n", ""),
+        encoding="utf-8",
+    )
+    result = audit(load_config(config), Gate("never")).to_json()
+    assert result["metrics"]["revenue_total"]["value"] is not None
+    assert result["source"]["provenance"]["sources"]["data.csv"]["metrics"] == ["revenue_total"]
+
+
+@pytest.mark.parametrize(
+    ("block", "where", "fragment"),
+    [
+        (
+            "source: {connector: file, path: a.csv}\nsources:\n  - {connector: file, path: b.csv}\n",
+            "sources",
+            "give either source: or sources:, not both",
+        ),
+        (
+            "sources:\n  - {connector: file, path: a.csv, name: x}\n"
+            "  - {connector: file, path: b.csv, name: x}\n",
+            "sources.1.name",
+            "two sources are named 'x' (sources 1 and 2)",
+        ),
+        (
+            "sources:\n  - {connector: file, path: a.csv, metrics: [mql]}\n",
+            "sources.0.metrics",
+            "unknown base metric id 'mql' (did you mean 'mqls'?)",
+        ),
+        (
+            "sources:\n  - {connector: file, pth: a.csv}\n",
+            "sources.0",
+            "unknown key (did you mean 'path'?)",
+        ),
+    ],
+)
+def test_bad_sources_are_located(tmp_path: Path, block: str, where: str, fragment: str) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(f"client: X\nperiod: 2026-Q3\n{block}", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_config(config)
+    found = [p for p in caught.value.problems if fragment in p.message]
+    assert found, [p.message for p in caught.value.problems]
+    assert found[0].line is not None
+
+
+def test_connectors_test_checks_each_source(tmp_path: Path) -> None:
+    split_demo(tmp_path)
+    result = CliRunner().invoke(main, ["connectors", "test", str(tmp_path / "multi.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 4 sources answered in ")
+    assert "email (file): email.csv: CSV (wide form), 24 months" in result.output
+    assert "finance.csv (file): finance.csv:" in result.output
+
+
+def test_every_sources_files_are_protected_and_snapshots_replay(tmp_path: Path) -> None:
+    split_demo(tmp_path)
+    config = load_config(tmp_path / "multi.yaml")
+    connector = config.connector(config.connector_options, config.folder, config.timezone)
+    assert isinstance(connector, MultiConnector)
+    names = sorted(p.name for p in connector.input_files())
+    assert names == ["crm.csv", "email.csv", "finance.csv", "leads.csv", "traffic.csv"]
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        main, ["run", str(tmp_path / "multi.yaml"), "-o", str(out), "--format", "json"]
+    )
+    assert run.exit_code in (0, 1), run.output
+    snapshot = next(out.glob("*.snapshot.json"))
+    again = CliRunner().invoke(
+        main,
+        [
+            "check",
+            str(tmp_path / "multi.yaml"),
+            "--from-snapshot",
+            str(snapshot),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    assert '"overall": 71.0' in again.output
