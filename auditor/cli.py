@@ -8,6 +8,7 @@ commands that write a PDF.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import traceback
@@ -73,6 +74,12 @@ def guarded(func: F) -> F:
                 inert(line, MESSAGE_LINE_CHARS) for line in hide_environment(str(exc)).splitlines()
             ] or [exc.__class__.__name__]
             _fail("\n".join(f"error: {line}" for line in lines), exc.exit_code)
+        except BrokenPipeError:
+            # the reader went away (`auditor ... | head`): stop quietly, as Unix tools do;
+            # stdout goes to /dev/null so the interpreter's last flush cannot fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(128 + signal.SIGPIPE)
         except Terminated:
             _fail("terminated", 128 + signal.SIGTERM)
         except KeyboardInterrupt:

@@ -187,3 +187,20 @@ def test_every_sources_files_are_protected_and_snapshots_replay(tmp_path: Path) 
     )
     assert again.exit_code == 0, again.output
     assert '"overall": 71.0' in again.output
+
+
+def test_a_closed_pipe_ends_quietly_not_as_an_internal_error(tmp_path: Path) -> None:
+    """`auditor connectors test ... | head -n 1`: the reader leaves after one line, the next
+    write hits a closed pipe; the run ends with the SIGPIPE status, not an internal error."""
+    import subprocess
+    import sys
+
+    split_demo(tmp_path)
+    command = (
+        f"{sys.executable} -m auditor connectors test {tmp_path / 'multi.yaml'} "
+        "| head -n 1 >/dev/null; exit ${PIPESTATUS[0]}"
+    )
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert "internal error" not in done.stderr, done.stderr
+    # 141 when a write met the closed pipe (nearly always); 0 if all fitted before head left
+    assert done.returncode in (141, 0), done.stderr
