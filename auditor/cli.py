@@ -464,5 +464,7 @@ from auditor.cli_plan import plan  # noqa: E402
 main.add_command(plan)
 
 from auditor.cli_batch import batch  # noqa: E402
+from auditor.cli_init import init  # noqa: E402
 
 main.add_command(batch)
+main.add_command(init)

@@ -1,0 +1,91 @@
+"""`auditor init` (issue 12): a first config from the files a client sent, end to end and
+non-interactively; refusals write nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+from auditor.config import load_config
+from auditor.resources import demo_dir
+
+EXPORT = Path(__file__).parent / "fixtures" / "exports" / "mailchimp-campaigns.csv"
+
+
+@pytest.fixture
+def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_init_on_a_mailchimp_export_writes_a_config_that_audits(cwd: Path) -> None:
+    shutil.copy(EXPORT, cwd / "campaigns.csv")
+    result = CliRunner().invoke(
+        main,
+        ["init", "campaigns.csv", "--client", "Export Co", "--period", "2026-04",
+         "--cost", "platform=900", "-o", "export.yaml"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("wrote export.yaml\n")
+    assert "campaigns.csv: Mailchimp campaign reports export, 2 months (2026-04 to 2026-05)" in (
+        result.output
+    )
+    assert "What would complete this audit" in result.output
+    text = (cwd / "export.yaml").read_text(encoding="utf-8")
+    assert 'client: "Export Co"' in text
+    assert "  platform: 900" in text
+    assert "  # staff: 0" in text  # the costs to fill in are written as comments
+    config = load_config(cwd / "export.yaml")
+    assert config.client == "Export Co"
+    audited = CliRunner().invoke(
+        main, ["check", "export.yaml", "--format", "json", "--fail-on", "never"]
+    )
+    assert audited.exit_code == 0, audited.output
+    assert '"emails_sent"' in audited.output
+
+
+def test_init_on_the_demo_file_picks_the_last_full_quarter(cwd: Path) -> None:
+    shutil.copy(demo_dir() / "data.csv", cwd / "data.csv")
+    result = CliRunner().invoke(main, ["init", "data.csv", "--client", "Demo", "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    text = (cwd / "client.yaml").read_text(encoding="utf-8")
+    assert "period: 2026-Q3" in text
+    assert 'source:\n  connector: file\n  path: "data.csv"' in text
+    assert "sources:" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["campaigns.csv", "-o", "campaigns.csv", "--client", "X"], "both an input and the config"),
+        (["campaigns.csv"], "--client is required when not run on a terminal"),
+        (["campaigns.csv", "--client", "X", "--cost", "licence=3"], "--cost 'licence=3'"),
+        (["strange.csv", "--client", "X"], "strange.csv:1: no 'month' column"),
+        (["missing.csv", "--client", "X"], "file not found"),
+    ],
+)
+def test_refusals_are_exit_2_and_write_nothing(cwd: Path, args, fragment) -> None:
+    shutil.copy(EXPORT, cwd / "campaigns.csv")
+    (cwd / "strange.csv").write_text("Date,Visitors\n2026-04-01,5\n", encoding="utf-8")
+    before = sorted(p.name for p in cwd.iterdir())
+    result = CliRunner().invoke(main, ["init", *args])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in cwd.iterdir()) == before
+
+
+def test_an_existing_config_needs_force(cwd: Path) -> None:
+    shutil.copy(EXPORT, cwd / "campaigns.csv")
+    (cwd / "client.yaml").write_text("mine\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["init", "campaigns.csv", "--client", "X"])
+    assert refused.exit_code == 2
+    assert "client.yaml exists; choose another -o or add --force" in refused.output
+    assert (cwd / "client.yaml").read_text(encoding="utf-8") == "mine\n"
+    forced = CliRunner().invoke(main, ["init", "campaigns.csv", "--client", "X", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert 'client: "X"' in (cwd / "client.yaml").read_text(encoding="utf-8")
