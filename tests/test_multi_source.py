@@ -204,3 +204,42 @@ def test_a_closed_pipe_ends_quietly_not_as_an_internal_error(tmp_path: Path) -> 
     assert "internal error" not in done.stderr, done.stderr
     # 141 when a write met the closed pipe (nearly always); 0 if all fitted before head left
     assert done.returncode in (141, 0), done.stderr
+
+
+def test_a_live_connector_and_a_finance_file_mix(tmp_path: Path, monkeypatch) -> None:
+    """Mailchimp's API (served by `responses` from its documented payloads) for email, a
+    finance CSV for MRR and accounts: one audit, each metric from its own source."""
+    import responses
+
+    from tests.test_connector_mailchimp import KEY, URL, load, register
+
+    monkeypatch.setenv("MAILCHIMP_API_KEY", KEY)
+    (tmp_path / "finance.csv").write_text(
+        "month,mrr,accounts_active,mrr_churned,accounts_churned\n"
+        "2026-06,20000,200,0,0\n2026-07,21000,205,400,3\n"
+        "2026-08,21500,207,300,2\n2026-09,22000,210,500,4\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "client.yaml").write_text(
+        "client: Mixed Co\nperiod: 2026-Q3\ntimezone: Europe/Madrid\n"
+        f"sources:\n  - {{connector: mailchimp, base_url: '{URL}', name: email}}\n"
+        "  - {connector: file, path: finance.csv}\n",
+        encoding="utf-8",
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+        register(api, stores=load("stores"))
+        result = audit(load_config(tmp_path / "client.yaml"), Gate("never")).to_json()
+    source = result["source"]
+    assert source["connector"] == "mailchimp+file"
+    assert source["provenance"]["metric_connectors"]["emails_sent"] == "mailchimp"
+    assert source["provenance"]["metric_connectors"]["mrr"] == "file"
+    assert result["metrics"]["emails_sent"]["value"] == 1000 + 2000 + 1500
+    assert result["metrics"]["mrr"]["value"] == 22000
+    # the definitions appendix names each metric's own source
+    from auditor.report.definitions import definition_rows
+    from auditor.report.i18n import Translator
+
+    rows = {r["id"]: r for r in definition_rows(result, Translator("en"))}
+    assert rows["mrr"]["source"] == "column 'mrr' of the data file"
+    assert rows["emails_sent"]["source_is_field"] is True
+    assert rows["emails_sent"]["difference"].startswith("one-off campaigns only")
