@@ -57,7 +57,8 @@ def test_the_list_is_in_the_audits_language(tmp_path):
     assert "Qué completaría esta auditoría" in text
     assert "sin juzgar" in text
     assert source_text("mqls", "es") == (
-        "el conector HubSpot; una columna «mqls» en un fichero de datos"
+        "el conector HubSpot; la exportación hubspot-contacts; una columna «mqls» en un "
+        "fichero de datos"
     )
 
 

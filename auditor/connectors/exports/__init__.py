@@ -10,11 +10,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from auditor.connectors.exports.layouts import mailchimp
+from auditor.connectors.exports.layouts import hubspot, mailchimp
 from auditor.connectors.exports.model import Layout, norm
 from auditor.errors import ProblemCollector, quote
 
-LAYOUTS: tuple[Layout, ...] = (*mailchimp.LAYOUTS,)
+LAYOUTS: tuple[Layout, ...] = (*mailchimp.LAYOUTS, *hubspot.LAYOUTS)
 BY_ID: dict[str, Layout] = {layout.id: layout for layout in LAYOUTS}
 
 

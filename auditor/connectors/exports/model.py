@@ -58,6 +58,9 @@ class Measure:
     date_column: str | None = None
     where: Filter | None = None
     money: bool = False
+    optional: bool = False
+    """The export may lack its columns (a contacts export without 'Became a Customer
+    Date'): the metric is then not measured, with the reason, instead of an error."""
 
     @property
     def counts_rows(self) -> bool:

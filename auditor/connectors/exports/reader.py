@@ -70,6 +70,8 @@ def missing_columns(layout: Layout, header: Iterable[str]) -> list[str]:
         if name:
             wanted.setdefault(norm(name), name)
     for m in layout.measures:
+        if m.optional:
+            continue
         for name in (*m.columns, m.date_column or "", m.where.column if m.where else ""):
             if name:
                 wanted.setdefault(norm(name), name)
@@ -97,6 +99,15 @@ class _Reader:
                 self.index[key] = (col, name.strip())
         self.incomplete: dict[str, set[Month]] = {}
         self.dates: dict[str, Month | None] = {}
+        # optional measures whose columns this export lacks: not measured, with the reason
+        self.absent: dict[str, list[str]] = {}
+        for m in layout.measures:
+            names = [*m.columns, m.date_column or layout.date_column or ""]
+            if m.where:
+                names.append(m.where.column)
+            lacking = [n for n in names if n and norm(n) not in self.index]
+            if lacking:
+                self.absent[m.metric] = lacking
         self.months_seen: set[Month] = set()
 
     def add(self, line: int, cells: list[str]) -> None:
@@ -118,7 +129,8 @@ class _Reader:
                 line,
             )
         for measure in self.layout.measures:
-            self._measure(measure, row, line)
+            if measure.metric not in self.absent:
+                self._measure(measure, row, line)
 
     def _where(self, key: str) -> tuple[int, str]:
         return self.index[norm(key)]
@@ -180,7 +192,7 @@ class _Reader:
             while span[-1] < max(self.months_seen):
                 span.append(add_months(span[-1], 1))
             for measure in self.layout.measures:
-                if measure.counts_rows:
+                if measure.counts_rows and measure.metric not in self.absent:
                     for month in span:
                         totals.monthly.setdefault(month, {}).setdefault(measure.metric, 0.0)
         for metric, months in self.incomplete.items():
@@ -191,6 +203,11 @@ class _Reader:
             totals.not_measured[metric] = (
                 f"the export leaves {named} empty or n/a in some rows of "
                 f"{', '.join(sorted(months))}: not measured in those months"
+            )
+        for metric, lacking in self.absent.items():
+            totals.not_measured[metric] = (
+                f"the export has no {', '.join(quote(c) for c in lacking)} column: add it to "
+                "the export to measure it"
             )
         for measure in self.layout.measures:
             if measure.metric not in totals.not_measured and not any(

@@ -1,0 +1,36 @@
+"""HubSpot's contacts export (Contacts > Export, CSV): one row per contact, its columns the
+property labels HubSpot shows (docs/exports.md#hubspot).
+
+Each lifecycle metric is dated by its own column: a contact counts as an MQL in the month
+of its "Became a Marketing Qualified Lead Date", whatever the month it was created; an
+empty date means the contact never reached that stage.  The same labels as the HubSpot
+API connector's default properties (`createdate`, `hs_lifecyclestage_*_date`).
+"""
+
+from __future__ import annotations
+
+from auditor.connectors.exports.model import Layout, Measure
+
+_DATES = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+
+CONTACTS = Layout(
+    id="hubspot-contacts",
+    platform="HubSpot",
+    title="HubSpot contacts export",
+    origin=(
+        "HubSpot Contacts > Export (CSV); columns are property labels: 'Create Date' "
+        "(createdate), 'Became a Marketing Qualified Lead Date' "
+        "(hs_lifecyclestage_marketingqualifiedlead_date) and the other lifecycle dates"
+    ),
+    signature=("Record ID", "Create Date", "Became a Marketing Qualified Lead Date"),
+    date_column="Create Date",
+    date_formats=_DATES,
+    measures=(
+        Measure("leads_new"),
+        Measure("mqls", date_column="Became a Marketing Qualified Lead Date"),
+        Measure("sqls", date_column="Became a Sales Qualified Lead Date", optional=True),
+        Measure("customers_new", date_column="Became a Customer Date", optional=True),
+    ),
+)
+
+LAYOUTS = (CONTACTS,)

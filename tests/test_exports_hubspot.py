@@ -1,0 +1,56 @@
+"""HubSpot's contacts export: each lifecycle metric dated by its own column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_exports import FIXTURES, fetch, problems_of, variant
+
+
+def test_contacts_export_counts_each_stage_in_the_month_of_its_own_date() -> None:
+    data = fetch(FIXTURES, "hubspot-contacts.csv")
+    assert data.provenance["format"] == "hubspot-contacts"
+    assert data.monthly == {
+        # contact 106: created in March, MQL at 00:00 on 1 April, so April's MQL
+        "2026-03": {"leads_new": 1.0, "mqls": 0.0, "sqls": 0.0, "customers_new": 0.0},
+        "2026-04": {"leads_new": 3.0, "mqls": 2.0, "sqls": 1.0, "customers_new": 0.0},
+        # contact 101 was created in April and became a customer in May
+        "2026-05": {"leads_new": 1.0, "mqls": 2.0, "sqls": 0.0, "customers_new": 1.0},
+        "2026-06": {"leads_new": 1.0, "mqls": 0.0, "sqls": 1.0, "customers_new": 0.0},
+    }
+    assert data.provenance["export_sources"]["mqls"] == {
+        "dated_by": "Became a Marketing Qualified Lead Date",
+        "rows": "counted",
+    }
+
+
+def test_an_export_without_an_optional_stage_column_leaves_that_metric_unmeasured(
+    tmp_path: Path,
+) -> None:
+    text = (FIXTURES / "hubspot-contacts.csv").read_text(encoding="utf-8")
+    lines = [line.rsplit(",", 2) for line in text.splitlines()]
+    # drop 'Became a Customer Date' (the second to last column) from every line
+    kept = [f"{first},{last}" for first, _, last in lines]
+    (tmp_path / "contacts.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    data = fetch(tmp_path, "contacts.csv")
+    assert "customers_new" not in data.monthly["2026-05"]
+    assert data.not_measured["customers_new"] == (
+        "the export has no 'Became a Customer Date' column: add it to the export to measure it"
+    )
+    assert data.monthly["2026-04"]["mqls"] == 2.0
+
+
+def test_a_renamed_identifying_column_is_refused_with_the_closest_layout(tmp_path: Path) -> None:
+    name = variant(tmp_path, "hubspot-contacts.csv", "Create Date", "Created")
+    (found,) = problems_of(tmp_path, name)
+    assert found.line == 1
+    assert "closest: hubspot-contacts" in found.message
+
+
+def test_a_bad_stage_date_is_located_with_the_exports_column_name(tmp_path: Path) -> None:
+    name = variant(tmp_path, "hubspot-contacts.csv", "2026-05-12 12:00", "12th May")
+    (found,) = problems_of(tmp_path, name)
+    assert (found.line, found.col) == (5, 8)
+    assert found.message.startswith(
+        "Became a Marketing Qualified Lead Date: '12th May' is not a date this export writes"
+    )
