@@ -54,3 +54,39 @@ def test_a_bad_stage_date_is_located_with_the_exports_column_name(tmp_path: Path
     assert found.message.startswith(
         "Became a Marketing Qualified Lead Date: '12th May' is not a date this export writes"
     )
+
+
+def test_deals_export_counts_won_and_lost_by_close_date_in_the_company_currency() -> None:
+    data = fetch(FIXTURES, "hubspot-deals.csv")
+    assert data.provenance["format"] == "hubspot-deals"
+    assert data.monthly == {
+        "2026-04": {"deals_won": 2.0, "deals_lost": 1.0, "revenue_won": 920.5 + 5000.0},
+        # 'Amount' 12,000 GBP is never read: the company-currency amount is
+        "2026-05": {"deals_won": 1.0, "deals_lost": 0.0, "revenue_won": 13950.0},
+        "2026-06": {"deals_won": 0.0, "deals_lost": 1.0, "revenue_won": 0.0},
+    }
+    assert data.provenance["export_sources"]["revenue_won"] == {
+        "dated_by": "Close Date",
+        "columns": ["Amount in company currency"],
+        "where": "Deal Stage = Closed Won",
+    }
+
+
+def test_deals_export_without_the_company_currency_amount_leaves_revenue_unmeasured(
+    tmp_path: Path,
+) -> None:
+    name = variant(tmp_path, "hubspot-deals.csv", "Amount in company currency", "Amount (EUR)")
+    data = fetch(tmp_path, name)
+    assert "revenue_won" not in data.monthly["2026-04"]
+    assert data.not_measured["revenue_won"] == (
+        "the export has no 'Amount in company currency' column: add it to the export to measure it"
+    )
+
+
+def test_a_percentage_where_an_amount_is_expected_is_located(tmp_path: Path) -> None:
+    name = variant(tmp_path, "hubspot-deals.csv", ",920.50,", ",92%,")
+    (found,) = problems_of(tmp_path, name)
+    assert (found.line, found.col) == (2, 7)
+    assert found.message == (
+        "Amount in company currency: '92%' is a percentage where an amount is expected"
+    )

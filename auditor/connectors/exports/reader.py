@@ -6,9 +6,9 @@ added into its month.  Money and counts are parsed by `values.py`.
 
 Missing cells (`n/a`, empty) are "not tracked", never 0: a month in which some
 row of a metric lacks its value leaves that metric not measured in that month
-(a partial sum would understate it), with the reason.  A metric that counts
-rows (won deals) is 0 in a month inside the export's span with no such row,
-because the export lists every row of the span.
+(a partial sum would understate it), with the reason.  Every metric is 0 in a
+month inside the export's span that has no row for it (no campaign sent, no
+deal won), because the export lists every row of its span.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ class _Reader:
             while span[-1] < max(self.months_seen):
                 span.append(add_months(span[-1], 1))
             for measure in self.layout.measures:
-                if measure.counts_rows and measure.metric not in self.absent:
+                if measure.metric not in self.absent:  # the export lists every row of its span
                     for month in span:
                         totals.monthly.setdefault(month, {}).setdefault(measure.metric, 0.0)
         for metric, months in self.incomplete.items():

@@ -9,7 +9,7 @@ API connector's default properties (`createdate`, `hs_lifecyclestage_*_date`).
 
 from __future__ import annotations
 
-from auditor.connectors.exports.model import Layout, Measure
+from auditor.connectors.exports.model import Filter, Layout, Measure
 
 _DATES = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 
@@ -33,4 +33,30 @@ CONTACTS = Layout(
     ),
 )
 
-LAYOUTS = (CONTACTS,)
+WON = Filter("Deal Stage", ("Closed Won",))
+LOST = Filter("Deal Stage", ("Closed Lost",))
+
+DEALS = Layout(
+    id="hubspot-deals",
+    platform="HubSpot",
+    title="HubSpot deals export",
+    origin=(
+        "HubSpot Deals > Export (CSV); columns are property labels: 'Deal Stage' (dealstage, "
+        "exported as the stage's label), 'Close Date' (closedate), 'Amount in company "
+        "currency' (amount_in_home_currency)"
+    ),
+    signature=("Record ID", "Deal Name", "Deal Stage", "Close Date"),
+    date_column="Close Date",
+    date_formats=_DATES,
+    measures=(
+        Measure("deals_won", where=WON),
+        Measure("deals_lost", where=LOST),
+        # the company-currency amount: `Amount` is in each deal's own currency and two
+        # currencies are never added
+        Measure(
+            "revenue_won", ("Amount in company currency",), where=WON, money=True, optional=True
+        ),
+    ),
+)
+
+LAYOUTS = (CONTACTS, DEALS)
