@@ -89,3 +89,23 @@ def test_an_existing_config_needs_force(cwd: Path) -> None:
     forced = CliRunner().invoke(main, ["init", "campaigns.csv", "--client", "X", "--force"])
     assert forced.exit_code == 0, forced.output
     assert 'client: "X"' in (cwd / "client.yaml").read_text(encoding="utf-8")
+
+
+def test_on_a_terminal_the_missing_answers_are_asked(
+    cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    import auditor.cli_init as cli_init
+
+    monkeypatch.setattr(
+        cli_init, "sys", SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True))
+    )
+    shutil.copy(EXPORT, cwd / "campaigns.csv")
+    result = CliRunner().invoke(main, ["init", "campaigns.csv"], input="Prompted Co\nes\n")
+    assert result.exit_code == 0, result.output
+    assert "Client name: Prompted Co" in result.output
+    text = (cwd / "client.yaml").read_text(encoding="utf-8")
+    assert 'client: "Prompted Co"' in text
+    assert "language: es" in text
+    assert "Qué completaría esta auditoría" in result.output
