@@ -78,9 +78,20 @@ def render_config(
         ]
     else:
         lines.append("sources:")
+        taken: dict[str, str] = {}  # metric -> the earlier file that delivers it
         for rel, kind, months, metrics in files:
             lines.append(f"  # {rel}: {kind}, {len(months)} months, {len(metrics)} base metrics")
-            lines.append(f"  - {{connector: file, path: {_yaml_text(rel)}}}")
+            repeated = [m for m in metrics if m in taken]
+            own = [m for m in metrics if m not in taken]
+            taken.update(dict.fromkeys(own, rel))
+            if not repeated:
+                lines.append(f"  - {{connector: file, path: {_yaml_text(rel)}}}")
+                continue
+            for metric in repeated:
+                lines.append(f"  # {metric} is taken from {taken[metric]} (listed first)")
+            lines.append(
+                f"  - {{connector: file, path: {_yaml_text(rel)}, metrics: [{', '.join(own)}]}}"
+            )
     lines += ["costs:", f"  currency: {currency}", "  per: month            # amounts per month"]
     for key in COST_OPTIONS:
         if key in costs:
@@ -178,6 +189,15 @@ def init(
         except ValueError:
             rel = str(path.resolve())
         inspected.append((rel, kind, months, metrics))
+    given: dict[str, str] = {}
+    for rel, _, _, metrics in inspected:
+        if metrics and all(m in given for m in metrics):
+            earlier = ", ".join(sorted({given[m] for m in metrics}))
+            problems.append(
+                Problem(f"{rel} gives no base metric that {earlier} does not; leave one out")
+            )
+        for metric in metrics:
+            given.setdefault(metric, rel)
     if target.exists() and not force:
         problems.append(Problem(f"{output} exists; choose another -o or add --force"))
     if problems:
@@ -207,6 +227,7 @@ def init(
     try:
         probe.write_text(text, encoding="utf-8")
         config = load_config(probe)
+        result = audit(config, Gate("never")).to_json()  # it audits before it is written
     finally:
         probe.unlink(missing_ok=True)
     protected = {
@@ -218,7 +239,6 @@ def init(
     for rel, kind, months, metrics in inspected:
         span = f"{months[0]} to {months[-1]}" if months else "no months"
         click.echo(f"  {rel}: {kind}, {len(months)} months ({span}), {len(metrics)} base metrics")
-    result = audit(config, Gate("never")).to_json()
     judged = sum(1 for f in result["findings"] if f.get("status") in ("pass", "warn", "fail"))
     click.echo(f"the audit of {period} judges {judged} of {len(result['findings'])} findings")
     labels = LABELS.get(config.language, LABELS["en"])

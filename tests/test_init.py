@@ -109,3 +109,34 @@ def test_on_a_terminal_the_missing_answers_are_asked(
     assert 'client: "Prompted Co"' in text
     assert "language: es" in text
     assert "Qué completaría esta auditoría" in result.output
+
+
+def test_init_on_email_deals_and_ga4_exports_gives_each_metric_one_source(cwd: Path) -> None:
+    """GA4's users-by-month download repeats the traffic report's sessions: init takes them
+    from the file listed first and limits the second to what only it gives."""
+    names = ("klaviyo-campaigns", "hubspot-deals", "ga4-traffic-acquisition", "ga4-monthly-users")
+    for name in names:
+        shutil.copy(EXPORT.parent / f"{name}.csv", cwd / f"{name}.csv")
+    result = CliRunner().invoke(
+        main,
+        ["init", *(f"{n}.csv" for n in names), "--client", "Shop", "--period", "2026-05"],
+    )
+    assert result.exit_code == 0, result.output
+    text = (cwd / "client.yaml").read_text(encoding="utf-8")
+    assert "# website_sessions is taken from ga4-traffic-acquisition.csv (listed first)" in text
+    assert '- {connector: file, path: "ga4-monthly-users.csv", metrics: [website_visitors]}' in text
+    audited = CliRunner().invoke(
+        main, ["check", "client.yaml", "--format", "json", "--fail-on", "never"]
+    )
+    assert audited.exit_code == 0, audited.output
+    assert '"visitor_to_lead_rate"' in audited.output
+
+
+def test_init_writes_nothing_when_the_files_cannot_be_audited_together(cwd: Path) -> None:
+    # the same export twice: every metric is delivered twice and the second gets none
+    shutil.copy(EXPORT, cwd / "a.csv")
+    shutil.copy(EXPORT, cwd / "b.csv")
+    result = CliRunner().invoke(main, ["init", "a.csv", "b.csv", "--client", "Twice"])
+    assert result.exit_code == 2, result.output
+    assert "b.csv gives no base metric that a.csv does not; leave one out" in result.output
+    assert not (cwd / "client.yaml").exists()

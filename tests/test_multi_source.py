@@ -248,11 +248,17 @@ def test_a_live_connector_and_a_finance_file_mix(tmp_path: Path, monkeypatch) ->
 def test_platform_exports_and_a_finance_file_match_the_equivalent_wide_file(
     tmp_path: Path,
 ) -> None:
-    """A Mailchimp campaigns export, HubSpot contacts and deals exports and a finance CSV
-    give the same metrics and KPIs as one wide file holding their monthly sums."""
+    """A Mailchimp campaigns export, HubSpot contacts and deals exports, GA4 downloads and a
+    finance CSV give the same metrics and KPIs as one wide file holding their monthly sums."""
     from tests.test_exports import FIXTURES
 
-    for name in ("mailchimp-campaigns.csv", "hubspot-contacts.csv", "hubspot-deals.csv"):
+    for name in (
+        "mailchimp-campaigns.csv",
+        "hubspot-contacts.csv",
+        "hubspot-deals.csv",
+        "ga4-traffic-acquisition.csv",
+        "ga4-monthly-users.csv",
+    ):
         shutil.copy(FIXTURES / name, tmp_path / name)
     (tmp_path / "finance.csv").write_text(
         "month,revenue_total\n2026-04,50000\n2026-05,52000\n", encoding="utf-8"
@@ -263,13 +269,17 @@ def test_platform_exports_and_a_finance_file_match_the_equivalent_wide_file(
         "  - {connector: file, path: hubspot-contacts.csv}\n"
         "  - {connector: file, path: hubspot-deals.csv}\n"
         "  - {connector: file, path: finance.csv}\n"
+        "  - {connector: file, path: ga4-traffic-acquisition.csv}\n"
+        # its Sessions column repeats the traffic report's: only its users are taken
+        "  - {connector: file, path: ga4-monthly-users.csv, metrics: [website_visitors]}\n"
     )
     (tmp_path / "wide.csv").write_text(
         "month,emails_sent,emails_delivered,campaigns_sent,unique_opens,unique_clicks,"
         "unsubscribes,bounces,spam_complaints,conversions,revenue_attributed,leads_new,mqls,"
-        "sqls,customers_new,deals_won,deals_lost,revenue_won,revenue_total\n"
-        "2026-04,3690,3652,2,1356,215,10,38,1,,,3,2,1,0,2,1,5920.5,50000\n"
-        "2026-05,1900,1881,1,720,101,3,19,2,2,200,1,2,0,1,1,0,13950,52000\n",
+        "sqls,customers_new,deals_won,deals_lost,revenue_won,revenue_total,website_sessions,"
+        "email_sessions,website_visitors\n"
+        "2026-04,3690,3652,2,1356,215,10,38,1,,,3,2,1,0,2,1,5920.5,50000,2293,251,1688\n"
+        "2026-05,1900,1881,1,720,101,3,19,2,2,200,1,2,0,1,1,0,13950,52000,1872,0,1472\n",
         encoding="utf-8",
     )
     head = "client: Export Co\nperiod: 2026-05\ncosts: {platform: 1000, staff: 500}\n"
@@ -283,4 +293,6 @@ def test_platform_exports_and_a_finance_file_match_the_equivalent_wide_file(
     assert values == {k: v["value"] for k, v in from_wide["metrics"].items()}
     assert values["click_rate"] == 101 / 1881
     assert values["close_rate"] == 1.0
+    assert values["visitor_to_lead_rate"] == 1 / 1472
+    assert values["email_traffic_share"] == 0.0
     assert from_exports["scores"] == from_wide["scores"]

@@ -679,14 +679,22 @@ def _source_data(written: str, file_type: str, digest: str, parsed: _Parsed) -> 
 def _read_csv(raw: bytes, opts: FileOptions, problems: ProblemCollector) -> _Parsed:
     stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
     try:
-        return _parse_csv(stream, opts, problems)
+        commented = raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"#")
+        return _parse_csv(stream, opts, problems, commented)
     except UnicodeDecodeError:
         raise _utf8_error(io.BytesIO(raw), problems) from None
 
 
-def _parse_csv(stream: TextIO, opts: FileOptions, problems: ProblemCollector) -> _Parsed:
-    lines = iter(stream)
+def _parse_csv(
+    stream: TextIO, opts: FileOptions, problems: ProblemCollector, commented: bool = False
+) -> _Parsed:
+    lines: Iterator[str] = iter(stream)
     first, first_no = _first_line(lines)
+    if commented:
+        # a GA4 download: '#' lines describe the report, and several tables (the chart's
+        # series, then the report's table) follow each other, separated by blank or '#'
+        # lines; the table read is the first whose header is an export layout
+        first, first_no, lines = _report_table(first, first_no, lines, opts, problems)
     if not first_no:
         raise problems.stop("the file is empty; expected a header line such as 'month,emails_sent'")
     delimiter = _sniff_delimiter(first) if opts.delimiter == "auto" else opts.delimiter
@@ -705,6 +713,43 @@ def _parse_csv(stream: TextIO, opts: FileOptions, problems: ProblemCollector) ->
     if not totals.rows:
         raise problems.stop(f"no data rows below the header (line {first_no})", first_no)
     return _Parsed(totals, delimiter)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip("\ufeff").startswith("#")
+
+
+def _report_table(
+    first: str,
+    first_no: int,
+    lines: Iterator[str],
+    opts: FileOptions,
+    problems: ProblemCollector,
+) -> tuple[str, int, Iterator[str]]:
+    """The header line, its number and the data lines of the table to read in a report
+    download made of '#' comments and several tables (GA4)."""
+    tables: list[tuple[int, list[str]]] = []
+    current: list[str] = [first]
+    start = first_no
+    for number, line in enumerate(lines, first_no + 1):
+        if not _norm(line) or _is_comment(line):
+            if current:
+                tables.append((start, current))
+                current = []
+            continue
+        if not current:
+            start = number
+        current.append(line)
+    if current:
+        tables.append((start, current))
+    for start, table in tables:
+        header = next(csv.reader([table[0]], delimiter=_sniff_delimiter(table[0])), [])
+        if opts.format in exports.BY_ID or any(_norm(h) == "month" for h in header):
+            return table[0], start, iter(table[1:])
+        if exports.matching(header):
+            return table[0], start, iter(table[1:])
+    start, table = tables[0]
+    return table[0], start, iter(table[1:])
 
 
 def _first_line(lines: Iterator[str]) -> tuple[str, int]:

@@ -10,32 +10,40 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from auditor.connectors.exports.layouts import hubspot, mailchimp
+from auditor.connectors.exports.layouts import ga4, hubspot, klaviyo, mailchimp
 from auditor.connectors.exports.model import Layout, norm
 from auditor.errors import ProblemCollector, quote
 
-LAYOUTS: tuple[Layout, ...] = (*mailchimp.LAYOUTS, *hubspot.LAYOUTS)
+LAYOUTS: tuple[Layout, ...] = (
+    *mailchimp.LAYOUTS,
+    *klaviyo.LAYOUTS,
+    *hubspot.LAYOUTS,
+    *ga4.LAYOUTS,
+)
 BY_ID: dict[str, Layout] = {layout.id: layout for layout in LAYOUTS}
 
 
 def matching(header: Sequence[str]) -> list[Layout]:
     """Layouts whose whole signature is in the header, most specific first."""
-    present = {norm(h) for h in header}
-    found = [lay for lay in LAYOUTS if {norm(s) for s in lay.signature} <= present]
+    found = [
+        lay
+        for lay in LAYOUTS
+        if {norm(s) for s in lay.signature} <= lay.keys(header)
+        and not {norm(x) for x in lay.excludes} & lay.keys(header)
+    ]
     return sorted(found, key=lambda lay: -len(lay.signature))
 
 
 def closest(header: Sequence[str]) -> tuple[Layout, int] | None:
     """The layout with most of its signature in the header, and how many it lacks."""
-    present = {norm(h) for h in header}
     scored = [
-        (len({norm(s) for s in lay.signature} & present) / len(lay.signature), lay)
+        (len({norm(s) for s in lay.signature} & lay.keys(header)) / len(lay.signature), lay)
         for lay in LAYOUTS
     ]
     share, best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
     if best is None or share == 0:
         return None
-    lacking = len([s for s in best.signature if norm(s) not in present])
+    lacking = len([s for s in best.signature if norm(s) not in best.keys(header)])
     return best, lacking
 
 

@@ -14,8 +14,8 @@ carries are never read: every KPI is recomputed from counts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 Row = Mapping[str, str]
 """One data row: normalised header name -> the cell's raw text."""
@@ -90,6 +90,27 @@ class Layout:
     """Rows outside it are skipped whole (e.g. a 'Status' of drafts)."""
     skip_row: Callable[[Row], bool] | None = None
     """Rows such as a trailing 'Total' line that are not data."""
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Other header names the platform writes for a column (a renamed UI label, another
+    UI language): `{"Session default channel group": ("Session primary channel group
+    (Default Channel Group)",)}`.  The reader sees the canonical name."""
+    not_given: Mapping[str, str] = field(default_factory=dict)
+    """Base metrics the export seems to hold but cannot give honestly, and why (GA4 users
+    per day and channel do not add up to unique visitors)."""
+    excludes: tuple[str, ...] = ()
+    """Columns whose presence means the file is not this layout (GA4 users per channel
+    are not unique visitors: a channel column rules out the monthly-users layout)."""
+
+    def key(self, header_name: str) -> str:
+        """The normalised canonical name of a header cell (aliases resolved)."""
+        name = norm(header_name)
+        return self._alias_keys().get(name, name)
+
+    def keys(self, header: Iterable[str]) -> set[str]:
+        return {self.key(h) for h in header}
+
+    def _alias_keys(self) -> dict[str, str]:
+        return {norm(alt): norm(canon) for canon, alts in self.aliases.items() for alt in alts}
 
     def columns(self) -> set[str]:
         """Every header name this layout reads (normalised)."""
@@ -102,4 +123,6 @@ class Layout:
                 names.add(norm(m.date_column))
             if m.where:
                 names.add(norm(m.where.column))
+        if self.row_filter:
+            names.add(norm(self.row_filter.column))
         return names

@@ -64,7 +64,7 @@ class ExportTotals:
 def missing_columns(layout: Layout, header: Iterable[str]) -> list[str]:
     """The columns the layout reads that the header lacks, as the layout writes them
     (identifying-only columns such as a campaign's title are not needed to read it)."""
-    present = {norm(h) for h in header}
+    present = layout.keys(header)
     wanted: dict[str, str] = {}
     for name in (layout.date_column or "",):
         if name:
@@ -94,7 +94,7 @@ class _Reader:
         # first column of each name the layout reads: its index and its name as written
         self.index: dict[str, tuple[int, str]] = {}
         for col, name in enumerate(header):
-            key = norm(name)
+            key = layout.key(name)
             if key in wanted and key not in self.index:
                 self.index[key] = (col, name.strip())
         self.incomplete: dict[str, set[Month]] = {}
@@ -109,6 +109,7 @@ class _Reader:
             if lacking:
                 self.absent[m.metric] = lacking
         self.months_seen: set[Month] = set()
+        self.reported: set[tuple[int, int]] = set()
 
     def add(self, line: int, cells: list[str]) -> None:
         if not any(text.strip() for text in cells):
@@ -118,7 +119,9 @@ class _Reader:
         }
         if self.layout.skip_row is not None and self.layout.skip_row(row):
             return
-        if self.layout.row_filter is not None and not self.layout.row_filter.holds(row):
+        row_filter = self.layout.row_filter
+        # an older export without the filter's column holds only the rows it filters for
+        if row_filter is not None and norm(row_filter.column) in row and not row_filter.holds(row):
             return
         self.dates: dict[str, Month | None] = {}  # this row's months, per date column
         self.totals.rows += 1
@@ -173,7 +176,9 @@ class _Reader:
             try:
                 value = read(row[norm(column)], shown, self.decimal)
             except CellError as exc:
-                self.problems.add(str(exc), line, col + 1)
+                if (line, col) not in self.reported:  # one cell may feed two metrics
+                    self.reported.add((line, col))
+                    self.problems.add(str(exc), line, col + 1)
                 return
             if value is None:
                 self.incomplete.setdefault(measure.metric, set()).add(month)
@@ -209,6 +214,7 @@ class _Reader:
                 f"the export has no {', '.join(quote(c) for c in lacking)} column: add it to "
                 "the export to measure it"
             )
+        totals.not_measured.update(self.layout.not_given)
         for measure in self.layout.measures:
             if measure.metric not in totals.not_measured and not any(
                 measure.metric in values for values in totals.monthly.values()

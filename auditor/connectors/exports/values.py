@@ -97,9 +97,10 @@ def month_of_date(text: str, column: str, formats: tuple[str, ...]) -> Month:
         except ValueError:
             continue
         return _month(parsed.date())
-    if body.isdigit() and len(body) == 8:  # GA4 'Date' dimension: 20260407
+    if body.isdigit() and len(body) in (6, 8):  # GA4 'Date' 20260407, 'Year month' 202604
         try:
-            return _month(datetime.strptime(body, "%Y%m%d").date())
+            form = "%Y%m%d" if len(body) == 8 else "%Y%m"
+            return _month(datetime.strptime(body, form).date())
         except ValueError:
             pass
     shown = ", ".join(_example(f) for f in formats[:3]) or "2026-04-07"
