@@ -61,11 +61,12 @@ def test_list_shows_the_file_connector():
     assert result.exit_code == 0, result.output
     lines = _block(result.stdout, "file").splitlines()
     assert lines[0] == "file: Monthly base metrics from a CSV, JSON or YAML file (wide or long)"
-    assert (
-        lines[1]
-        == "  options: path (required), format=auto, delimiter=auto, decimal=auto, leads=None"
-    )
-    assert lines[2].startswith("  measures (31): emails_sent, emails_delivered, campaigns_sent,")
+    assert lines[1:3] == [
+        "  options: path (required), format=auto, delimiter=auto, decimal=auto, leads=None, "
+        "columns=None,",
+        "    deal_stages=None",
+    ]
+    assert lines[3].startswith("  measures (31): emails_sent, emails_delivered, campaigns_sent,")
     assert "  not measured: none" in lines
 
 

@@ -139,7 +139,9 @@ def test_unknown_format_is_refused_with_the_known_layouts() -> None:
         FileOptions(path="x.csv", format="mailchimp-campaign")
     message = str(caught.value)
     assert "did you mean 'mailchimp-campaigns'?" in message
-    assert "expected auto, csv, json, yaml or an export layout:" in message
+    assert "expected auto, csv, json, yaml, columns (with source.columns) or an export layout:" in (
+        message
+    )
 
 
 def test_a_foreign_header_lists_the_known_layouts(tmp_path: Path) -> None:

@@ -1,9 +1,13 @@
-"""HubSpot's contacts export: each lifecycle metric dated by its own column."""
+"""HubSpot's contacts and deals exports: each metric dated by its own column."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
+from auditor.connectors.file import DealStages
 from tests.test_exports import FIXTURES, fetch, problems_of, variant
 
 
@@ -90,3 +94,49 @@ def test_a_percentage_where_an_amount_is_expected_is_located(tmp_path: Path) -> 
     assert found.message == (
         "Amount in company currency: '92%' is a percentage where an amount is expected"
     )
+
+
+PIPELINE = (
+    "Record ID,Deal Name,Pipeline,Deal Stage,Amount,Currency,Amount in company currency,"
+    "Create Date,Close Date,Original Source Type\n"
+    "1,A,Renewals,Signed,100,EUR,100,2026-03-01,2026-04-02,Organic Search\n"
+    "2,B,Renewals,Signed,200,EUR,200,2026-03-01,2026-04-09,Offline Sources\n"
+    "3,C,Sales Pipeline,Closed Won,300,EUR,300,2026-03-01,2026-04-20,\n"
+    "4,D,Sales Pipeline,Closed Won,400,EUR,400,2026-03-01,2026-04-21,Email Marketing\n"
+    "5,E,Renewals,Churned,500,EUR,500,2026-03-01,2026-04-22,Direct Traffic\n"
+)
+
+
+def test_won_deals_with_a_marketing_original_source_are_counted(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text(PIPELINE, encoding="utf-8")
+    data = fetch(tmp_path, "deals.csv")
+    # default labels: only 'Closed Won' is won (C, D); D has a marketing source, C none
+    assert data.monthly["2026-04"]["deals_won"] == 2.0
+    assert data.monthly["2026-04"]["deals_won_with_source"] == 1.0
+    assert data.monthly["2026-04"]["deals_lost"] == 0.0
+    where = data.provenance["export_sources"]["deals_won_with_source"]["where"]
+    assert where == (
+        "Deal Stage = Closed Won and Original Source Type not = Offline Sources / (empty)"
+    )
+
+
+def test_a_pipelines_own_stage_labels_count_as_won_and_lost(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text(PIPELINE, encoding="utf-8")
+    stages = DealStages(won=("Closed Won", "Signed"), lost=("Closed Lost", "Churned"))
+    data = fetch(tmp_path, "deals.csv", deal_stages=stages)
+    assert data.monthly["2026-04"]["deals_won"] == 4.0
+    assert data.monthly["2026-04"]["deals_won_with_source"] == 2.0  # A and D
+    assert data.monthly["2026-04"]["revenue_won"] == 1000.0
+    assert data.monthly["2026-04"]["deals_lost"] == 1.0  # E
+
+
+def test_deal_stages_on_another_export_is_refused(tmp_path: Path) -> None:
+    stages = DealStages(won=("Won",), lost=("Lost",))
+    [problem] = problems_of(FIXTURES, "hubspot-contacts.csv", deal_stages=stages)
+    assert "deal_stages applies to a HubSpot deals export" in problem.message
+    assert "HubSpot contacts export" in problem.message
+
+
+def test_a_stage_both_won_and_lost_is_refused() -> None:
+    with pytest.raises(ValidationError, match="both won and lost: signed"):
+        DealStages(won=("Signed",), lost=("signed",))

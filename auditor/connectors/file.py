@@ -32,13 +32,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TextIO, TypeVar
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from auditor.connectors import exports
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.connectors.cells import CellError as _CellError
 from auditor.connectors.cells import parse_number as _parse_number
 from auditor.connectors.exports import reader as exports_reader
+from auditor.connectors.exports.layouts import hubspot as hubspot_exports
+from auditor.connectors.exports.mapped import ColumnMapping
 from auditor.connectors.filelimits import (
     MAX_CHANNEL_NAME_CHARS,
     MAX_CHANNELS,
@@ -71,15 +73,36 @@ _MONTH_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 
 FILE_TYPES = ("auto", "csv", "json", "yaml")
+MAPPED = "columns"
+"""`format: columns`: an export read by the columns the config names (`source.columns`)."""
 
 
 def _format_name(value: str) -> str:
-    if value in FILE_TYPES or value in exports.BY_ID:
+    if value in FILE_TYPES or value in exports.BY_ID or value == MAPPED:
         return value
     raise ValueError(
         f"unknown format {quote(value)}{exports.suggestion(value)}; expected auto, csv, json, "
-        f"yaml or an export layout: {exports.known_list()}"
+        f"yaml, columns (with source.columns) or an export layout: {exports.known_list()}"
     )
+
+
+StageLabel = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class DealStages(BaseModel):
+    """`source.deal_stages`: the labels of the stages that close a deal as won or lost."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    won: Annotated[tuple[StageLabel, ...], Field(min_length=1, max_length=50)]
+    lost: Annotated[tuple[StageLabel, ...], Field(min_length=1, max_length=50)]
+
+    @model_validator(mode="after")
+    def _apart(self) -> DealStages:
+        both = {s.casefold() for s in self.won} & {s.casefold() for s in self.lost}
+        if both:
+            raise ValueError(f"a stage cannot be both won and lost: {', '.join(sorted(both))}")
+        return self
 
 
 class FileOptions(ConnectorOptions):
@@ -92,6 +115,18 @@ class FileOptions(ConnectorOptions):
     decimal: Literal["auto", ".", ","] = "auto"
     leads: str | None = None
     """A second CSV, one row per lead, for the lead-scoring analysis (auditor/leads.py)."""
+    columns: ColumnMapping | None = None
+    """With `format: columns`: which export column gives each base metric."""
+    deal_stages: DealStages | None = None
+    """A HubSpot deals export's won and lost stage labels, when the pipeline has its own."""
+
+    @model_validator(mode="after")
+    def _columns_with_their_format(self) -> FileOptions:
+        if self.format == MAPPED and self.columns is None:
+            raise ValueError("format: columns needs source.columns (the date column and metrics)")
+        if self.columns is not None and self.format != MAPPED:
+            raise ValueError("source.columns is read only with format: columns")
+        return self
 
 
 class FileConnector(Connector):
@@ -203,7 +238,7 @@ def _fmt(value: float) -> str:
 
 
 def _file_type(opts: FileOptions, problems: ProblemCollector) -> str:
-    if opts.format in exports.BY_ID:
+    if opts.format in exports.BY_ID or opts.format == MAPPED:
         return "csv"  # platform exports are CSV files
     if opts.format != "auto":
         return opts.format
@@ -744,7 +779,7 @@ def _report_table(
         tables.append((start, current))
     for start, table in tables:
         header = next(csv.reader([table[0]], delimiter=_sniff_delimiter(table[0])), [])
-        if opts.format in exports.BY_ID or any(_norm(h) == "month" for h in header):
+        if opts.format in (*exports.BY_ID, MAPPED) or any(_norm(h) == "month" for h in header):
             return table[0], start, iter(table[1:])
         if exports.matching(header):
             return table[0], start, iter(table[1:])
@@ -765,11 +800,23 @@ def _export_layout(
     opts: FileOptions, header: list[str], line: int, problems: ProblemCollector
 ) -> exports.Layout | None:
     """The platform export the file is: the one `format` names, or the one its header is."""
+    if opts.columns is not None:
+        return opts.columns.layout(Path(opts.path).name)
     if opts.format in exports.BY_ID:
-        return exports.by_name(opts.format)
-    if any(_norm(name) == "month" for name in header):
-        return None  # the project's own wide or long layout
-    return exports.detect(header, line, problems)
+        layout: exports.Layout | None = exports.by_name(opts.format)
+    elif any(_norm(name) == "month" for name in header):
+        layout = None  # the project's own wide or long layout
+    else:
+        layout = exports.detect(header, line, problems)
+    if opts.deal_stages is None:
+        return layout
+    if layout is None or layout.id != hubspot_exports.DEALS.id:
+        raise problems.stop(
+            "source.deal_stages applies to a HubSpot deals export; this file is "
+            + (layout.title if layout else "the project's own layout"),
+            line,
+        )
+    return hubspot_exports.deals_layout(opts.deal_stages.won, opts.deal_stages.lost)
 
 
 def _sniff_delimiter(header: str) -> str:

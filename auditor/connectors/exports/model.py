@@ -35,12 +35,16 @@ class Filter:
 
     column: str
     values: tuple[str, ...]
+    exclude: bool = False
+    """Rows whose column holds none of `values` count instead ('' = an empty cell)."""
 
     def holds(self, row: Row) -> bool:
-        return norm(row.get(norm(self.column), "")) in {norm(v) for v in self.values}
+        found = norm(row.get(norm(self.column), "")) in {norm(v) for v in self.values}
+        return found != self.exclude
 
     def describe(self) -> str:
-        return f"{self.column} = {' / '.join(self.values)}"
+        shown = " / ".join(v if v else "(empty)" for v in self.values)
+        return f"{self.column} {'not ' if self.exclude else ''}= {shown}"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class Measure:
     columns: tuple[str, ...] = ()
     date_column: str | None = None
     where: Filter | None = None
+    also: Filter | None = None
+    """A second condition rows must meet (a won deal AND a marketing original source)."""
     money: bool = False
     optional: bool = False
     """The export may lack its columns (a contacts export without 'Became a Customer
@@ -65,6 +71,13 @@ class Measure:
     @property
     def counts_rows(self) -> bool:
         return not self.columns
+
+    @property
+    def conditions(self) -> tuple[Filter, ...]:
+        return tuple(f for f in (self.where, self.also) if f is not None)
+
+    def takes(self, row: Row) -> bool:
+        return all(condition.holds(row) for condition in self.conditions)
 
 
 @dataclass(frozen=True)
@@ -121,8 +134,8 @@ class Layout:
             names.update(map(norm, m.columns))
             if m.date_column:
                 names.add(norm(m.date_column))
-            if m.where:
-                names.add(norm(m.where.column))
+            for condition in m.conditions:
+                names.add(norm(condition.column))
         if self.row_filter:
             names.add(norm(self.row_filter.column))
         return names

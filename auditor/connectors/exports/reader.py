@@ -13,6 +13,7 @@ deal won), because the export lists every row of its span.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,8 +47,8 @@ class ExportTotals:
                 entry["columns"] = list(measure.columns)
             else:
                 entry["rows"] = "counted"
-            if measure.where:
-                entry["where"] = measure.where.describe()
+            if measure.conditions:
+                entry["where"] = " and ".join(c.describe() for c in measure.conditions)
             sources[measure.metric] = entry
         return {
             "format": self.layout.id,
@@ -72,7 +73,7 @@ def missing_columns(layout: Layout, header: Iterable[str]) -> list[str]:
     for m in layout.measures:
         if m.optional:
             continue
-        for name in (*m.columns, m.date_column or "", m.where.column if m.where else ""):
+        for name in (*m.columns, m.date_column or "", *(c.column for c in m.conditions)):
             if name:
                 wanted.setdefault(norm(name), name)
     return [shown for key, shown in wanted.items() if key not in present]
@@ -103,8 +104,7 @@ class _Reader:
         self.absent: dict[str, list[str]] = {}
         for m in layout.measures:
             names = [*m.columns, m.date_column or layout.date_column or ""]
-            if m.where:
-                names.append(m.where.column)
+            names.extend(c.column for c in m.conditions)
             lacking = [n for n in names if n and norm(n) not in self.index]
             if lacking:
                 self.absent[m.metric] = lacking
@@ -158,7 +158,7 @@ class _Reader:
         return month
 
     def _measure(self, measure: Measure, row: dict[str, str], line: int) -> None:
-        if measure.where is not None and not measure.where.holds(row):
+        if not measure.takes(row):
             # the row still dates the export's span (a lost deal shows the month was covered)
             if measure.counts_rows:
                 self._month(measure, row, line)
@@ -233,6 +233,18 @@ def read_export(
 ) -> ExportTotals:
     """All rows of the export, added into months (problems collected, then raised)."""
     absent = missing_columns(layout, header)
+    if absent and layout.id == "columns":
+        near = {c: difflib.get_close_matches(c, header, n=1, cutoff=0.6) for c in absent}
+        raise problems.stop(
+            "the header row has no column "
+            + ", ".join(
+                quote(c) + (f" (did you mean {quote(near[c][0])}?)" if near[c] else "")
+                for c in absent
+            )
+            + " named in source.columns; the header row has: "
+            + ", ".join(quote(h) for h in header[:40]),
+            header_line,
+        )
     if absent:
         raise problems.stop(
             f"this {layout.title} lacks the column(s) "

@@ -33,30 +33,55 @@ CONTACTS = Layout(
     ),
 )
 
-WON = Filter("Deal Stage", ("Closed Won",))
-LOST = Filter("Deal Stage", ("Closed Lost",))
+WON_STAGES = ("Closed Won",)
+LOST_STAGES = ("Closed Lost",)
+SOURCE = "Original Source Type"
+"""The deal's `hs_analytics_source`, exported as its label ('Organic Search', 'Email
+Marketing', 'Offline Sources'...), as the HubSpot API connector's `source_property`."""
+NON_MARKETING_SOURCES = ("Offline Sources", "")
+"""A won deal with one of these original sources (or none) is not closed-loop marketing:
+the API connector's default `non_marketing_sources: [OFFLINE]`, by its export label."""
 
-DEALS = Layout(
-    id="hubspot-deals",
-    platform="HubSpot",
-    title="HubSpot deals export",
-    origin=(
-        "HubSpot Deals > Export (CSV); columns are property labels: 'Deal Stage' (dealstage, "
-        "exported as the stage's label), 'Close Date' (closedate), 'Amount in company "
-        "currency' (amount_in_home_currency)"
-    ),
-    signature=("Record ID", "Deal Name", "Deal Stage", "Close Date"),
-    date_column="Close Date",
-    date_formats=_DATES,
-    measures=(
-        Measure("deals_won", where=WON),
-        Measure("deals_lost", where=LOST),
-        # the company-currency amount: `Amount` is in each deal's own currency and two
-        # currencies are never added
-        Measure(
-            "revenue_won", ("Amount in company currency",), where=WON, money=True, optional=True
+
+def deals_layout(won: tuple[str, ...] = WON_STAGES, lost: tuple[str, ...] = LOST_STAGES) -> Layout:
+    """The deals export, counting the stages labelled `won` / `lost` as closed (a pipeline's
+    own labels, `source.deal_stages` in the config)."""
+    won_filter = Filter("Deal Stage", won)
+    return Layout(
+        id="hubspot-deals",
+        platform="HubSpot",
+        title="HubSpot deals export",
+        origin=(
+            "HubSpot Deals > Export (CSV); columns are property labels: 'Deal Stage' "
+            "(dealstage, exported as the stage's label), 'Close Date' (closedate), 'Amount in "
+            "company currency' (amount_in_home_currency), 'Original Source Type' "
+            "(hs_analytics_source)"
         ),
-    ),
-)
+        signature=("Record ID", "Deal Name", "Deal Stage", "Close Date"),
+        date_column="Close Date",
+        date_formats=_DATES,
+        measures=(
+            Measure("deals_won", where=won_filter),
+            Measure("deals_lost", where=Filter("Deal Stage", lost)),
+            # the company-currency amount: `Amount` is in each deal's own currency and two
+            # currencies are never added
+            Measure(
+                "revenue_won",
+                ("Amount in company currency",),
+                where=won_filter,
+                money=True,
+                optional=True,
+            ),
+            Measure(
+                "deals_won_with_source",
+                where=won_filter,
+                also=Filter(SOURCE, NON_MARKETING_SOURCES, exclude=True),
+                optional=True,
+            ),
+        ),
+    )
+
+
+DEALS = deals_layout()
 
 LAYOUTS = (CONTACTS, DEALS)
