@@ -50,7 +50,7 @@ def test_check_json_contract(client_dir):
     assert finding["status"] == "fail"
     assert finding["score"] == 0
     assert finding["metric"] == "unsubscribe_rate"
-    assert finding["threshold"] == "< 0.01"
+    assert finding["threshold"] == "< 0.003"  # the pass condition: below the warn band
     assert finding["message"].startswith("Unsubscribe rate is 1.01%")
     assert finding["recommendation"]
     assert set(data["scores"]) == {"overall", "activity", "response", "efficiency", "value"}

@@ -124,9 +124,9 @@ def test_diff_text(store):
     new = lines[lines.index("New findings: fail or warn now, not then (5)") + 1 :][:5]
     assert [line.split()[:2] for line in new] == [
         ["FAIL", "unsubscribe-rate"],
+        ["FAIL", "unsubscribe-rate-trend"],
         ["WARN", "mql-to-sql-rate"],
         ["WARN", "spam-complaint-rate"],
-        ["FAIL", "unsubscribe-rate-trend"],
         ["WARN", "bounce-rate"],
     ]
     resolved = lines[lines.index("Resolved findings: fail or warn then, pass now (1)") + 1]
@@ -146,9 +146,9 @@ def test_diff_json_is_diff_results(store, results):
     assert data == expected
     assert [f["rule"] for f in data["new"]] == [
         "unsubscribe-rate",
+        "unsubscribe-rate-trend",
         "mql-to-sql-rate",
         "spam-complaint-rate",
-        "unsubscribe-rate-trend",
         "bounce-rate",
     ]
     assert [f["rule"] for f in data["resolved"]] == ["lead-velocity"]

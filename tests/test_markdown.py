@@ -48,14 +48,16 @@ def test_scores_table_is_right_aligned_and_localised() -> None:
     assert "| Activity | 62.5 | 100% |" in en
 
 
-def test_findings_are_ranked_by_impact_then_the_rest() -> None:
+def test_findings_are_ranked_by_status_and_impact_then_the_rest() -> None:
     text = render_markdown(sample(), language="en")
     rules = re.findall(r"^\| \d+ \| [^|]+ \| .*?\(`([a-z0-9-]+)`\)", text, re.M)
     assert rules[: len(RANKED)] == RANKED
     assert len(rules) == len(sample()["findings"])
-    assert "| 6 | Fail | Unsubscribe rate does not jump" in text
+    assert "| 4 | Fail | Unsubscribe rate does not jump" in text
     assert "\\+1.01\u00a0pp" not in text  # '+' needs no escape
-    assert "| +1.01\u00a0pp | < +0.5\u00a0pp |".replace("<", "\\<") in text
+    assert (
+        "| +1.01\u00a0pp | fail ≥ +0.5\u00a0pp · pass < +0.2\u00a0pp |".replace("<", "\\<") in text
+    )
     for number, rule in enumerate(RANKED, 1):
         assert f"\n### {number}\\. " in text, rule
     assert "**Recommendation:** Replace date-based and manual list sends" in text

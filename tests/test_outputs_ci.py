@@ -320,8 +320,8 @@ def test_junit_demo_one_suite_per_category_in_order_with_matching_counts(demo):
 def test_junit_demo_failure_says_what_and_why(demo):
     document = render_junit(demo)
     assert (
-        f'<failure message="1,25{NBSP}% (umbral &lt; 1{NBSP}%): La tasa de baja es '
-        f"1,25{NBSP}% de los emails entregados" in document
+        f'<failure message="1,25{NBSP}% (umbral fallo ≥ 1{NBSP}% · correcto &lt; 0,3{NBSP}%): '
+        f"La tasa de baja es 1,25{NBSP}% de los emails entregados" in document
     )
     case = next(
         c
@@ -334,7 +334,7 @@ def test_junit_demo_failure_says_what_and_why(demo):
     body = failure.text or ""
     assert body.startswith("FAIL unsubscribe-rate (response): Tasa de baja")
     assert f"Medido: 1,25{NBSP}%" in body
-    assert f"Umbral: fallo si >= 1{NBSP}%; aviso si >= 0,3{NBSP}%" in body
+    assert f"Umbral: fallo si ≥ 1{NBSP}%; aviso si ≥ 0,3{NBSP}%; correcto si < 0,3{NBSP}%" in body
     assert f"Anterior (2026-Q2): 0,24{NBSP}%" in body
     assert "Recomendación: Revise la segmentación" in body
     assert "Fuente: Project rule: unsubscribe rate must stay under 1%" in body
@@ -349,7 +349,8 @@ def test_junit_warn_is_a_passing_testcase_that_carries_the_message(demo):
     out = warn.find("system-out")
     assert out is not None
     assert (out.text or "").startswith(
-        f"WARN: El 2,08{NBSP}% de los emails enviados rebotó (aviso desde 1{NBSP}%"
+        f"WARN: 2,08{NBSP}% (umbral aviso ≥ 1{NBSP}% · correcto < 1{NBSP}%): El 2,08{NBSP}% de los "
+        f"emails enviados rebotó (aviso desde 1{NBSP}%"
     )
     passing = by_rule["emails-sent"]
     assert list(passing) == []
@@ -438,9 +439,13 @@ def test_github_demo_one_command_per_fail_and_warn(demo):
     unsubscribe = next(line for line in lines if "title=FAIL unsubscribe-rate%3A" in line)
     assert unsubscribe.startswith(
         "::error title=FAIL unsubscribe-rate%3A Tasa de baja bajo el 1 %25::"
-        f"1,25{NBSP}%25 (umbral < 1{NBSP}%25): La tasa de baja es 1,25{NBSP}%25"
+        f"1,25{NBSP}%25 (umbral fallo ≥ 1{NBSP}%25 · correcto < 0,3{NBSP}%25): La tasa de baja es "
+        f"1,25{NBSP}%25"
     )
-    assert f"%0AUmbral: fallo si >= 1{NBSP}%25; aviso si >= 0,3{NBSP}%25%0A" in unsubscribe
+    assert (
+        f"%0AUmbral: fallo si ≥ 1{NBSP}%25; aviso si ≥ 0,3{NBSP}%25; correcto si < 0,3{NBSP}%25%0A"
+        in unsubscribe
+    )
     assert "%0ARecomendación: Revise la segmentación" in unsubscribe
 
 
@@ -462,7 +467,8 @@ def test_github_hostile_stays_one_line_per_command(hostile):
     fail = lines[0]
     assert fail.startswith(
         "::error title=FAIL evil-fail%3A Fail%3A <i>bad</i>%2C 100%25::"
-        "1.25%25 (threshold < 1%25): line one line two 100%25 sure :: a,b [31mred [0m ]]> "
+        "1.25%25 (threshold fail ≥ 1%25 · pass < 0.5%25): line one line two 100%25 sure :: a,b "
+        "[31mred [0m ]]> "
     )
     assert "\r" not in text
     assert "\x1b" not in text
@@ -490,7 +496,8 @@ def test_ci_markdown_demo_header_scores_and_tables(demo):
     assert (
         "| ❌ FAIL | **behavioral-workflows-share**"
         "<br>Las automatizaciones responden al comportamiento | Actividad | "
-        f"15,38{NBSP}% | &gt;= 30{NBSP}% | Solo el 15{NBSP}% de los flujos activos"
+        f"15,38{NBSP}% | fallo &lt; 30{NBSP}% · correcto ≥ 50{NBSP}% | Solo el 15{NBSP}% de los "
+        "flujos activos"
     ) in attention
     assert attention.count("| ❌ FAIL |") == 4
     assert attention.count("| ⚠️ WARN |") == 6  # 4 rule warnings + 2 analysis warnings
@@ -566,7 +573,7 @@ def test_text_is_a_ranked_aligned_table(demo):
     # the value column is right-aligned: every row ends it at the same cell
     value_end = cells(rows[0][: rows[0].index("VALOR") + len("VALOR")])
     unsubscribe = next(r for r in rows if " unsubscribe-rate " in r)
-    assert f"1,25{NBSP}%  < 1{NBSP}%" in unsubscribe
+    assert f"1,25{NBSP}%  fallo ≥ 1{NBSP}% · correcto < 0,3{NBSP}%" in unsubscribe
     assert cells(unsubscribe[: unsubscribe.index(f"1,25{NBSP}%") + 6]) == value_end
     message_col = rows[0].index("MENSAJE")
     assert all(cells(r[:message_col]) == message_col for r in rows)

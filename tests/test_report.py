@@ -39,13 +39,13 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_MESSAGE = '<link rel="attachment" href="file:///etc/passwd">'
 HOSTILE_IMG = '<img src="file:///etc/passwd">'
 # The expected ranking of the fixture's fail/warn findings: impact, then score, then id.
-RANKED = [
+RANKED = [  # every failure above every warning, then impact within a status
     "behavioral-workflows-share",
     "unsubscribe-rate",
     "closed-loop-coverage",
+    "unsubscribe-rate-trend",
     "mql-to-sql-rate",
     "spam-complaint-rate",
-    "unsubscribe-rate-trend",
     "bounce-rate",
     "click-to-open-rate",
 ]
@@ -401,7 +401,8 @@ def test_finding_shows_evidence_and_trend(html_en: str) -> None:
         "Workflows are triggered by behaviour",
         "Fail",
         "Measured Pass condition Previous (2026-Q2) Change Confidence Trend",
-        "15.38% ≥ 30% Bands: warning < 50% · fail < 30% 25% -9.6\u00a0pp normal",
+        # pass means matching neither band: at least the warn band's 50%
+        "15.38% ≥ 50% Bands: fail < 30% · warning < 50% 25% -9.6\u00a0pp normal",
         "2024-Q4 – 2026-Q3",
         "Recommendation",
         "Threshold source: Project default",
@@ -418,11 +419,11 @@ def test_change_finding_in_points_shows_both_values(html_en: str, html_es: str) 
         "Measured change Pass condition Value in 2026-Q3 Previous period (2026-Q2) Confidence"
     ) in text
     assert (
-        "+1.01\u00a0pp < +0.5\u00a0pp Bands: warning ≥ +0.2\u00a0pp · fail ≥ +0.5\u00a0pp" in text
+        "+1.01\u00a0pp < +0.2\u00a0pp Bands: fail ≥ +0.5\u00a0pp · warning ≥ +0.2\u00a0pp" in text
     )
     assert "1.25% 0.24% normal" in text
     text_es = text_of(_card(html_es, "unsubscribe-rate-trend"))
-    assert "+1,01\u00a0pp < +0,5\u00a0pp" in text_es
+    assert "+1,01\u00a0pp < +0,2\u00a0pp" in text_es
     assert "Periodo anterior (2026-Q2)" in text_es
 
 
@@ -433,7 +434,11 @@ def test_short_findings_per_category(html_en: str) -> None:
     rows = re.findall(r"<tr class=\"row-(\w+)\">(.*?)</tr>", table.group(1), re.S)
     assert [status for status, _ in rows] == ["warn", "waived", "pass", "pass", "pass"]
     texts = {status: text_of(row) for status, row in rows if status != "pass"}
-    assert "Sales accept at least 25% of MQLs mql-to-sql-rate 17.42% ≥ 13%" in texts["warn"]
+    # the band that fired, then the pass condition (never the fail band's, which 17.42% meets)
+    assert (
+        "Sales accept at least 25% of MQLs mql-to-sql-rate 17.42% warning < 25% · pass ≥ 25%"
+        in texts["warn"]
+    )
     waived = texts["waived"]
     assert "Cost per lead does not jump against the previous period cost-per-lead-trend" in waived
     assert "cost quarterly-review" in waived
@@ -441,9 +446,9 @@ def test_short_findings_per_category(html_en: str) -> None:
         "Waived until 31 December 2026 (Q3 trade-fair spend approved by the CMO); "
         "without the waiver: Warning." in waived
     )
-    assert "+30% < 50%" in waived
+    assert "+30% warning ≥ 25% · pass < 25%" in waived  # as evaluated without the waiver
     leads = next(text_of(r) for _, r in rows if "leads-new-yoy" in r)
-    assert "+16.6% > -40%" in leads
+    assert "+16.6% pass > -20%" in leads
     value = text_of(section(html_en, "value"))
     assert "Not applicable Monthly customer churn under 3% customer-churn" in value
     assert "accounts_churned: the CSV export has no subscription data" in value
@@ -674,21 +679,45 @@ def test_label_spreading_keeps_order_and_bounds() -> None:
 def test_bands_are_formatted_in_the_finding_unit() -> None:
     t, fmt = Translator("en"), Formats("en", "EUR")
     finding = {
+        "status": "fail",
         "unit": "ratio",
-        "threshold": "< 0.01",
+        "threshold": "< 0.003",
         "thresholds": {"warn": {"at_least": 0.003}, "fail": {"at_least": 0.01}},
     }
-    assert describe_bands(finding, t, fmt) == ("< 1%", ["warning ≥ 0.3%", "fail ≥ 1%"])
-    finding = {"unit": "money", "threshold": "x", "thresholds": {"fail": {"between": [100, 250]}}}
+    # passing means matching neither band: below the warn band, not merely the fail band
+    assert describe_bands(finding, t, fmt) == ("< 0.3%", ["fail ≥ 1%", "warning ≥ 0.3%"])
+    finding = {
+        "status": "fail",
+        "unit": "money",
+        "threshold": "x",
+        "thresholds": {"fail": {"between": [100, 250]}},
+    }
     assert describe_bands(finding, t, fmt) == (
         "outside €100 – €250",
         ["fail between €100 and €250"],
     )
-    finding = {"unit": "points", "threshold": "x", "thresholds": {"fail": {"at_most": -0.01}}}
+    finding = {
+        "status": "pass",
+        "unit": "points",
+        "threshold": "x",
+        "thresholds": {"fail": {"at_most": -0.01}},
+    }
     assert describe_bands(finding, t, fmt) == ("> -1\u00a0pp", ["fail ≤ -1\u00a0pp"])
-    assert describe_bands(
-        {"unit": "count", "threshold": "> 3", "thresholds": {"fail": {"odd": 1}}}, t, fmt
-    ) == ("> 3", [])
+    odd = {
+        "status": "fail",
+        "unit": "count",
+        "threshold": "> 3",
+        "thresholds": {"fail": {"odd": 1}},
+    }
+    assert describe_bands(odd, t, fmt) == ("> 3", [])
+    # bands that do not nest: passing is matching neither, said as both negations
+    apart = {
+        "status": "warn",
+        "unit": "ratio",
+        "threshold": "x",
+        "thresholds": {"warn": {"at_most": 0.1}, "fail": {"at_least": 0.9}},
+    }
+    assert describe_bands(apart, t, fmt)[0] == "> 10% and < 90%"
 
 
 def test_changes_are_points_for_rates_and_relative_otherwise() -> None:

@@ -144,10 +144,10 @@ def test_message_uses_language_and_formats_numbers():
     assert es.message == "Tasa 1,12\u00a0%"
     assert en.message == "Rate 1.12%"
     assert en.recommendation == "Review"
-    assert en.threshold == "< 0.01"
+    assert en.threshold == "< 0.003"  # passing means below the warn band, not the fail band
 
 
-def test_ranking_is_worst_first_by_impact():
+def test_ranking_is_worst_first_by_status_then_impact():
     def f(rule: str, status: str, weight: float) -> Finding:
         score = {"pass": 100, "warn": 50, "fail": 0}.get(status)
         return Finding(rule, "response", status, score, weight, "m", 0.1, "ratio", None, "", "")
@@ -161,7 +161,8 @@ def test_ranking_is_worst_first_by_impact():
             f("e", "no_data", 2),
         ]
     )
-    assert [x.rule for x in ranked] == ["d", "b", "c", "e", "a"]
+    # status first: a light failure ranks above a heavy warning
+    assert [x.rule for x in ranked] == ["d", "c", "b", "e", "a"]
 
 
 # ---------------------------------------------------------------- scoring

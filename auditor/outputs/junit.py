@@ -114,9 +114,8 @@ def _testcase(parent: ET.Element, finding: Mapping[str, Any], result: Mapping[st
         return "skipped"
     if status == "warn":
         out = ET.SubElement(case, "system-out")
-        message = clean(finding.get("message")) or clean(finding.get("reason"))
         rest = "\n".join(details(finding, result, message=False))
-        out.text = xml_text(f"WARN: {message}\n{rest}")
+        out.text = xml_text(f"WARN: {headline(finding, result)}\n{rest}")
         return "passed"
     if status == "pass":
         return "passed"

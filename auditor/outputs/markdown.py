@@ -126,7 +126,7 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
                 f"{e(finding.get('title') or finding.get('rule'))} (`{e_code(finding.get('rule'))}`)",
                 e(t(f"category.{category}") if t.has(f"category.{category}") else category),
                 e(view["measured"] if view["measured"] is not None else "—"),
-                e(view["condition"]),
+                e(view["condition_line"]),
                 e(fmt.number(finding.get("impact"), 1)),
             ]
         )
@@ -138,7 +138,7 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
                 e(t("findings.col_rule")),
                 e(t("findings.col_category")),
                 e(t("findings.col_value")),
-                e(t("findings.pass_condition")),
+                e(t("findings.col_threshold")),
                 e(t("findings.impact")),
             ],
             rows,

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import formatting
+from auditor.outputs import conditions
 
 CATEGORY_ORDER = ("activity", "response", "efficiency", "value")
 JUDGED = ("pass", "warn", "fail")
@@ -69,6 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "threshold": "Threshold",
         "fail_if": "fail if",
         "warn_if": "warn if",
+        "pass_if": "pass if",
         "previous": "Previous ({period})",
         "baseline": "Baseline ({period})",
         "current": "Current",
@@ -106,6 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
         "threshold": "Umbral",
         "fail_if": "fallo si",
         "warn_if": "aviso si",
+        "pass_if": "correcto si",
         "previous": "Anterior ({period})",
         "baseline": "Referencia ({period})",
         "current": "Actual",
@@ -126,8 +129,6 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 # Comparator -> (operator when the band triggers, operator of the pass condition).
-_TRIGGER = {"above": ">", "below": "<", "at_least": ">=", "at_most": "<="}
-_PASSING = {"above": "<=", "below": ">=", "at_least": "<", "at_most": ">"}
 
 # Line breaks and spaces that end or pad a line; a no-break space stays (it keeps
 # "1,25 %" together in Spanish numbers).
@@ -198,68 +199,26 @@ def value_text(finding: Mapping[str, Any], language: str, currency: str) -> str:
         return formatting.number(value, language, 2)
 
 
-def _limit(value: Any, unit: str, language: str, currency: str) -> str:
-    number = _number(value)
-    if number is None:
-        raise ValueError("limit is not a number")
-    return formatting.metric(number, unit, language, currency)
-
-
-def _band(band: Any, unit: str, language: str, currency: str, passing: bool) -> str:
-    """One band as `>= 1 %` (when it triggers) or `< 1 %` (what passing it means)."""
-    if not isinstance(band, Mapping) or len(band) != 1:
-        raise ValueError("unknown band shape")
-    ((comparator, limit),) = band.items()
-    if comparator == "between":
-        low, high = (_limit(v, unit, language, currency) for v in limit)
-        return f"outside {low}..{high}" if passing else f"{low}..{high}"
-    table = _PASSING if passing else _TRIGGER
-    return f"{table[comparator]} {_limit(limit, unit, language, currency)}"
-
-
 def threshold_text(finding: Mapping[str, Any], language: str, currency: str) -> str:
-    """The pass condition of the band that matters for this finding, in its unit.
-
-    For a warn finding that is the warn band (what it takes to pass); for every
-    other status the fail band (the result's `threshold`), or the warn band when
-    the rule has no fail band.  Falls back to the raw `threshold` text for a score
-    curve, a band shape this renderer does not know, or a rule that judged
-    nothing: a change rule stopped before its change was computed still carries
-    the metric's unit, so formatting its bands in that unit would mislead.
-    """
-    raw = clean(finding.get("threshold")) or "—"
-    bands = finding.get("thresholds") or {}
-    if not isinstance(bands, Mapping) or effective_status(finding) not in JUDGED:
-        return raw
-    level = "warn" if effective_status(finding) == "warn" and bands.get("warn") else "fail"
-    if not bands.get(level):
-        level = "warn"
-    if not bands.get(level):
-        return raw
-    try:
-        return _band(bands[level], str(finding.get("unit") or ""), language, currency, True)
-    except (KeyError, TypeError, ValueError):
-        return raw
+    """The band that fired and the pass condition, as every output writes them
+    (`conditions.condition_line`)."""
+    return clean(conditions.condition_line(finding, language, currency))
 
 
 def bands_text(
     finding: Mapping[str, Any], labels: Mapping[str, str], language: str, currency: str
 ) -> str:
-    """Both bands as they trigger: `fail if >= 1 %; warn if >= 0,3 %`."""
-    bands = finding.get("thresholds") or {}
+    """Both bands as they trigger, then the pass condition:
+    `fail if > 1 %; warn if > 0,3 %; pass if ≤ 0,3 %`."""
     raw = clean(finding.get("threshold")) or "—"
-    if not isinstance(bands, Mapping) or not bands or effective_status(finding) not in JUDGED:
+    if effective_status(finding) not in JUDGED:
         return raw
-    parts = []
-    try:
-        for level in ("fail", "warn"):
-            if bands.get(level):
-                unit = str(finding.get("unit") or "")
-                text = _band(bands[level], unit, language, currency, False)
-                parts.append(f"{labels[level + '_if']} {text}")
-    except (KeyError, TypeError, ValueError):
+    described = conditions.describe(finding, language, currency)
+    if described.passing is None:
         return raw
-    return "; ".join(parts) or raw
+    parts = [f"{labels[level + '_if']} {text}" for level, text in described.bands]
+    parts.append(f"{labels['pass_if']} {described.passing}")
+    return clean("; ".join(parts))
 
 
 def score_text(value: Any, language: str) -> str:

@@ -41,6 +41,8 @@ from markupsafe import Markup
 
 from auditor import completeness, formatting
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
+from auditor.models import finding_rank_key
+from auditor.outputs import conditions
 from auditor.report import charts
 from auditor.report.definitions import definition_rows
 from auditor.report.i18n import Translator, resolve_language
@@ -54,7 +56,6 @@ PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 URGENT = ("fail", "warn")
 JUDGED = ("fail", "warn", "pass", "waived")
 # Within a category: what needs action first, then what could not be judged, passes last.
-CATEGORY_ORDER = ("fail", "warn", "error", "waived", "no_data", "not_applicable", "pass")
 STATUS_ORDER = ("fail", "warn", "pass", "error", "no_data", "not_applicable", "waived")
 KEY_FIGURES = ("automation_roi", "cac", "cac_payback_months")
 FUNNEL = ("website_visitors", "leads_new", "mqls", "sqls", "customers_new")
@@ -82,8 +83,6 @@ FONTS = (  # (weight, file for the PDF, Latin subset for the standalone HTML)
     ("bold", "fonts/DejaVuSans-Bold.ttf", "fonts/DejaVuSans-Bold-web.woff2"),
 )
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-_NEGATION = {"above": "≤", "below": "≥", "at_least": "<", "at_most": ">"}
-_OPERATOR = {"above": ">", "below": "<", "at_least": "≥", "at_most": "≤"}
 
 
 # ------------------------------------------------------------------ settings
@@ -347,67 +346,25 @@ def _stylesheet() -> Markup:
 
 # ---------------------------------------------------------------------- view
 def rank_urgent(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Fail and warn findings, highest impact first, then lowest score, then rule id."""
-    urgent = [f for f in findings if f.get("status") in URGENT]
-    return sorted(
-        urgent,
-        key=lambda f: (
-            -float(f.get("impact") or 0),
-            float(f["score"]) if f.get("score") is not None else 101.0,
-            str(f.get("rule", "")),
-        ),
-    )
+    """Fail and warn findings, worst first (`models.rank_key`: every failure first)."""
+    return sorted((f for f in findings if f.get("status") in URGENT), key=finding_rank_key)
 
 
 def rank_in_category(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """A category's findings: fail, warn, unjudged, passes; by impact then rule within a status."""
-    status_rank = {s: i for i, s in enumerate(CATEGORY_ORDER)}
-    return sorted(
-        findings,
-        key=lambda f: (
-            status_rank.get(str(f.get("status")), len(CATEGORY_ORDER)),
-            -float(f.get("impact") or 0),
-            str(f.get("rule", "")),
-        ),
-    )
-
-
-def _limit(value: Any, unit: str, fmt: Formats) -> str:
-    return fmt.metric(float(value), unit)
+    """A category's findings, in the one worst-first order."""
+    return sorted(findings, key=finding_rank_key)
 
 
 def describe_bands(
     finding: Mapping[str, Any], t: Translator, fmt: Formats
 ) -> tuple[str, list[str]]:
-    """The pass condition and each band, formatted in the finding's unit.
-
-    Falls back to the raw `threshold` text when the bands are absent or of a
-    shape this renderer does not know (a newer rule language).
-    """
-    unit = str(finding.get("unit") or "")
-    bands = finding.get("thresholds") or {}
-    raw = str(finding.get("threshold") or "—")
-    described: list[str] = []
-    condition: str | None = None
-    try:
-        for level in ("warn", "fail"):
-            band = bands.get(level)
-            if not band:
-                continue
-            ((comparator, limit),) = band.items()
-            if comparator == "between":
-                low, high = (_limit(v, unit, fmt) for v in limit)
-                text = t("compare.between", low=low, high=high)
-                passing = t("compare.outside", low=low, high=high)
-            else:
-                text = f"{_OPERATOR[comparator]} {_limit(limit, unit, fmt)}"
-                passing = f"{_NEGATION[comparator]} {_limit(limit, unit, fmt)}"
-            described.append(f"{t('band.' + level)} {text}")
-            if level == "fail" or condition is None:
-                condition = passing
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return raw, []
-    return condition or raw, described
+    """The pass condition and each band as it triggers (fail first), from the one
+    describer every output uses (`outputs/conditions.py`)."""
+    described = conditions.describe(finding, fmt.language, fmt.currency)
+    condition = conditions.passing_text(finding, fmt.language, fmt.currency)
+    if described.passing is None:
+        return condition, []
+    return condition, [f"{t('band.' + level)} {text}" for level, text in described.bands]
 
 
 def metric_name(metric_id: str, t: Translator) -> str:
@@ -458,6 +415,7 @@ def finding_view(
     base_unit = metric_unit(str(finding.get("metric") or ""), result, unit)
     value = _num(finding.get("value"))
     condition, bands = describe_bands(finding, t, fmt)
+    condition_line = conditions.condition_line(finding, fmt.language, fmt.currency)
     if value is None or finding.get("status") not in JUDGED:
         # An unjudged rule's value is the raw metric, not what its bands compare
         # (a change rule's bands are changes): printing both would contradict.
@@ -535,6 +493,7 @@ def finding_view(
         "measured": measured,
         "missing": missing,
         "condition": condition,
+        "condition_line": condition_line,
         "bands": bands,
         "facts": facts,
         "spark": spark,

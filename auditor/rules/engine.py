@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from auditor.models import Finding, PeriodMetrics
+from auditor.models import Finding, PeriodMetrics, rank_key
 from auditor.rules.loader import RuleSet
 from auditor.rules.model import Rule
 from auditor.rules.scoring_curves import log_normal_score
@@ -226,29 +226,9 @@ def evaluate_rule(
     )
 
 
-_ORDER = {
-    "fail": 0,
-    "warn": 1,
-    "error": 2,
-    "no_data": 3,
-    "not_applicable": 4,
-    "waived": 5,
-    "pass": 6,
-}
-
-
 def rank(findings: list[Finding]) -> list[Finding]:
-    """Worst first: impact (weight x severity), then status, then lower score, then id."""
-    return sorted(
-        findings,
-        key=lambda f: (
-            -f.impact,
-            _ORDER.get(f.status, 9),
-            f.score if f.score is not None else 101,
-            -f.weight,
-            f.rule,
-        ),
-    )
+    """Worst first (`models.rank_key`): status, then impact, score, weight, rule id."""
+    return sorted(findings, key=lambda f: rank_key(f.status, f.impact, f.score, f.weight, f.rule))
 
 
 def evaluate(

@@ -156,6 +156,16 @@ class Band(_Strict):
         return {self.comparator: list(limit) if isinstance(limit, tuple) else limit}
 
 
+def _lenient(warn: Band, fail: Band) -> Band | None:
+    """Of nested bands, the one that fires first: not matching it is passing."""
+    ops = {warn.comparator, fail.comparator}
+    if ops <= {"above", "at_least"}:
+        return warn if warn.limit <= fail.limit else fail
+    if ops <= {"below", "at_most"}:
+        return warn if warn.limit >= fail.limit else fail
+    return None
+
+
 class Thresholds(_Strict):
     """Warn and fail bands; fail is checked first and the most severe band wins."""
 
@@ -259,7 +269,13 @@ class Rule(_Strict):
     def threshold_text(self) -> str | None:
         """The pass condition users see next to the value (`< 0.01`)."""
         if self.thresholds is not None:
-            band = self.thresholds.fail or self.thresholds.warn
+            warn, fail = self.thresholds.warn, self.thresholds.fail
+            if warn is not None and fail is not None:
+                lenient = _lenient(warn, fail)
+                if lenient is None:
+                    return f"{warn.pass_condition()} and {fail.pass_condition()}"
+                return lenient.pass_condition()
+            band = fail or warn
             assert band is not None
             return band.pass_condition()
         assert self.score is not None
