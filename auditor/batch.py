@@ -41,6 +41,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, AuditorError
+from auditor.models import is_analysis
 from auditor.outputs.select import PRECEDENCE, combine_exit_codes
 from auditor.redaction import hide_environment
 
@@ -49,7 +50,6 @@ DEFAULT_MAX_JOBS = 4
 # Statuses counted per client, in the order the outputs show them.
 STATUSES = ("fail", "warn", "pass", "error", "no_data", "not_applicable", "waived")
 ACTIVE = ("fail", "warn")
-ANALYSIS_LABEL = "analysis"  # informative findings (issue 7): never counted as failures
 PORTFOLIO_FILES = ("portfolio.html", "portfolio.csv", "portfolio.json")
 # A top-level `client:` key (optionally quoted), without parsing the YAML.
 _CLIENT_KEY = re.compile(r"""^(?:client|"client"|'client')[ \t]*:""", re.MULTILINE)
@@ -253,10 +253,6 @@ def _blank(config: Path | str) -> dict[str, Any]:
         "warnings": [],
         "seconds": 0.0,
     }
-
-
-def is_analysis(finding: Mapping[str, Any]) -> bool:
-    return ANALYSIS_LABEL in (finding.get("labels") or ())
 
 
 def summarize(result: Mapping[str, Any]) -> dict[str, Any]:

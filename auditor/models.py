@@ -17,6 +17,14 @@ from auditor.period import Month, Period
 SCHEMA_VERSION = 1
 STATUSES = ("pass", "warn", "fail", "no_data", "not_applicable", "error", "waived")
 
+ANALYSIS_LABEL = "analysis"
+"""The label of informative findings (analysis): shown, never counted as failures."""
+
+
+def is_analysis(finding: Mapping[str, Any]) -> bool:
+    return ANALYSIS_LABEL in (finding.get("labels") or ())
+
+
 RANK_ORDER = ("fail", "warn", "error", "no_data", "not_applicable", "waived", "pass")
 """Worst first, in every output: status first (a failure always above a warning), then
 impact (weight x severity), then the lower score, the heavier rule, the rule id."""
@@ -172,6 +180,8 @@ class Finding:
     waived_status: str | None = None
     waiver: Mapping[str, Any] | None = None
     labels: tuple[str, ...] = ()
+    citations: tuple[Mapping[str, Any], ...] = ()
+    """The published sources of the thresholds: publisher, title, year, url."""
 
     @property
     def severity(self) -> int:
@@ -208,6 +218,7 @@ class Finding:
             "waived_status": self.waived_status,
             "waiver": dict(self.waiver) if self.waiver else None,
             "labels": list(self.labels),
+            "citations": [dict(c) for c in self.citations],
         }
 
 

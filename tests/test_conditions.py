@@ -82,3 +82,26 @@ def test_every_output_describes_a_warning_with_the_same_words(demo: dict[str, An
     }
     for name, text in outputs.items():
         assert line in text, name
+
+
+def test_the_summary_counts_equal_the_portfolios_and_top_findings_fail_first(
+    demo: dict[str, Any],
+) -> None:
+    import re
+
+    from auditor.batch import summarize
+
+    page = render_html(demo)
+    summary = page[page.index('<p class="counts">') :]
+    summary = summary[: summary.index("</p>")]
+    counts = dict(
+        re.findall(r'class="pill pill-(\w+)">[^<]*</span>&nbsp;<strong>(\d+)</strong>', summary)
+    )
+    portfolio = summarize(demo)["counts"]
+    assert counts
+    assert {s: int(n) for s, n in counts.items()} == {
+        s: n for s, n in portfolio.items() if n or s in ("fail", "warn", "pass")
+    }
+    top = re.findall(r'<div class="top-finding top-(\w+)">', page)
+    assert top
+    assert top == sorted(top, key=lambda s: ("fail", "warn").index(s))

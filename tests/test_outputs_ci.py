@@ -337,7 +337,10 @@ def test_junit_demo_failure_says_what_and_why(demo):
     assert f"Umbral: fallo si ≥ 1{NBSP}%; aviso si ≥ 0,3{NBSP}%; correcto si < 0,3{NBSP}%" in body
     assert f"Anterior (2026-Q2): 0,24{NBSP}%" in body
     assert "Recomendación: Revise la segmentación" in body
-    assert "Fuente: Project rule: unsubscribe rate must stay under 1%" in body
+    assert "Fuente: El límite del 1 % es una regla del proyecto" in body
+    assert (
+        "(Mailchimp, “Email Marketing Benchmarks and Statistics by Industry”, 2019, https:" in body
+    )
     assert case.find("system-out") is None
 
 

@@ -7,6 +7,7 @@ file, that the file exercises every enabled rule of the pack, and runs them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import yaml
 from auditor.metrics.catalog import unit_of
 from auditor.resources import rules_dir
 from auditor.rules.loader import RuleSet, load_rules, shipped_packs
+from auditor.rules.model import RuleSource
 
 CASES_DIR = Path(__file__).resolve().parent / "rule_cases"
 PACKS = shipped_packs()
@@ -60,12 +62,22 @@ def test_pack_loads_without_problems_or_warnings(name):
 
 
 @pytest.mark.parametrize("name", PACKS)
-def test_every_rule_cites_its_source(name):
-    for rule in _load(name).rules:
-        assert rule.source.strip(), rule.id
-        cites_benchmark = "benchmarks.md" in rule.source
-        says_project_default = rule.source.startswith("Project default (no published benchmark")
-        assert cites_benchmark or says_project_default, (rule.id, rule.source)
+def test_every_rule_cites_its_source_in_both_languages(name):
+    """A threshold's source is a client deliverable: both languages, a public citation or
+    the words 'project default', and never a file the client does not get."""
+    rule_set = _load(name)
+    for rule in rule_set.rules:
+        assert isinstance(rule.source, RuleSource), rule.id
+        en, es = rule.source.note.en, rule.source.note.es
+        says_project_default = "Project default" in en and "Criterio del proyecto" in es
+        assert rule.source.cites or says_project_default, rule.id
+        for text in (en, es):
+            assert not re.search(r"\.md\b|\bB[1-7]\b|benchmarks", text), (rule.id, text)
+        for cited in rule.source.cites:
+            citation = rule_set.citations[cited]
+            assert citation.publisher
+            assert citation.title
+            assert citation.url is None or citation.url.startswith("https://")
 
 
 @pytest.mark.parametrize("name", PACKS)

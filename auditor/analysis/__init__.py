@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.models import ANALYSIS_LABEL as ANALYSIS_LABEL
 from auditor.models import Finding, PeriodMetrics, SourceData
 from auditor.period import Period
 
-ANALYSIS_LABEL = "analysis"
 # module name -> section key in result["analysis"]; run in this order
 METHODS: tuple[str, ...] = ("trends", "anomalies", "lead_scoring", "planning", "channels")
 

@@ -157,3 +157,23 @@ def condition_line(finding: Mapping[str, Any], language: str, currency: str) -> 
     if described.fired is None or described.fired_level is None:
         return passing
     return f"{words[described.fired_level]} {described.fired} · {passing}"
+
+
+def citation_text(citation: Mapping[str, Any]) -> str:
+    """`Publisher, "Title", 2019`: a published source as a client deliverable cites it."""
+    parts = [str(citation.get("publisher") or "").strip(), f"“{citation.get('title') or ''}”"]
+    if citation.get("year"):
+        parts.append(str(citation["year"]))
+    return ", ".join(p for p in parts if p and p != "“”")
+
+
+def source_text(finding: Mapping[str, Any]) -> str:
+    """The threshold's source on one line: the reasoning, then the works it cites with
+    their links (`Google, “Email sender guidelines”, 2024, https://...`)."""
+    note = " ".join(str(finding.get("source") or "").split())
+    cited = [
+        citation_text(c) + (f", {c['url']}" if c.get("url") else "")
+        for c in finding.get("citations") or []
+        if isinstance(c, Mapping)
+    ]
+    return f"{note} ({'; '.join(cited)})" if cited and note else note or "; ".join(cited)

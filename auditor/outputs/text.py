@@ -270,7 +270,7 @@ def details(
     for key in ("message", "recommendation", "reason", "source"):
         if key == "message" and not message:
             continue
-        text = clean(finding.get(key))
+        text = clean(conditions.source_text(finding) if key == "source" else finding.get(key))
         if text:
             lines.append(f"{labels[key]}: {text}")
     waiver = finding.get("waiver")

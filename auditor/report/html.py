@@ -41,7 +41,7 @@ from markupsafe import Markup
 
 from auditor import completeness, formatting
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
-from auditor.models import finding_rank_key
+from auditor.models import finding_rank_key, is_analysis
 from auditor.outputs import conditions
 from auditor.report import charts
 from auditor.report.definitions import definition_rows
@@ -332,6 +332,7 @@ def environment() -> Environment:
         date=_date_filter,
         datetime=_datetime_filter,
     )
+    env.globals["cite"] = conditions.citation_text
     return env
 
 
@@ -806,7 +807,10 @@ def build_view(
     findings: list[Mapping[str, Any]] = list(result.get("findings") or [])
     views = {id(f): finding_view(f, result, t, fmt) for f in findings}
     urgent = rank_urgent(findings)
-    counts = Counter(str(f.get("status")) for f in findings)
+    # rule findings only, as the portfolio and the exit code count them: analysis findings
+    # are informative and counted apart
+    informative = [f for f in findings if is_analysis(f)]
+    counts = Counter(str(f.get("status")) for f in findings if f not in informative)
     categories = _categories(result, t, fmt, views)
     overall = _num((result.get("scores") or {}).get("overall"))
     settings = report_settings(result)
@@ -836,6 +840,7 @@ def build_view(
         "counts": [
             (s, counts[s]) for s in STATUS_ORDER if counts[s] or s in ("fail", "warn", "pass")
         ],
+        "informative_count": len(informative),
         "categories": categories,
         "overall": overall,
         "overall_coverage": _num(result.get("overall_coverage")),

@@ -18,7 +18,7 @@ from typing import Any
 
 from auditor.models import Finding, PeriodMetrics, rank_key
 from auditor.rules.loader import RuleSet
-from auditor.rules.model import Rule
+from auditor.rules.model import Citation, Rule, RuleSource
 from auditor.rules.scoring_curves import log_normal_score
 from auditor.rules.templates import render
 
@@ -153,6 +153,7 @@ def evaluate_rule(
     client: Mapping[str, Any],
     pack: str = "",
     today: date | None = None,
+    citations: Mapping[str, Citation] | None = None,
 ) -> Finding:
     """Judge one rule; never raises for missing or odd data."""
     verdict = _judge(rule, metrics)
@@ -216,7 +217,12 @@ def evaluate_rule(
         change=change,
         thresholds=thresholds,
         confidence=rule.confidence,
-        source=rule.source,
+        source=source_note(rule, language),
+        citations=tuple(
+            citations[cited].model_dump(exclude_none=True)
+            for cited in _cited(rule)
+            if citations and cited in citations
+        ),
         reason=reason,
         pack=pack,
         compare=verdict.compare,
@@ -224,6 +230,17 @@ def evaluate_rule(
         waiver=waiver,
         labels=tuple(rule.labels),
     )
+
+
+def source_note(rule: Rule, language: str) -> str:
+    """Why the thresholds are what they are, in the audit's language."""
+    if isinstance(rule.source, RuleSource):
+        return rule.source.note.get(language)
+    return rule.source
+
+
+def _cited(rule: Rule) -> list[str]:
+    return list(rule.source.cites) if isinstance(rule.source, RuleSource) else []
 
 
 def rank(findings: list[Finding]) -> list[Finding]:
@@ -250,6 +267,7 @@ def evaluate(
             client=client,
             pack=rule_set.rule_pack.get(rule.id, ""),
             today=today,
+            citations=rule_set.citations,
         )
         for rule in rule_set.rules
         if rule.enabled

@@ -33,7 +33,7 @@ from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, COST_KEYS, unit_
 from auditor.metrics.expression import Formula, FormulaError
 from auditor.resources import rules_dir
 from auditor.rules.checks import check_rule
-from auditor.rules.model import DerivedMetric, PackHeader, Rule
+from auditor.rules.model import Citation, DerivedMetric, PackHeader, Rule, RuleSource
 from auditor.rules.templates import check_template
 from auditor.validation import did_you_mean, located_problems, problems_from
 from auditor.yamlpos import KeyPath, Located, load_yaml_file_bytes
@@ -79,6 +79,8 @@ class RuleSet:
     warnings: tuple[Problem, ...] = ()
     # rule id -> key path -> where that key's effective value was written
     origins: Mapping[str, Mapping[KeyPath, Problem]] = field(default_factory=dict)
+    # citation id -> the published source (packs' `citations:`, later packs win)
+    citations: Mapping[str, Citation] = field(default_factory=dict)
 
 
 def shipped_packs() -> list[str]:
@@ -162,6 +164,7 @@ class _Builder:
         self.rule_pack: dict[str, str] = {}
         self.categories: dict[str, float] = {}
         self.metrics: dict[str, tuple[DerivedMetric, Located, KeyPath]] = {}
+        self.citations: dict[str, Citation] = {}
         self.packs: list[PackInfo] = []
         self.problems: list[Problem] = []
         self.header_failed = False
@@ -218,7 +221,13 @@ class _Builder:
             if not (isinstance(rules, list) and all(isinstance(r, dict) for r in rules)):
                 rules = []
             header = PackHeader.model_construct(
-                version=1, name=None, extends=[], categories={}, metrics={}, rules=rules
+                version=1,
+                name=None,
+                extends=[],
+                categories={},
+                metrics={},
+                citations={},
+                rules=rules,
             )
         header = self._within_limits(header, located)
         for index, parent in enumerate(header.extends):
@@ -227,6 +236,7 @@ class _Builder:
             self.categories[category] = definition.weight
         for metric_id, definition in header.metrics.items():
             self.metrics[metric_id] = (definition, located, ("metrics", metric_id))
+        self.citations.update(header.citations)
         seen: dict[str, int] = {}
         for index, rule in enumerate(header.rules):
             rule_id = rule.get("id")
@@ -477,6 +487,14 @@ def _load_rules(
             at(path, message, warnings)
 
         check_rule(rule, raw, units, at, warn, today)
+        if isinstance(rule.source, RuleSource):
+            for index, cited in enumerate(rule.source.cites):
+                if cited not in builder.citations:
+                    at(
+                        ("source", "cites", index),
+                        f"no citation '{cited}' in the loaded packs' citations:"
+                        f"{did_you_mean(cited, list(builder.citations))}",
+                    )
         thresholds = rule.thresholds.to_json() if rule.thresholds else {}
         for key in ("message", "recommendation", "title"):
             for language in ("es", "en"):
@@ -512,6 +530,7 @@ def _load_rules(
         derived,
         tuple(warnings),
         origins,
+        dict(builder.citations),
     )
     return rule_set, files
 

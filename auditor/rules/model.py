@@ -216,6 +216,24 @@ class ScoreCurve(_Strict):
         return self
 
 
+class Citation(_Strict):
+    """A published source a threshold rests on, as a report cites it: publisher, title,
+    year and a link where one exists (never a file of this project)."""
+
+    publisher: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    url: Annotated[str, Field(pattern=r"^https://[^\s]+$", max_length=500)] | None = None
+
+
+class RuleSource(_Strict):
+    """Where a rule's thresholds come from: the reasoning in both report languages and the
+    citations (ids of the packs' `citations:`) it rests on; none for a project default."""
+
+    note: LocalizedText
+    cites: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
+
+
 class Waiver(_Strict):
     """A known, accepted breach: the rule is still evaluated and shown, as `waived`."""
 
@@ -238,7 +256,8 @@ class Rule(_Strict):
     on_missing: Literal["no_data", "not_applicable", "warn", "fail"] = "no_data"
     on_missing_baseline: Literal["no_data", "not_applicable", "warn", "fail"] = "not_applicable"
     confidence: Literal["normal", "low"] = "normal"
-    source: Annotated[str, Field(min_length=1)]
+    source: Annotated[str, Field(min_length=1)] | RuleSource
+    """A `RuleSource` (both languages, citations); a plain string is one language only."""
     message: LocalizedText
     recommendation: LocalizedText
     enabled: bool = True
@@ -303,6 +322,8 @@ class PackHeader(_Strict):
         default_factory=dict
     )
     metrics: dict[str, DerivedMetric] = Field(default_factory=dict)
+    citations: dict[str, Citation] = Field(default_factory=dict, max_length=500)
+    """Published sources the pack's rules cite by id (`source.cites`)."""
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
 
