@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from auditor import reasons
 from auditor.period import Month, Period
 
 SCHEMA_VERSION = 1
@@ -283,7 +284,12 @@ class AuditResult:
     def to_json(self) -> dict[str, Any]:
         """The audit result as DESIGN.md section 7 (schema_version 1) plus documented extras."""
         defined = {k: v.to_json() for k, v in self.metrics.values.items() if v.value is not None}
-        undefined = {k: v.reason for k, v in self.metrics.values.items() if v.value is None}
+        language = self.language
+        undefined = {
+            k: reasons.localize(v.reason or "", language) or v.reason
+            for k, v in self.metrics.values.items()
+            if v.value is None
+        }
         scores: dict[str, Any] = {"overall": self.scores.overall}
         scores.update({c: s.score for c, s in self.scores.categories.items()})
         return {
@@ -305,10 +311,27 @@ class AuditResult:
             "overall_coverage": self.scores.overall_coverage,
             "rule_packs": [dict(p) for p in self.rule_packs],
             "config": dict(self.config),
-            "analysis": dict(self.analysis),
+            "analysis": _localized(dict(self.analysis), language),
             "warnings": list(self.warnings),
             "trend": dict(self.trend),
             "snapshot": dict(self.snapshot),
             "exit_code": self.exit_code,
             "exit_reason": self.exit_reason,
         }
+
+
+_REASON_KEYS = frozenset({"reason", "coverage_reason"})
+
+
+def _localized(value: Any, language: str) -> Any:
+    """`value` with every reason (`reason`, `coverage_reason` keys) in `language`."""
+    if isinstance(value, Mapping):
+        return {
+            k: reasons.localize(v, language)
+            if k in _REASON_KEYS and isinstance(v, str)
+            else _localized(v, language)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_localized(v, language) for v in value]
+    return value

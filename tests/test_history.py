@@ -361,7 +361,8 @@ def test_stored_baselines_let_change_rules_evaluate(tmp_path, q2):
     before = audit(config).to_json()
     trend = _finding(before, "unsubscribe-rate-trend")
     assert trend["status"] == "not_applicable"
-    assert trend["reason"] == "no baseline: unsubscribe_rate is not measured in 2026-Q2"
+    # the reason in the audit's language (the demo audits in Spanish)
+    assert trend["reason"] == "sin referencia: unsubscribe_rate no tiene datos en 2026-Q2"
     assert _finding(before, "mqls-yoy")["status"] == "not_applicable"
     assert before["metrics"]["unsubscribe_rate"]["previous"] is None
     assert before["source"]["baselines"] == {

@@ -360,7 +360,7 @@ def test_junit_warn_is_a_passing_testcase_that_carries_the_message(demo):
     skipped = by_rule["cac-trend"].find("skipped")
     assert skipped is not None
     assert skipped.get("message") == (
-        "sample too small to judge: customers_new is 17, below the minimum of 30"
+        "muestra demasiado pequeña para juzgar: customers_new es 17, por debajo del mínimo de 30"
     )
 
 
@@ -506,7 +506,7 @@ def test_ci_markdown_demo_header_scores_and_tables(demo):
     assert attention.count("| ⚠️ WARN |") == 6  # 4 rule warnings + 2 analysis warnings
     assert "<summary>Resto de hallazgos (24)</summary>" in rest
     assert rest.count("| ✅ PASS |") == 23
-    assert "customers\\_new is 17" in rest  # the N/A row's reason, escaped
+    assert "customers\\_new es 17" in rest  # the N/A row's reason, escaped, in Spanish
     assert "Todas las métricas se pudieron calcular." in text
 
 

@@ -19,6 +19,34 @@ from auditor.models import ANALYSIS_LABEL as ANALYSIS_LABEL
 from auditor.models import Finding, PeriodMetrics, SourceData
 from auditor.period import Period
 
+SOURCES: dict[str, dict[str, str]] = {
+    "anomalies": {
+        "en": "Analysis of the client's own history: months the trend and seasonal model does "
+        "not explain (robust residuals)",
+        "es": "Análisis del histórico del propio cliente: meses que el modelo de tendencia y "
+        "estacionalidad no explica (residuos robustos)",
+    },
+    "trends": {
+        "en": "Analysis of the client's own history: trend and seasonal forecast",
+        "es": "Análisis del histórico del propio cliente: previsión de tendencia y estacionalidad",
+    },
+    "channels": {
+        "en": "Analysis of the client's own data: cost and return by channel",
+        "es": "Análisis de los datos del propio cliente: coste y retorno por canal",
+    },
+    "lead_scoring": {
+        "en": "Analysis of the client's own leads: how well the lead score tells customers apart",
+        "es": "Análisis de los leads del propio cliente: cuánto distingue la puntuación a los "
+        "clientes",
+    },
+}
+"""The `source` of each analysis's findings: what it rests on, in both report languages."""
+
+
+def source_note(method: str, language: str) -> str:
+    return SOURCES[method].get(language, SOURCES[method]["en"])
+
+
 # module name -> section key in result["analysis"]; run in this order
 METHODS: tuple[str, ...] = ("trends", "anomalies", "lead_scoring", "planning", "channels")
 

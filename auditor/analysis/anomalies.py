@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from auditor import formatting
-from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput
+from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
 from auditor.analysis.series import (
     ANOMALY_DEFAULTS,
     TREND_DEFAULTS,
@@ -40,7 +40,6 @@ from auditor.period import parse_month
 
 KEY = "anomalies"
 FOREST_SHARE = 0.05  # the isolation forest marks the 5% most isolated months: a ranking, not a test
-SOURCE = "analysis: robust residuals of the trend + season model (docs/analysis.md)"
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -217,7 +216,7 @@ def _finding(fit: Fit, current: list[dict[str, Any]], context: AnalysisContext) 
             name=metric_name(metric_id, language, capital=True), months=names
         ),
         confidence=worst["confidence"],
-        source=SOURCE,
+        source=source_note("anomalies", language),
         pack="analysis",
         labels=(ANALYSIS_LABEL,),
     )

@@ -25,8 +25,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting
-from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput
+from auditor import formatting, reasons
+from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
 from auditor.models import Finding
 from auditor.period import Month, Period
 
@@ -88,13 +88,10 @@ def _total(
 ) -> tuple[float | None, str | None]:
     present = [m for m in period.months if metric in months.get(m, {})]
     if not present:
-        return None, f"{metric} is not measured for this channel in {period.label}"
+        return None, reasons.text("channel_not_measured_in", metric=metric, period=period.label)
     if len(present) < period.count:
         missing = ", ".join(m for m in period.months if m not in present)
-        return None, (
-            f"{metric} is not measured for this channel in {missing}; a partial total "
-            "would understate it"
-        )
+        return None, reasons.text("channel_partial", metric=metric, missing=missing)
     return float(sum(months[m][metric] for m in period.months)), None
 
 
@@ -266,10 +263,7 @@ def analyse(context: AnalysisContext) -> AnalysisOutput:
         "closed_loop": closed_loop(context, rows, revenue_metric),
     }
     if not rows:
-        section["reason"] = (
-            f"no data broken down by channel in {context.period.label} (the long file "
-            "format's channel column)"
-        )
+        section["reason"] = reasons.text("no_channel_data", period=context.period.label)
     return AnalysisOutput(KEY, section, tuple(_findings(section, context)))
 
 
@@ -317,7 +311,7 @@ def _findings(section: Mapping[str, Any], context: AnalysisContext) -> list[Find
             message=message,
             recommendation=advice,
             title=_text("loss.title", language),
-            source="analysis: channels (docs/analysis-2.md)",
+            source=source_note("channels", language),
             labels=(ANALYSIS_LABEL,),
         )
     ]

@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
 
-from auditor import formatting
-from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput
+from auditor import formatting, reasons
+from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
 from auditor.models import Finding, Lead
 
 KEY = "lead_scoring"
@@ -310,9 +310,7 @@ def analyse(context: AnalysisContext) -> AnalysisOutput:
         "minimum": {"leads": min_leads, "customers": min_customers},
     }
     if not context.data.leads:
-        section["reason"] = (
-            "no lead-level data: give the file connector a leads table (source.leads)"
-        )
+        section["reason"] = reasons.text("no_lead_data")
         return AnalysisOutput(KEY, section)
     end = context.period.end
     in_time = [lead for lead in context.data.leads if lead.created <= end]
@@ -359,7 +357,9 @@ def _shortfall(leads: int, customers: int, min_leads: int, min_customers: int) -
 
 
 # ------------------------------------------------------------------- findings
-def _finding(rule: str, metric: str, value: float | None, threshold: str, **text: str) -> Finding:
+def _finding(
+    rule: str, metric: str, value: float | None, threshold: str, language: str, **text: str
+) -> Finding:
     return Finding(
         rule=rule,
         category=CATEGORY,
@@ -373,7 +373,7 @@ def _finding(rule: str, metric: str, value: float | None, threshold: str, **text
         message=text["message"],
         recommendation=text["recommendation"],
         title=text["title"],
-        source="analysis: lead scoring (docs/analysis-2.md)",
+        source=source_note("lead_scoring", language),
         labels=(ANALYSIS_LABEL,),
     )
 
@@ -398,6 +398,7 @@ def _findings(section: Mapping[str, Any], language: str) -> list[Finding]:
                 "lead_score_auc",
                 auc["value"],
                 _text("weak.threshold", language, auc=num(WEAK_AUC)),
+                language,
                 title=_text("weak.title", language),
                 message=_text("weak.message", language, **values),
                 recommendation=_text("weak.recommendation", language),
@@ -424,6 +425,7 @@ def _findings(section: Mapping[str, Any], language: str) -> list[Finding]:
                     "mql_threshold",
                     mql["value"],
                     _text("mql.threshold", language, gain=num(MIN_J_GAIN)),
+                    language,
                     title=_text("mql.title", language),
                     message=_text("mql.message", language, **values),
                     recommendation=_text(advice, language, **values),

@@ -29,6 +29,7 @@ from typing import Any
 
 from auditor.analysis import AnalysisContext, AnalysisOutput
 from auditor.models import PeriodMetrics
+from auditor.reasons import text as reason_text
 
 KEY = "plan"
 RATES = ("visitor_to_lead_rate", "lead_to_customer_rate", "average_deal_size", "cost_per_lead")
@@ -64,7 +65,9 @@ def plan_inputs(metrics: PeriodMetrics, gross_margin: float | None) -> PlanInput
         found = metrics.values.get(name)
         value = found.value if found else None
         if value is None:
-            reasons[name] = (found.reason if found else None) or f"not measured in {label}"
+            reasons[name] = (found.reason if found else None) or reason_text(
+                "not_measured_in", period=label
+            )
         elif value <= 0 and name in _ZERO:
             reasons[name] = _ZERO[name].format(period=label)
             value = None

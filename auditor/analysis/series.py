@@ -34,6 +34,7 @@ from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, KPI_BY_ID, categ
 from auditor.metrics.expression import Undefined
 from auditor.models import SourceData
 from auditor.period import Month, Period, add_months, parse_month
+from auditor.reasons import text as reason_text
 
 # The six monthly metrics of issue 7's "trends and realistic expectations".
 KEY_METRICS = (
@@ -221,7 +222,7 @@ def monthly_series(
         reason = None
         if not values:
             reason = data.not_measured.get(metric_id) or (
-                reasons[-1] if reasons else f"not measured in any month up to {through}"
+                reasons[-1] if reasons else reason_text("never_measured_through", month=through)
             )
         out[metric_id] = Series(
             metric_id,

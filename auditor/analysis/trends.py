@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting
-from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput
+from auditor import formatting, reasons
+from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
 from auditor.analysis.series import (
     TREND_DEFAULTS,
     Fit,
@@ -41,7 +41,6 @@ LEVELS = (0.8, 0.95)  # the forecast's intervals; a target is judged against the
 # A season is called "clear" when its peak-to-trough range exceeds this many residual SDs:
 # with two years, noise alone gives twelve month effects spanning about 2.3 SDs.
 CLEAR_SEASON_SDS = 4.0
-SOURCE = "analysis: trend + season forecast (docs/analysis.md)"
 # Metrics where less is better: a target above their forecast asks for nothing.
 LOWER_IS_BETTER = frozenset(
     {
@@ -194,7 +193,7 @@ def metric_section(
             name=metric_name(series.metric, context.language, capital=True),
             months=fit.months,
             needed=fit.needed,
-            reason=fit.reason,
+            reason=reasons.localize(fit.reason or "", context.language),
         )
         return out
     monthly = fit.predict(quarter.months, LEVELS)
@@ -456,7 +455,7 @@ def _target_finding(
         recommendation=text[f"{kind}_advice"].format(**values),
         title=text[f"{kind}_title"].format(**values),
         confidence="normal" if fit.seasonal else "low",
-        source=SOURCE,
+        source=source_note("trends", context.language),
         pack="analysis",
         labels=(ANALYSIS_LABEL,),
     )

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from auditor import reasons
 from auditor.metrics.catalog import BASE_METRICS, COST_KEYS, KPIS, Kpi
 from auditor.metrics.consistency import suspect_metrics, suspicion
 from auditor.metrics.expression import Formula, Outcome, Undefined
 from auditor.models import MetricValue, PeriodMetrics, SourceData
 from auditor.period import Month, Period, add_months
 
-NOT_SET = "not set in the audit config"
+NOT_SET = reasons.text("not_set")
 
 
 def aggregate_base(data: SourceData, period: Period) -> tuple[dict[str, Outcome], dict[str, Month]]:
@@ -35,7 +36,7 @@ def aggregate_base(data: SourceData, period: Period) -> tuple[dict[str, Outcome]
             continue
         present = [m for m in months if metric.id in data.monthly.get(m, {})]
         if not present:
-            values[metric.id] = Undefined(f"not measured in {period.label}")
+            values[metric.id] = Undefined(reasons.text("not_measured_in", period=period.label))
         elif metric.aggregation == "last":
             values[metric.id] = float(data.monthly[present[-1]][metric.id])
             if present[-1] != period.last:
@@ -43,8 +44,13 @@ def aggregate_base(data: SourceData, period: Period) -> tuple[dict[str, Outcome]
         elif len(present) < len(months):
             missing = ", ".join(m for m in months if m not in present)
             values[metric.id] = Undefined(
-                f"not measured in {missing} ({len(present)} of {len(months)} months of "
-                f"{period.label} measured; a partial total would understate it)"
+                reasons.text(
+                    "partial_period",
+                    missing=missing,
+                    present=len(present),
+                    total=len(months),
+                    period=period.label,
+                )
             )
         else:
             values[metric.id] = float(sum(data.monthly[m][metric.id] for m in months))
@@ -62,11 +68,19 @@ def _monthly_churn(kpi: Kpi, data: SourceData, period: Period) -> Outcome:
         churned = data.monthly.get(month, {}).get(churned_id)
         stock = data.monthly.get(before, {}).get(stock_id)
         if churned is None:
-            return Undefined(f"{churned_id} is not measured in {month}")
+            return Undefined(
+                reasons.text("metric_not_measured_in", metric=churned_id, period=month)
+            )
         if stock is None:
-            return Undefined(f"{stock_id} is not measured in {before} (the month before {month})")
+            return Undefined(
+                reasons.text(
+                    "metric_not_measured_before", metric=stock_id, before=before, month=month
+                )
+            )
         if stock == 0:
-            return Undefined(f"{stock_id} is 0 in {before} (the month before {month})")
+            return Undefined(
+                reasons.text("metric_zero_before", metric=stock_id, before=before, month=month)
+            )
         ratios.append(churned / stock)
     return sum(ratios) / len(ratios)
 
@@ -75,11 +89,17 @@ def _lead_velocity(current: Outcome, previous: Outcome | None, previous_label: s
     if isinstance(current, Undefined):
         return Undefined(f"mqls: {current.reason}")
     if previous is None:
-        return Undefined(f"mqls is not measured in the previous period {previous_label}")
+        return Undefined(
+            reasons.text("metric_not_measured_previous", metric="mqls", period=previous_label)
+        )
     if isinstance(previous, Undefined):
-        return Undefined(f"mqls in the previous period {previous_label}: {previous.reason}")
+        return Undefined(
+            reasons.text(
+                "metric_in_previous", metric="mqls", period=previous_label, reason=previous.reason
+            )
+        )
     if previous == 0:
-        return Undefined(f"mqls is 0 in the previous period {previous_label}")
+        return Undefined(reasons.text("metric_zero_previous", metric="mqls", period=previous_label))
     return (current - previous) / previous
 
 
@@ -126,8 +146,14 @@ def _believable(kpi: Kpi, outcome: Outcome, suspects: Mapping[str, tuple[str, ..
         low, high = kpi.bounds
         if not low <= outcome <= high:
             return Undefined(
-                f"{kpi.id} would be {outcome:.1%} ({kpi.formula}), outside its possible range "
-                f"{low:.0%} to {high:.0%}: the data is inconsistent"
+                reasons.text(
+                    "outside_range",
+                    metric=kpi.id,
+                    value=f"{outcome:.1%}",
+                    formula=kpi.formula,
+                    low=f"{low:.0%}",
+                    high=f"{high:.0%}",
+                )
             )
     return outcome
 

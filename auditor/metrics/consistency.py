@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from auditor import reasons
 from auditor.period import Month
 
 MONTHS_SHOWN = 3  # months named per contradiction in a reason; the rest are counted
@@ -127,6 +128,16 @@ def describe(found: Sequence[Contradiction]) -> str:
     `found` holds the months of one (part, whole) pair.
     """
     first = found[0]
+    missing = sorted({c.instead_of for c in found if c.instead_of})
+    if len(found) == 1 and not missing:
+        return reasons.text(
+            "exceeds_once",
+            part=first.part,
+            part_value=_count(first.part_value),
+            whole=first.whole,
+            whole_value=_count(first.whole_value),
+            month=first.month,
+        )
     if len(found) == 1:
         text = (
             f"{first.part} ({_count(first.part_value)}) exceed {first.whole} "
@@ -138,10 +149,11 @@ def describe(found: Sequence[Contradiction]) -> str:
             for c in found[:MONTHS_SHOWN]
         )
         more = len(found) - MONTHS_SHOWN
-        text = f"{first.part} exceed {first.whole} in {months}"
         if more > 0:
-            text += f" and {more} more month{'s' if more > 1 else ''}"
-    missing = sorted({c.instead_of for c in found if c.instead_of})
+            months += f" (+{more})"
+        if not missing:
+            return reasons.text("exceeds", part=first.part, whole=first.whole, months=months)
+        text = f"{first.part} exceed {first.whole} in {months}"
     if missing:
         text += f" ({', '.join(missing)} not measured)"
     return f"{text}: the data is inconsistent"

@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from auditor import reasons
+
 _OPS: dict[type[ast.operator], Callable[[float, float], float]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -99,18 +101,20 @@ class Formula:
                 return right
             if isinstance(node.op, ast.Div):
                 if right == 0:
-                    return Undefined(f"{ast.unparse(node.right)} is 0")
+                    return Undefined(
+                        reasons.text("zero_denominator", expression=ast.unparse(node.right))
+                    )
                 result = left / right
             else:
                 result = _OPS[type(node.op)](left, right)
             if not math.isfinite(result):
-                return Undefined(f"{ast.unparse(node)} is not a finite number")
+                return Undefined(reasons.text("not_finite", expression=ast.unparse(node)))
             return result
         name = _dotted(node)
         assert name is not None  # guaranteed by _check
         value = values.get(name)
         if value is None:
-            return Undefined(f"{name} is not measured")
+            return Undefined(reasons.text("metric_not_measured", metric=name))
         if isinstance(value, Undefined):
             return Undefined(f"{name}: {value.reason}")
         return float(value)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from auditor import reasons
 from auditor.models import Finding, PeriodMetrics, rank_key
 from auditor.rules.loader import RuleSet
 from auditor.rules.model import Citation, Rule, RuleSource
@@ -45,19 +46,24 @@ def _sample_reason(
     rule: Rule, metrics: PeriodMetrics, baseline_of: str | None = None
 ) -> str | None:
     for metric_id, minimum in rule.min_sample.items():
+        period = ""
         if baseline_of:
-            value, period = metrics.baseline(baseline_of, metric_id)
-            where = f" in the baseline period {period.label}"
+            value, baseline_period = metrics.baseline(baseline_of, metric_id)
+            period = baseline_period.label
         else:
-            value, where = metrics.value(metric_id), ""
+            value = metrics.value(metric_id)
+        suffix = "_baseline" if baseline_of else ""
         if value is None:
-            return f"sample size {metric_id} is not measured{where}"
+            return reasons.text(f"sample_not_measured{suffix}", metric=metric_id, period=period)
         if not math.isfinite(value):
-            return f"sample size {metric_id} is not a finite number{where}"
+            return reasons.text(f"sample_not_finite{suffix}", metric=metric_id, period=period)
         if value < minimum:
-            return (
-                f"sample too small to judge: {metric_id} is {value:g}{where}, "
-                f"below the minimum of {minimum:g}"
+            return reasons.text(
+                f"sample_too_small{suffix}",
+                metric=metric_id,
+                value=f"{value:g}",
+                minimum=f"{minimum:g}",
+                period=period,
             )
     return None
 
@@ -95,13 +101,18 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
         )
         verdict.judged = None
     if value is None:
-        verdict.reason = (metric.reason if metric else None) or f"{rule.metric} is not available"
+        verdict.reason = (metric.reason if metric else None) or reasons.text(
+            "metric_not_available", metric=rule.metric
+        )
         verdict.status = rule.on_missing
         if verdict.status in ("warn", "fail"):
-            verdict.reason += f" (on_missing: {verdict.status})"
+            verdict.reason = reasons.text(
+                "with_status", reason=verdict.reason, option="on_missing", status=verdict.status
+            )
         return verdict
     if not math.isfinite(value):
-        verdict.status, verdict.reason = "error", f"{rule.metric} is not a finite number"
+        verdict.status = "error"
+        verdict.reason = reasons.text("not_finite", expression=rule.metric)
         return verdict
     if (small := _sample_reason(rule, metrics)) is not None:
         verdict.status, verdict.reason = "not_applicable", small
@@ -110,9 +121,14 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
         label = verdict.compare["period"] if verdict.compare else ""
         if baseline is None or not math.isfinite(baseline):
             verdict.status = rule.on_missing_baseline
-            verdict.reason = f"no baseline: {rule.metric} is not measured in {label}"
+            verdict.reason = reasons.text("no_baseline", metric=rule.metric, period=label)
             if verdict.status in ("warn", "fail"):
-                verdict.reason += f" (on_missing_baseline: {verdict.status})"
+                verdict.reason = reasons.text(
+                    "with_status",
+                    reason=verdict.reason,
+                    option="on_missing_baseline",
+                    status=verdict.status,
+                )
             return verdict
         if (small := _sample_reason(rule, metrics, rule.compare.to)) is not None:
             verdict.status, verdict.reason = "not_applicable", small
@@ -120,7 +136,7 @@ def _judge(rule: Rule, metrics: PeriodMetrics) -> _Verdict:
         change = _change(rule, value, baseline)
         if change is None:
             verdict.status = rule.on_missing_baseline
-            verdict.reason = f"{rule.metric} is 0 in {label}: a relative change is undefined"
+            verdict.reason = reasons.text("zero_baseline", metric=rule.metric, period=label)
             return verdict
         verdict.judged = change
     judged = verdict.judged
@@ -161,7 +177,8 @@ def evaluate_rule(
     score = verdict.score if verdict.score is not None else SCORES.get(status)
     if status not in SCORES:
         score = None
-    reason = verdict.reason
+    # the reason in the audit's language, as the message and title are
+    reason = reasons.localize(verdict.reason, language) if verdict.reason else verdict.reason
     metric = metrics.values.get(rule.metric)
     current = metric.value if metric else None
     if verdict.compare:
