@@ -165,6 +165,59 @@ TEMPLATES.update(
     }
 )
 
+TEMPLATES.update(
+    {
+        "exit_nothing_judged": {
+            "en": "nothing could be evaluated: no rule had the data it needs",
+            "es": "no se pudo evaluar nada: ninguna regla tenía los datos que necesita",
+        },
+        "exit_findings": {
+            "en": "{count} finding(s) at or above '{level}': {rules}",
+            "es": "{count} hallazgo(s) de nivel '{level}' o peor: {rules}",
+        },
+        "exit_overall_withheld": {
+            "en": "overall score withheld (coverage too low), required {minimum}",
+            "es": "nota global retenida (cobertura insuficiente), se exige {minimum}",
+        },
+        "exit_overall_under": {
+            "en": "overall score {score} is under {minimum}",
+            "es": "la nota global {score} está por debajo de {minimum}",
+        },
+        "exit_category_empty": {
+            "en": "{category} has no score: no finding in it (none enabled or selected), "
+            "required {minimum}",
+            "es": "{category} no tiene nota: ningún hallazgo (ninguno activo o seleccionado), "
+            "se exige {minimum}",
+        },
+        "exit_category_withheld": {
+            "en": "{category} score withheld (incomplete), required {minimum}",
+            "es": "nota de {category} retenida (incompleta), se exige {minimum}",
+        },
+        "exit_category_under": {
+            "en": "{category} score {score} is under {minimum}",
+            "es": "la nota de {category} ({score}) está por debajo de {minimum}",
+        },
+        "exit_never": {
+            "en": "findings never fail this run (--fail-on never)",
+            "es": "los hallazgos nunca hacen fallar esta ejecución (--fail-on never)",
+        },
+        "exit_healthy": {
+            "en": "healthy: no finding at or above '{level}'",
+            "es": "sin problemas: ningún hallazgo de nivel '{level}' o peor",
+        },
+        "exit_scores_ok": {
+            "en": "scores at or above --fail-under",
+            "es": "notas iguales o superiores a --fail-under",
+        },
+    }
+)
+
+
+def localize_all(sentences: str, language: str) -> str:
+    """Reasons joined with '; ' (an exit reason lists each cause), each localized."""
+    return "; ".join(localize(part, language) for part in sentences.split("; "))
+
+
 _PARAM = re.compile(r"\{(\w+)\}")
 _NESTED = "reason"  # the parameter that holds another reason
 
@@ -176,7 +229,7 @@ def text(key: str, **params: Any) -> str:
 
 @cache
 def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Each template's English form as a pattern, the longest (most specific) first."""
+    """Each template's English form as a pattern, the most specific first."""
     found = []
     for key, forms in TEMPLATES.items():
         pieces = _PARAM.split(forms["en"])
@@ -189,7 +242,9 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
             for odd, piece in ((i % 2 == 1, p) for i, p in enumerate(pieces))
         )
         found.append((key, re.compile(regex + r"\Z", re.S)))
-    return tuple(sorted(found, key=lambda kp: -len(TEMPLATES[kp[0]]["en"])))
+    # the most literal text first: "overall score {score} is under {minimum}" before
+    # "{category} score {score} is under {minimum}"
+    return tuple(sorted(found, key=lambda kp: -len(_PARAM.sub("", TEMPLATES[kp[0]]["en"]))))
 
 
 _PREFIX = re.compile(r"(?P<name>[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*): (?P<rest>.+)\Z", re.S)

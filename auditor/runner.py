@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor import __version__
+from auditor import __version__, reasons
 from auditor.analysis import AnalysisContext, run_analysis
 from auditor.config import AuditConfig, load_config
 from auditor.currency import reconcile_currency
@@ -56,27 +56,33 @@ def exit_status(findings: list[Finding], scores: Scores, gate: Gate) -> tuple[in
     findings = [f for f in findings if "analysis" not in f.labels]
     judged = [f for f in findings if f.status in ("pass", "warn", "fail")]
     if not judged:
-        return EXIT_SOURCE, "nothing could be evaluated: no rule had the data it needs"
-    reasons: list[str] = []
+        return EXIT_SOURCE, reasons.text("exit_nothing_judged")
+    causes: list[str] = []
     if gate.fail_on != "never":
         levels = ("fail",) if gate.fail_on == "fail" else ("warn", "fail")
         hits = [f.rule for f in findings if f.status in levels]
         if hits:
-            reasons.append(
-                f"{len(hits)} finding(s) at or above '{gate.fail_on}': {', '.join(hits)}"
+            causes.append(
+                reasons.text(
+                    "exit_findings", count=len(hits), level=gate.fail_on, rules=", ".join(hits)
+                )
             )
     if gate.fail_under is not None:
         if scores.overall is None:
-            reasons.append(
-                f"overall score withheld (coverage too low), required {gate.fail_under:g}"
-            )
+            causes.append(reasons.text("exit_overall_withheld", minimum=f"{gate.fail_under:g}"))
         elif scores.overall < gate.fail_under:
-            reasons.append(f"overall score {scores.overall:g} is under {gate.fail_under:g}")
-    if reasons:
-        return EXIT_FINDINGS, "; ".join(reasons)
+            causes.append(
+                reasons.text(
+                    "exit_overall_under",
+                    score=f"{scores.overall:g}",
+                    minimum=f"{gate.fail_under:g}",
+                )
+            )
+    if causes:
+        return EXIT_FINDINGS, "; ".join(causes)
     if gate.fail_on == "never":
-        return EXIT_OK, "findings never fail this run (--fail-on never)"
-    return EXIT_OK, f"healthy: no finding at or above '{gate.fail_on}'"
+        return EXIT_OK, reasons.text("exit_never")
+    return EXIT_OK, reasons.text("exit_healthy", level=gate.fail_on)
 
 
 def load_rule_set(config: AuditConfig) -> RuleSet:

@@ -58,7 +58,16 @@ def test_the_pass_condition_is_what_matches_no_band() -> None:
 
 
 def test_unjudged_findings_and_unknown_bands_keep_the_raw_threshold() -> None:
-    assert conditions.condition_line(finding("no_data", None, {"above": 1}), "en", "EUR") == "raw"
+    # a rule on a value: its bands read in its unit even when it was not judged
+    assert conditions.condition_line(finding("no_data", None, {"above": 1}), "en", "EUR") == (
+        "≤ 100%"
+    )
+    # a change rule stopped before its change was computed still has the metric's unit
+    stopped = finding("no_data", None, {"above": 0.25}, unit="money")
+    stopped["compare"] = {"to": "previous_period", "change": "relative"}
+    assert conditions.condition_line(stopped, "en", "EUR") == "raw"
+    stopped["unit"] = "relative"  # its change unit was set: the bands read as changes
+    assert conditions.condition_line(stopped, "en", "EUR") == "≤ +25%"
     odd = {"status": "fail", "unit": "count", "threshold": "> 3", "thresholds": {"fail": {"x": 1}}}
     assert conditions.condition_line(odd, "en", "EUR") == "> 3"
 

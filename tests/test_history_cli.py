@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auditor import reasons
 from auditor.cli import main
 from auditor.config import load_config
 from auditor.history import HistoryStore, diff_results
@@ -99,7 +100,8 @@ def test_show_by_slug_or_name(store, results):
     assert f"{NAME} · 2026-Q2" in out.stdout
     assert "87,8" in out.stdout  # the stored result's own language (es)
     assert "behavioral-workflows-share" in out.stdout
-    assert results["2026-Q2"]["exit_reason"] in out.stdout
+    # the exit reason in the stored result's language
+    assert reasons.localize_all(results["2026-Q2"]["exit_reason"], "es") in out.stdout
     assert all(f["rule"] in out.stdout for f in results["2026-Q2"]["findings"])
 
     latest = invoke("history", "show", NAME, "--store", str(store), "--format", "json")

@@ -489,7 +489,7 @@ def test_ci_markdown_demo_header_scores_and_tables(demo):
         "## ✅ Auditoría de automatización de marketing: "
         "Suministros Industriales Ebro, S.L. · 2026-Q3\n\n"
         "**Puntuación global:** 71 / 100 · **Salida 0:** "
-        "findings never fail this run (--fail-on never)\n"
+        "los hallazgos nunca hacen fallar esta ejecución (--fail-on never)\n"
     )
     assert "| Categoría | Nota | Cobertura | Fallo | Aviso | Bien | Sin juzgar |" in text
     assert f"| Actividad | 70 | 100{NBSP}% | 1 | 0 | 3 | 0 |" in text
@@ -580,7 +580,9 @@ def test_text_is_a_ranked_aligned_table(demo):
     assert cells(unsubscribe[: unsubscribe.index(f"1,25{NBSP}%") + 6]) == value_end
     message_col = rows[0].index("MENSAJE")
     assert all(cells(r[:message_col]) == message_col for r in rows)
-    assert text.rstrip().endswith("Salida 0: findings never fail this run (--fail-on never)")
+    assert text.rstrip().endswith(
+        "Salida 0: los hallazgos nunca hacen fallar esta ejecución (--fail-on never)"
+    )
     assert "\033[" not in text
 
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting
+from auditor import formatting, reasons
 from auditor.outputs.text import (
     STATUS_WORDS,
     category_order,
@@ -199,7 +199,8 @@ def render_ci_markdown(result: Mapping[str, Any]) -> str:
         overall_text = t["incomplete"].format(coverage=coverage)
     lines.append(
         f"**{e(t['overall'])}:** {e(overall_text)} · "
-        f"**{e(t['exit'].format(code=code))}:** {e(result.get('exit_reason'))}"
+        f"**{e(t['exit'].format(code=code))}:** "
+        f"{e(reasons.localize_all(str(result.get('exit_reason') or ''), language))}"
     )
     selection = selection_text(result)
     if selection:

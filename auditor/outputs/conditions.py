@@ -132,9 +132,20 @@ def passing_text(finding: Mapping[str, Any], language: str, currency: str) -> st
     (a score curve), or when the rule judged nothing: a change rule stopped before its
     change was computed carries the metric's unit, and its bands would read wrong in it."""
     raw = " ".join(str(finding.get("threshold") or "").split()) or "—"
-    if _status(finding) not in JUDGED:
+    if _status(finding) not in JUDGED and not _unit_is_the_bands(finding):
         return raw
     return describe(finding, language, currency).passing or raw
+
+
+def _unit_is_the_bands(finding: Mapping[str, Any]) -> bool:
+    """Whether an unjudged finding's unit is the one its bands compare: always for a rule
+    on a value; for a change rule only once its change unit was set."""
+    compare = finding.get("compare")
+    if not compare:
+        return True
+    change = compare.get("change") if isinstance(compare, Mapping) else None
+    unit = finding.get("unit")
+    return (change, unit) in (("relative", "relative"), ("points", "points"))
 
 
 LEVEL_WORDS = {

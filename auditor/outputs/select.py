@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
+from auditor import reasons
 from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError
 from auditor.gate import Gate
 from auditor.metrics.catalog import CATEGORIES
@@ -266,32 +267,42 @@ def fail_under(
     """
     scores = result.get("scores") or {}
     categories = result.get("categories") or {}
-    reasons: list[str] = []
+    causes: list[str] = []
     if overall is not None:
         value = scores.get("overall")
         if value is None:
-            reasons.append(f"overall score withheld (coverage too low), required {overall:g}")
+            causes.append(reasons.text("exit_overall_withheld", minimum=f"{overall:g}"))
         elif value < overall:
-            reasons.append(f"overall score {value:g} is under {overall:g}")
+            causes.append(
+                reasons.text("exit_overall_under", score=f"{value:g}", minimum=f"{overall:g}")
+            )
     for name, minimum in (per_category or {}).items():
         if name not in CATEGORIES and name not in categories:
             raise InputError(f"--fail-under: unknown category '{name}'")
         info = categories.get(name) or {}
         value = scores.get(name, info.get("score"))
         if value is None and not info.get("counts"):
-            reasons.append(
-                f"{name} has no score: no finding in it (none enabled or selected), "
-                f"required {minimum:g}"
+            causes.append(
+                reasons.text("exit_category_empty", category=name, minimum=f"{minimum:g}")
             )
         elif value is None:
-            reasons.append(f"{name} score withheld (incomplete), required {minimum:g}")
+            causes.append(
+                reasons.text("exit_category_withheld", category=name, minimum=f"{minimum:g}")
+            )
         elif value < minimum:
-            reasons.append(f"{name} score {value:g} is under {minimum:g}")
-    if reasons:
-        return EXIT_FINDINGS, "; ".join(reasons)
+            causes.append(
+                reasons.text(
+                    "exit_category_under",
+                    category=name,
+                    score=f"{value:g}",
+                    minimum=f"{minimum:g}",
+                )
+            )
+    if causes:
+        return EXIT_FINDINGS, "; ".join(causes)
     if overall is None and not per_category:
         return EXIT_OK, ""
-    return EXIT_OK, "scores at or above --fail-under"
+    return EXIT_OK, reasons.text("exit_scores_ok")
 
 
 def finalize(

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting
+from auditor import formatting, reasons
 from auditor.outputs import conditions
 
 CATEGORY_ORDER = ("activity", "response", "efficiency", "value")
@@ -508,5 +508,6 @@ def render_text(
     lines += completeness_lines(result, language, labels)
     lines.append("")
     code = result.get("exit_code")
-    lines.append(f"{labels['exit']} {code}: {clean(result.get('exit_reason'))}")
+    reason = reasons.localize_all(str(result.get("exit_reason") or ""), language)
+    lines.append(f"{labels['exit']} {code}: {clean(reason)}")
     return "\n".join(lines) + "\n"
