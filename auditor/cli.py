@@ -169,6 +169,12 @@ def _common(func: F) -> F:
             help="Re-run offline from a data snapshot (a *.snapshot.json or a result .json) "
             "instead of fetching from the source.",
         ),
+        click.option(
+            "--snapshot-of-another-client",
+            is_flag=True,
+            help="Replay a snapshot taken for another client (refused otherwise: one "
+            "client's data must not land in another's report).",
+        ),
         click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
     ]
     for option in reversed(options):
@@ -188,6 +194,7 @@ def _request(config: Path, **options: Any) -> Any:
         select=tuple(options["select"]),
         ignore=tuple(options["ignore"]),
         snapshot=options["snapshot"],
+        snapshot_of_another_client=options.get("snapshot_of_another_client", False),
         record=options["record"],
         baseline=options.get("baseline"),
     )

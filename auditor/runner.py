@@ -174,7 +174,7 @@ def audit(
             *currency_warnings,
             *(f"{data.label}: {w}" for w in consistency_warnings(data.monthly)),
         ),
-        snapshot=snapshot_to_json(data),
+        snapshot=snapshot_to_json(data, config.client, config.slug),
         trend=trend(
             data,
             period,
@@ -198,5 +198,5 @@ def audit_file(
     if snapshot is not None:
         from auditor.snapshot import load_snapshot
 
-        data = load_snapshot(snapshot)
+        data = load_snapshot(snapshot, (config.client, config.slug))
     return audit(config, gate, language, data)

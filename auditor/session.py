@@ -38,6 +38,7 @@ class AuditRequest:
     select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     snapshot: Path | None = None
+    snapshot_of_another_client: bool = False
     record: bool = False
     baseline: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -97,7 +98,11 @@ def run_audit(request: AuditRequest) -> FinishedAudit:
     if request.snapshot is not None:
         from auditor.snapshot import load_snapshot
 
-        data = load_snapshot(request.snapshot)
+        data = load_snapshot(
+            request.snapshot,
+            (config.client, config.slug),
+            allow_other_client=request.snapshot_of_another_client,
+        )
     result = audit(config, Gate(request.fail_on), request.language, data).to_json()
 
     known: list[str] = []

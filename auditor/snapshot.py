@@ -28,8 +28,11 @@ MAX_JSON_DEPTH = 100  # far beyond a snapshot's 4 levels; json itself fails near
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-def snapshot_to_json(data: SourceData) -> dict[str, Any]:
-    """The snapshot object (plain JSON types); `currency` only when the source stated one."""
+def snapshot_to_json(
+    data: SourceData, client: str | None = None, client_slug: str | None = None
+) -> dict[str, Any]:
+    """The snapshot object (plain JSON types); `currency` only when the source stated one;
+    `client` and `client_slug` say whose data it is, so it is never replayed for another."""
     out: dict[str, Any] = {
         "kind": KIND,
         "schema_version": SNAPSHOT_VERSION,
@@ -46,7 +49,37 @@ def snapshot_to_json(data: SourceData) -> dict[str, Any]:
     }
     if data.currency:
         out["currency"] = data.currency
+    if client is not None:
+        out["client"], out["client_slug"] = client, client_slug
     return out
+
+
+def snapshot_owner(document: Any) -> tuple[str, str] | None:
+    """(client, client_slug) a snapshot (or a result JSON embedding one) was taken for;
+    None for one written before snapshots named their client."""
+    if not isinstance(document, dict):
+        return None
+    own = document.get("snapshot") if document.get("schema_version") else None
+    for source in (own, document):
+        if isinstance(source, dict) and isinstance(source.get("client_slug"), str):
+            return str(source.get("client") or ""), source["client_slug"]
+    return None
+
+
+def _check_owner(document: Any, file: str, client: tuple[str, str], allow_other: bool) -> None:
+    """Refuse (exit 2) a snapshot of another client, unless the user said it is meant."""
+    owner = snapshot_owner(document)
+    if owner is None or allow_other or owner[1] == client[1]:
+        return
+    raise InputError(
+        Problem(
+            f"this snapshot is of client {quote(owner[0])} ({quote(owner[1])}), but the config "
+            f"audits {quote(client[0])} ({quote(client[1])}): replaying it would put one "
+            "client's data in another's report; pass --snapshot-of-another-client if that is "
+            "meant",
+            file,
+        )
+    )
 
 
 def _months(
@@ -152,12 +185,15 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
     )
 
 
-def load_snapshot(path: Path) -> SourceData:
+def load_snapshot(
+    path: Path, client: tuple[str, str] | None = None, allow_other_client: bool = False
+) -> SourceData:
     """Read a snapshot file; unreadable or malformed files are input errors (exit 2).
 
     The file is read through `read_user_file` (a regular file of at most
     `MAX_SNAPSHOT_BYTES`), and JSON nested deeper than Python can decode is
-    refused at the place it passes `MAX_JSON_DEPTH`.
+    refused at the place it passes `MAX_JSON_DEPTH`.  With `client` (name, slug), a
+    snapshot taken for another client is refused unless `allow_other_client`.
     """
     name = str(path)
     raw = read_user_file(
@@ -192,6 +228,8 @@ def load_snapshot(path: Path) -> SourceData:
     except ValueError as exc:  # e.g. a number with more digits than Python converts
         reason = str(exc).split(";")[0]
         raise InputError(Problem(f"invalid JSON: {reason}", name)) from None
+    if client is not None:
+        _check_owner(document, name, client, allow_other_client)
     return snapshot_from_json(document, name)
 
 
