@@ -205,6 +205,12 @@ TEMPLATES.update(
             "en": "healthy: no finding at or above '{level}'",
             "es": "sin problemas: ningún hallazgo de nivel '{level}' o peor",
         },
+        "exit_healthy_partial": {
+            "en": "no finding at or above '{level}' in what could be judged ({judged} of {rules} "
+            "rules, {coverage}% of their weight): the overall score is withheld",
+            "es": "ningún hallazgo de nivel '{level}' o peor en lo que se pudo juzgar ({judged} "
+            "de {rules} reglas, el {coverage} % de su peso): la nota global queda retenida",
+        },
         "exit_scores_ok": {
             "en": "scores at or above --fail-under",
             "es": "notas iguales o superiores a --fail-under",

@@ -82,6 +82,14 @@ def exit_status(findings: list[Finding], scores: Scores, gate: Gate) -> tuple[in
         return EXIT_FINDINGS, "; ".join(causes)
     if gate.fail_on == "never":
         return EXIT_OK, reasons.text("exit_never")
+    if scores.overall is None:  # a hollow audit does not call itself healthy
+        return EXIT_OK, reasons.text(
+            "exit_healthy_partial",
+            level=gate.fail_on,
+            judged=len(judged),
+            rules=len(findings),
+            coverage=f"{scores.overall_coverage * 100:.0f}",
+        )
     return EXIT_OK, reasons.text("exit_healthy", level=gate.fail_on)
 
 

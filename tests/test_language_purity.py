@@ -93,3 +93,22 @@ def test_nested_reasons_translate_at_every_level() -> None:
     )
     # a sentence no template wrote (a connector's own) is left as it is
     assert reasons.localize("HubSpot returned no emails", "es") == "HubSpot returned no emails"
+
+
+def test_a_hollow_audit_does_not_call_itself_healthy(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    config = _config(tmp_path, "walkthrough", "en")
+    result = CliRunner().invoke(main, ["check", str(config)])
+    assert result.exit_code == 0
+    last = result.output.strip().splitlines()[-1]
+    assert last == (
+        "Exit 0: no finding at or above 'fail' in what could be judged (10 of 32 rules, 30% "
+        "of their weight): the overall score is withheld"
+    )
+    # and CI can fail it: an overall score is required, and withheld
+    gated = CliRunner().invoke(main, ["check", str(config), "--fail-under", "50"])
+    assert gated.exit_code == 1
+    assert "overall score withheld (coverage too low), required 50" in gated.output
