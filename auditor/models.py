@@ -183,6 +183,8 @@ class Finding:
     labels: tuple[str, ...] = ()
     citations: tuple[Mapping[str, Any], ...] = ()
     """The published sources of the thresholds: publisher, title, year, url."""
+    owner: str | None = None
+    effort: str | None = None
 
     @property
     def severity(self) -> int:
@@ -220,6 +222,8 @@ class Finding:
             "waiver": dict(self.waiver) if self.waiver else None,
             "labels": list(self.labels),
             "citations": [dict(c) for c in self.citations],
+            "owner": self.owner,
+            "effort": self.effort,
         }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from auditor import __version__, reasons
 from auditor.analysis import AnalysisContext, run_analysis
+from auditor.analysis import value as value_estimates
 from auditor.config import AuditConfig, load_config
 from auditor.currency import reconcile_currency
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
@@ -125,7 +126,7 @@ def audit(
         config.costs_for(period.count),
         config.costs_for(period.count) if monthly_costs else None,
         config.gross_margin,
-        previous_costs_reason="costs are given for the audited period only (costs.per: period)",
+        previous_costs_reason=reasons.text("costs_period_only"),
     )
     metrics = add_derived(metrics, rule_set.derived, data)
     # Baselines the data does not reach back to, from recorded audits (docs/history.md).
@@ -147,6 +148,8 @@ def audit(
             options=config.analysis_options(period.count),
         )
     )
+    # what each problem costs and the action plan: analysis, never scored
+    analysis[value_estimates.KEY] = value_estimates.estimates(findings, metrics, language)
     findings = rank([*findings, *analysis_findings])
     scores = score(findings, rule_set.category_weights)
     code, reason = exit_status(findings, scores, gate)

@@ -22,6 +22,7 @@ from auditor.report.html import (
     KEY_FIGURES,
     Formats,
     _figure,
+    action_plan,
     finding_view,
     metric_name,
     rank_in_category,
@@ -106,6 +107,30 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
         text = figure["text"] if figure["text"] is not None else figure["missing"]
         lines.append(f"- {e(figure['label'])}: **{e(text)}**")
     lines.append("")
+    plan = action_plan(result, t, fmt)
+    if plan:
+        lines += [f"### {e(t('plan.title'))}", "", e(t("plan.intro")), ""]
+        lines += _table(
+            [
+                e(t("md.col_rank")),
+                e(t("plan.col_action")),
+                e(t("plan.col_owner")),
+                e(t("plan.col_effort")),
+                e(t("plan.col_value")),
+            ],
+            [
+                [
+                    str(number),
+                    f"**{e(item['title'])}**: {e(item['recommendation'])}",
+                    e(item["owner"]),
+                    e(item["effort"]),
+                    e(item["value"]),
+                ]
+                for number, item in enumerate(plan, 1)
+            ],
+            {0, 4},
+        )
+        lines += ["", e(t("plan.note")), ""]
 
     # --------------------------------------------------------------- findings
     findings = list(result.get("findings") or [])

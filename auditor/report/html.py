@@ -797,6 +797,72 @@ def _toc(
     return entries
 
 
+def _estimates(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    found = (result.get("analysis") or {}).get("estimates")
+    return found if isinstance(found, Mapping) else {}
+
+
+def _input_text(name: str, value: Any, finding_unit: str, result: Mapping[str, Any],
+                t: Translator, fmt: Formats) -> str:  # fmt: skip
+    """One input of an estimate, named and formatted in its unit."""
+    number = _num(value)
+    if name == "pass_line":
+        return f"{t('estimate.pass_line')} {fmt.metric(number, finding_unit)}"
+    if name == "quarter_factor":
+        return f"{t('estimate.quarter_factor')} {fmt.number(number, 2)}"
+    metric = name.removesuffix(" (previous)")
+    label = metric_name(metric, t)
+    if metric != name:
+        label += f" ({t('findings.previous_short')})"
+    return f"{label} {fmt.metric(number, metric_unit(metric, result))}"
+
+
+def _costs(result: Mapping[str, Any], t: Translator, fmt: Formats) -> dict[str, Any]:
+    """Each finding's estimate, formatted for its card: value, formula, inputs, or reason."""
+    units = {str(f.get("rule")): str(f.get("unit") or "") for f in result.get("findings") or []}
+    out: dict[str, Any] = {}
+    for item in _estimates(result).get("items") or []:
+        if not isinstance(item, Mapping):
+            continue
+        rule = str(item.get("rule"))
+        value = _num(item.get("value"))
+        inputs = item.get("inputs") if isinstance(item.get("inputs"), Mapping) else {}
+        out[rule] = {
+            "value": fmt.metric(value, "money") if value is not None else None,
+            "reason": item.get("reason"),
+            "formula": item.get("formula"),
+            "assumptions": item.get("assumptions"),
+            "inputs": " · ".join(
+                _input_text(str(k), v, units.get(rule, ""), result, t, fmt)
+                for k, v in inputs.items()
+            ),
+        }
+    return out
+
+
+def action_plan(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[dict[str, Any]]:
+    def word(prefix: str, value: Any) -> str:
+        key = f"{prefix}.{value}"
+        return t(key) if value and t.has(key) else "—"
+
+    rows = []
+    for item in _estimates(result).get("action_plan") or []:
+        if not isinstance(item, Mapping):
+            continue
+        value = _num(item.get("value"))
+        rows.append(
+            {
+                "status": str(item.get("status") or ""),
+                "title": item.get("title") or item.get("rule"),
+                "recommendation": item.get("recommendation") or "",
+                "owner": word("owner", item.get("owner")),
+                "effort": word("effort", item.get("effort")),
+                "value": fmt.metric(value, "money") if value is not None else "—",
+            }
+        )
+    return rows
+
+
 def build_view(
     result: Mapping[str, Any], language: str, *, standalone: bool = True
 ) -> dict[str, Any]:
@@ -837,6 +903,8 @@ def build_view(
         "toc": _toc(t, categories, result.get("analysis") or {}),
         "urgent": [views[id(f)] for f in urgent],
         "top": urgent[:3],
+        "action_plan": action_plan(result, t, fmt),
+        "costs": _costs(result, t, fmt),
         "counts": [
             (s, counts[s]) for s in STATUS_ORDER if counts[s] or s in ("fail", "warn", "pass")
         ],

@@ -246,6 +246,8 @@ def evaluate_rule(
         waived_status=waived_status,
         waiver=waiver,
         labels=tuple(rule.labels),
+        owner=rule.owner,
+        effort=rule.effort,
     )
 
 

@@ -263,6 +263,10 @@ class Rule(_Strict):
     enabled: bool = True
     labels: list[str] = Field(default_factory=list)
     waiver: Waiver | None = None
+    owner: Literal["marketing", "sales", "ops"] | None = None
+    """Who acts on the recommendation (the action plan's owner column)."""
+    effort: Literal["low", "medium", "high"] | None = None
+    """How much work the recommendation is (the action plan's effort column)."""
 
     @field_validator("id")
     @classmethod

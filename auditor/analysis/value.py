@@ -1,0 +1,293 @@
+"""What each problem costs: an estimate per quarter, in the client's currency, for the
+findings an honest model exists for, and the action plan ranked by it.
+
+Every estimate is built from the client's own numbers of the audited period and the
+rule's pass line; its formula, inputs and assumptions travel with it, so a consultant
+can check it by hand.  Where an input is missing the estimate is undefined with the
+reason; where no honest model exists (complaints and bounces without inbox-placement
+data, a tracking gap that is not a loss) it says so.  Estimates are analysis: they are
+never part of a score or of the exit code.
+
+Per quarter: a period of `m` months is scaled by 3/m (a quarter audit: as measured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.models import Finding, PeriodMetrics, finding_rank_key
+
+KEY = "estimates"
+URGENT = ("fail", "warn")
+
+TEXT: dict[str, dict[str, str]] = {
+    "unsubscribe-rate.formula": {
+        "en": "(unsubscribes − pass line × emails delivered) × revenue per mailed contact, "
+        "where revenue per mailed contact = revenue attributed ÷ (emails delivered ÷ "
+        "campaigns sent)",
+        "es": "(bajas − línea de aprobado × emails entregados) × ingresos por contacto "
+        "mailado, donde ingresos por contacto = ingresos atribuidos ÷ (emails entregados ÷ "
+        "campañas enviadas)",
+    },
+    "unsubscribe-rate.assumptions": {
+        "en": "An unsubscriber above the pass line would have brought the average revenue of "
+        "a mailed contact for one quarter; the average audience per send stands for the "
+        "mailed list. The loss recurs every quarter the contact stays lost.",
+        "es": "Cada baja por encima de la línea de aprobado habría aportado durante un "
+        "trimestre los ingresos medios de un contacto mailado; la audiencia media por envío "
+        "representa a la lista. La pérdida se repite cada trimestre que el contacto sigue "
+        "perdido.",
+    },
+    "close-rate.formula": {
+        "en": "(pass line − close rate) × deals closed × average won deal",
+        "es": "(línea de aprobado − tasa de cierre) × negocios cerrados × venta media ganada",
+    },
+    "close-rate.assumptions": {
+        "en": "At the pass line's close rate, the same closed deals would have brought more "
+        "wins of the period's average size.",
+        "es": "Con la tasa de cierre de la línea de aprobado, los mismos negocios cerrados "
+        "habrían dado más ventas del tamaño medio del periodo.",
+    },
+    "mql-to-sql-rate.formula": {
+        "en": "(pass line − MQL-to-SQL rate) × MQLs × customers per SQL × average won deal",
+        "es": "(línea de aprobado − tasa de MQL a SQL) × MQL × clientes por SQL × venta "
+        "media ganada",
+    },
+    "mql-to-sql-rate.assumptions": {
+        "en": "The SQLs missing at the pass line would have become customers at the period's "
+        "own SQL-to-customer rate, each worth the period's average won deal.",
+        "es": "Los SQL que faltan hasta la línea de aprobado se habrían convertido en clientes "
+        "a la tasa de SQL a cliente del propio periodo, cada uno con la venta media ganada.",
+    },
+    "click-rate.formula": {
+        "en": "(pass line − click rate) × emails delivered × revenue attributed per click",
+        "es": "(línea de aprobado − tasa de clics) × emails entregados × ingresos atribuidos "
+        "por clic",
+    },
+    "click-rate.assumptions": {
+        "en": "The clicks missing at the pass line would have brought the period's own "
+        "attributed revenue per click.",
+        "es": "Los clics que faltan hasta la línea de aprobado habrían aportado los ingresos "
+        "atribuidos por clic del propio periodo.",
+    },
+    "trend.formula": {
+        "en": "({metric} − {metric} of the previous period) × {volume}",
+        "es": "({metric} − {metric} del periodo anterior) × {volume}",
+    },
+    "trend.assumptions": {
+        "en": "At the previous period's cost per unit, the same volume would have cost this "
+        "much less.",
+        "es": "Con el coste unitario del periodo anterior, el mismo volumen habría costado "
+        "esto menos.",
+    },
+    "no_model.triggered": {
+        "en": "not estimated: the data gives no revenue per email of triggered against batch "
+        "emails, so the lift of triggered emails would not be the client's own",
+        "es": "sin estimar: los datos no dan los ingresos por email de los automáticos frente "
+        "a los masivos, así que la mejora de los automáticos no sería la del propio cliente",
+    },
+    "no_model.deliverability": {
+        "en": "not estimated: no honest model links complaints or bounces to revenue without "
+        "inbox-placement data",
+        "es": "sin estimar: sin datos de llegada a la bandeja de entrada ningún modelo honesto "
+        "relaciona quejas o rebotes con ingresos",
+    },
+    "no_model.tracking": {
+        "en": "not estimated: a tracking gap, not a loss (the revenue exists; its source is "
+        "unknown)",
+        "es": "sin estimar: es un hueco de seguimiento, no una pérdida (los ingresos existen; "
+        "su origen se desconoce)",
+    },
+    "missing": {
+        "en": "not estimated: {metric} is not measured in the period",
+        "es": "sin estimar: {metric} no tiene datos en el periodo",
+    },
+    "zero": {
+        "en": "not estimated: {metric} is 0 in the period",
+        "es": "sin estimar: {metric} es 0 en el periodo",
+    },
+    "no_line": {
+        "en": "not estimated: the rule has no pass line to compare with",
+        "es": "sin estimar: la regla no tiene línea de aprobado con la que comparar",
+    },
+}
+
+
+def _t(key: str, language: str, **values: Any) -> str:
+    entry = TEXT[key]
+    return entry.get(language, entry["en"]).format(**values)
+
+
+@dataclass
+class Estimate:
+    """One finding's estimate: `value` per quarter, or None with `reason`."""
+
+    rule: str
+    value: float | None = None
+    reason: str | None = None
+    formula: str = ""
+    inputs: dict[str, float] = field(default_factory=dict)
+    assumptions: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "value": self.value,
+            "reason": self.reason,
+            "formula": self.formula,
+            "inputs": dict(self.inputs),
+            "assumptions": self.assumptions,
+        }
+
+
+class _Missing(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def pass_line(finding: Finding) -> float | None:
+    """The limit of the lenient band: what the value must reach to pass."""
+    band = finding.thresholds.get("warn") or finding.thresholds.get("fail")
+    if not isinstance(band, Mapping) or len(band) != 1:
+        return None
+    ((comparator, limit),) = band.items()
+    if comparator == "between" or not isinstance(limit, int | float):
+        return None
+    return float(limit)
+
+
+class _Inputs:
+    """The period's metrics, read with the reason a missing one leaves."""
+
+    def __init__(self, metrics: PeriodMetrics, language: str) -> None:
+        self.metrics = metrics
+        self.language = language
+        self.used: dict[str, float] = {}
+
+    def __call__(self, metric: str, *, nonzero: bool = False, previous: bool = False) -> float:
+        found = self.metrics.values.get(metric)
+        value = (found.previous if previous else found.value) if found else None
+        name = f"{metric} (previous)" if previous else metric
+        if value is None:
+            raise _Missing(_t("missing", self.language, metric=name))
+        if nonzero and value == 0:
+            raise _Missing(_t("zero", self.language, metric=name))
+        self.used[name] = value
+        return value
+
+
+def _unsubscribes(finding: Finding, get: _Inputs, line: float) -> float:
+    excess = get("unsubscribes") - line * get("emails_delivered")
+    audience = get("emails_delivered", nonzero=True) / get("campaigns_sent", nonzero=True)
+    return max(excess, 0.0) * get("revenue_attributed") / audience
+
+
+def _close_rate(finding: Finding, get: _Inputs, line: float) -> float:
+    closed = get("deals_won") + get("deals_lost")
+    average = get("revenue_won") / get("deals_won", nonzero=True)
+    return max(line - get("close_rate"), 0.0) * closed * average
+
+
+def _mql_to_sql(finding: Finding, get: _Inputs, line: float) -> float:
+    missing = max(line - get("mql_to_sql_rate"), 0.0) * get("mqls")
+    per_sql = get("customers_new") / get("sqls", nonzero=True)
+    average = get("revenue_won") / get("deals_won", nonzero=True)
+    return missing * per_sql * average
+
+
+def _click_rate(finding: Finding, get: _Inputs, line: float) -> float:
+    missing = max(line - get("click_rate"), 0.0) * get("emails_delivered")
+    return missing * get("revenue_attributed") / get("unique_clicks", nonzero=True)
+
+
+def _trend(metric: str, volume: str) -> Callable[[Finding, _Inputs, float], float]:
+    def model(finding: Finding, get: _Inputs, line: float) -> float:
+        rise = get(metric) - get(metric, previous=True)
+        return max(rise, 0.0) * get(volume)
+
+    return model
+
+
+Model = Callable[[Finding, _Inputs, float], float]
+MODELS: dict[str, tuple[Model, str, bool]] = {
+    # rule id -> (model, text key, needs a pass line)
+    "unsubscribe-rate": (_unsubscribes, "unsubscribe-rate", True),
+    "close-rate": (_close_rate, "close-rate", True),
+    "mql-to-sql-rate": (_mql_to_sql, "mql-to-sql-rate", True),
+    "click-rate": (_click_rate, "click-rate", True),
+    "cac-trend": (_trend("cac", "customers_new"), "trend", False),
+    "cost-per-lead-trend": (_trend("cost_per_lead", "leads_new"), "trend", False),
+    "cost-per-mql-trend": (_trend("cost_per_mql", "mqls"), "trend", False),
+}
+TREND_NAMES = {"cac-trend": ("cac", "customers_new"), "cost-per-lead-trend": ("cost_per_lead",
+               "leads_new"), "cost-per-mql-trend": ("cost_per_mql", "mqls")}  # fmt: skip
+NO_MODEL = {
+    "behavioral-workflows-share": "no_model.triggered",
+    "automated-email-share": "no_model.triggered",
+    "spam-complaint-rate": "no_model.deliverability",
+    "bounce-rate": "no_model.deliverability",
+    "closed-loop-coverage": "no_model.tracking",
+}
+
+
+def estimate(finding: Finding, metrics: PeriodMetrics, language: str) -> Estimate | None:
+    """The finding's cost per quarter; None when no model applies to its rule."""
+    if finding.rule in NO_MODEL:
+        return Estimate(finding.rule, reason=_t(NO_MODEL[finding.rule], language))
+    if finding.rule not in MODELS:
+        return None
+    model, key, needs_line = MODELS[finding.rule]
+    if key == "trend":
+        metric, volume = TREND_NAMES[finding.rule]
+        formula = _t("trend.formula", language, metric=metric, volume=volume)
+    else:
+        formula = _t(f"{key}.formula", language)
+    out = Estimate(finding.rule, formula=formula, assumptions=_t(f"{key}.assumptions", language))
+    line = pass_line(finding) if needs_line else 0.0
+    if line is None:
+        out.reason = _t("no_line", language)
+        return out
+    get = _Inputs(metrics, language)
+    try:
+        value = model(finding, get, line)
+    except _Missing as missing:
+        out.reason = missing.reason
+        return out
+    months = metrics.period.count
+    out.inputs = dict(get.used)
+    if needs_line:
+        out.inputs["pass_line"] = line
+    out.inputs["quarter_factor"] = 3 / months
+    out.value = value * 3 / months
+    return out
+
+
+def estimates(findings: Sequence[Finding], metrics: PeriodMetrics, language: str) -> dict[str, Any]:
+    """`analysis.estimates` and `analysis.action_plan` of the result."""
+    urgent = [f for f in findings if f.status in URGENT and "analysis" not in f.labels]
+    found = {f.rule: e for f in urgent if (e := estimate(f, metrics, language)) is not None}
+    plan = sorted(
+        urgent,
+        key=lambda f: (
+            -(found[f.rule].value or 0.0) if f.rule in found else 0.0,
+            finding_rank_key(f.to_json()),
+        ),
+    )
+    return {
+        "per": "quarter",
+        "items": [e.to_json() for e in found.values()],
+        "action_plan": [
+            {
+                "rule": f.rule,
+                "title": f.title,
+                "status": f.status,
+                "recommendation": f.recommendation,
+                "owner": f.owner,
+                "effort": f.effort,
+                "value": found[f.rule].value if f.rule in found else None,
+            }
+            for f in plan
+        ],
+    }
