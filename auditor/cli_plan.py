@@ -144,6 +144,8 @@ def _value(name: str, value: float | None, language: str, currency: str) -> str:
         return formatting.money(value, currency, language)
     if name in RATIOS:
         return formatting.pct(value, language, 1)
+    if name in ("visitors", "leads"):  # people: an expected 19,192.2 visitors reads as noise
+        return formatting.number(round(value), language, 0)
     return formatting.number(value, language, 0 if float(value).is_integer() else 1)
 
 

@@ -69,6 +69,8 @@ def test_a_report_speaks_only_its_language(tmp_path: Path, client: str, language
     assert other == []
     internal = [line for line in lines if INTERNAL.search(line)]
     assert internal == []
+    # the appendix's provenance is a readable table, never a Python dict
+    assert [line for line in lines if "{'" in line or "': " in line] == []
     markdown = render_markdown(result, language=language)
     assert not INTERNAL.search(re.sub(r"`[^`]*`", "", markdown)), "internal file in Markdown"
 

@@ -488,13 +488,16 @@ def test_appendix_has_formulas_sources_unmeasured_packs_caveats_warnings(html_en
     assert "(revenue_attributed - automation_tco) / automation_tco" in appendix
     assert "aceros-del-sur_2024-10_2026-09.csv" in appendix
     assert "Trend periods 2024-Q4 – 2026-Q3" in appendix
-    assert "sha256 022e169e75e00d864f240b207dc106fc5acf7c9faf5016dea3cbc5e32b5cea78" in appendix
+    assert (
+        "SHA-256 fingerprint 022e169e75e00d864f240b207dc106fc5acf7c9faf5016dea3cbc5e32b5cea78"
+        in (appendix)
+    )
     assert (
         "Active paying accounts accounts_active data source "
         "the CSV export has no subscription data (billing system not connected)"
     ) in appendix
     assert "Automation ROI automation_roi calculation revenue_attributed: not measured" in appendix
-    assert "default rules/default.yaml 1" in appendix
+    assert "default 1 fa9e57d2" in appendix  # the pack by name, no file path
     assert "fa9e57d2473a8d168fc5efbd5409e3247b1b79e98ee93de2ff4b95d2bfc53f0e" in appendix
     assert "Apple Mail Privacy Protection" in appendix
     assert "lower bound" in appendix

@@ -86,6 +86,10 @@ LABELS: dict[str, dict[str, str]] = {
         "errors": "Clients that could not be audited",
         "no_errors": "Every client was audited.",
         "fails_warns": "{fail} fail · {warn} warn",
+        "fail_one": "fail",
+        "fail_many": "fail",
+        "warn_one": "warn",
+        "warn_many": "warn",
         "options": "Options",
         "seconds": "{clients} client(s) in {seconds} s with {jobs} worker(s)",
     },
@@ -136,7 +140,11 @@ LABELS: dict[str, dict[str, str]] = {
         "no_common": "Ninguna regla falla ni avisa en ningún cliente auditado.",
         "errors": "Clientes que no se pudieron auditar",
         "no_errors": "Se auditaron todos los clientes.",
-        "fails_warns": "{fail} fallos · {warn} avisos",
+        "fails_warns": "{fail} {fail_word} · {warn} {warn_word}",
+        "fail_one": "fallo",
+        "fail_many": "fallos",
+        "warn_one": "aviso",
+        "warn_many": "avisos",
         "options": "Opciones",
         "seconds": "{clients} cliente(s) en {seconds} s con {jobs} proceso(s)",
     },
@@ -517,7 +525,7 @@ def render_text(portfolio: Mapping[str, Any], *, width: int | None = None) -> st
         for e in common:
             line = (
                 f"  {clean(e['rule'])}{' ' * (rule_width - cells(clean(e['rule'])))}  "
-                f"{t['fails_warns'].format(fail=e['fail'], warn=e['warn'])}"
+                f"{t['fails_warns'].format(fail=e['fail'], warn=e['warn'], fail_word=t['fail_one' if e['fail'] == 1 else 'fail_many'], warn_word=t['warn_one' if e['warn'] == 1 else 'warn_many'])}"
             )
             lines.append(truncate(line, width) if width else line)
 

@@ -753,14 +753,45 @@ def _unmeasured(result: Mapping[str, Any], t: Translator) -> list[dict[str, str]
 SHOWN_WITH_DEFINITIONS = frozenset({"metric_sources", "definition_differences"})
 
 
-def _provenance(result: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The connector's provenance as printable key/value pairs (it is connector-specific)."""
+def _provenance_label(key: str, t: Translator) -> str:
+    """A provenance key in words: the catalog's label, a metric's name, else the key's words."""
+    for candidate in (f"prov.{key}", f"metric.{key}"):
+        if t.has(candidate):
+            return t(candidate)
+    return key.replace("_", " ").capitalize()
+
+
+def _provenance_value(value: Any, t: Translator, depth: int = 0) -> str:
+    """A provenance value in words: nested maps as `label: value` pairs, never a dict."""
+    if isinstance(value, Mapping):
+        if depth >= 2:
+            return "…"
+        parts = [
+            f"{_provenance_label(str(k), t)}: {_provenance_value(v, t, depth + 1)}"
+            for k, v in value.items()
+        ]
+        return "; ".join(parts) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_provenance_value(v, t, depth + 1) for v in value) or "—"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str) and t.has(f"provval.{value}"):
+        return t(f"provval.{value}")
+    return str(value)
+
+
+def _provenance(result: Mapping[str, Any], t: Translator) -> list[tuple[str, str]]:
+    """The connector's provenance as readable label/value rows (it is connector-specific)."""
     provenance = (result.get("source") or {}).get("provenance") or {}
     if not isinstance(provenance, Mapping):
         return []
     # metric_sources and definition_differences have their own table (definitions.py)
     shown = {k: v for k, v in provenance.items() if k not in SHOWN_WITH_DEFINITIONS}
-    return [(str(k), str(v)[:300]) for k, v in shown.items()]
+    rows = []
+    for key, value in shown.items():
+        text = _provenance_value(value, t)
+        rows.append((_provenance_label(str(key), t), text[:600] + ("…" if len(text) > 600 else "")))
+    return rows
 
 
 def _toc(
@@ -928,7 +959,7 @@ def build_view(
         "figures": [_figure(m, result, t, fmt) for m in KEY_FIGURES],
         "other_metrics": next(g["rows"] for g in _metric_rows(result, t) if g["id"] == "other"),
         "unmeasured": _unmeasured(result, t),
-        "provenance": _provenance(result),
+        "provenance": _provenance(result, t),
         "definitions": definition_rows(result, t),
         "completeness": completeness.view(
             result, language, {c: t(f"category.{c}") for c in CATEGORIES}
