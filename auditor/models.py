@@ -306,7 +306,7 @@ class AuditResult:
             "language": self.language,
             "period": self.period.to_json(),
             "previous_period": self.previous_period.to_json(),
-            "source": dict(self.source),
+            "source": _localized_source(self.source, language),
             "metrics": defined,
             "undefined": undefined,
             "findings": [f.to_json() for f in self.findings],
@@ -339,3 +339,15 @@ def _localized(value: Any, language: str) -> Any:
     if isinstance(value, list | tuple):
         return [_localized(v, language) for v in value]
     return value
+
+
+def _localized_source(source: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """The source block with its not-measured reasons in `language` (those a template wrote)."""
+    out = dict(source)
+    not_measured = out.get("not_measured")
+    if isinstance(not_measured, Mapping):
+        out["not_measured"] = {
+            k: reasons.localize(v, language) if isinstance(v, str) else v
+            for k, v in not_measured.items()
+        }
+    return out

@@ -219,6 +219,31 @@ TEMPLATES.update(
 )
 
 
+TEMPLATES.update(
+    {
+        "export_blank": {
+            "en": "the export leaves {columns} empty or n/a in some rows of {months}: not "
+            "measured in those months",
+            "es": "la exportación deja {columns} vacío o n/a en algunas filas de {months}: sin "
+            "datos en esos meses",
+        },
+        "export_no_column": {
+            "en": "the export has no {columns} column: add it to the export to measure it",
+            "es": "la exportación no tiene la columna {columns}: añádala a la exportación para "
+            "medirla",
+        },
+        "export_no_value": {
+            "en": "the export holds no value for it",
+            "es": "la exportación no da ningún valor",
+        },
+        "export_no_figure": {
+            "en": "the {layout} has no such figure",
+            "es": "la exportación ({layout}) no da esta cifra",
+        },
+    }
+)
+
+
 def localize_all(sentences: str, language: str) -> str:
     """Reasons joined with '; ' (an exit reason lists each cause), each localized."""
     return "; ".join(localize(part, language) for part in sentences.split("; "))

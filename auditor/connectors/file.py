@@ -34,6 +34,7 @@ from typing import Annotated, Any, ClassVar, Literal, TextIO, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from auditor import reasons
 from auditor.connectors import exports
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.connectors.cells import CellError as _CellError
@@ -666,7 +667,8 @@ def _export_source_data(
         provenance=provenance,
         # a metric missing in some months keeps its reason (the months it lacks)
         not_measured={
-            m: read.not_measured.get(m) or f"the {read.layout.title} has no such figure"
+            m: read.not_measured.get(m)
+            or reasons.text("export_no_figure", layout=read.layout.title)
             for m in BASE_BY_ID
             if m in read.not_measured or not any(m in values for values in read.monthly.values())
         },

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor import reasons
 from auditor.connectors.cells import CellError
 from auditor.connectors.exports.model import Layout, Measure, norm
 from auditor.connectors.exports.values import count_value, is_missing, money_value, month_of_date
@@ -205,21 +206,19 @@ class _Reader:
                 totals.monthly.get(month, {}).pop(metric, None)
             columns = next(m.columns for m in self.layout.measures if m.metric == metric)
             named = " + ".join(quote(c) for c in columns)
-            totals.not_measured[metric] = (
-                f"the export leaves {named} empty or n/a in some rows of "
-                f"{', '.join(sorted(months))}: not measured in those months"
+            totals.not_measured[metric] = reasons.text(
+                "export_blank", columns=named, months=", ".join(sorted(months))
             )
         for metric, lacking in self.absent.items():
-            totals.not_measured[metric] = (
-                f"the export has no {', '.join(quote(c) for c in lacking)} column: add it to "
-                "the export to measure it"
+            totals.not_measured[metric] = reasons.text(
+                "export_no_column", columns=", ".join(quote(c) for c in lacking)
             )
         totals.not_measured.update(self.layout.not_given)
         for measure in self.layout.measures:
             if measure.metric not in totals.not_measured and not any(
                 measure.metric in values for values in totals.monthly.values()
             ):
-                totals.not_measured[measure.metric] = "the export holds no value for it"
+                totals.not_measured[measure.metric] = reasons.text("export_no_value")
         return totals
 
 
