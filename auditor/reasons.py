@@ -249,6 +249,21 @@ def localize_all(sentences: str, language: str) -> str:
     return "; ".join(localize(part, language) for part in sentences.split("; "))
 
 
+EXACT: dict[str, dict[str, str]] = {}
+"""Sentences written once, not from a template (a connector's `not_measured`): English
+text -> its translations, registered next to the English by the module that writes it."""
+
+
+def register(
+    english: dict[str, str] | Any, translated: dict[str, str] | Any, language: str
+) -> None:
+    """Translations of a module's fixed reasons, matched by key: `english[k]` reads as
+    `translated[k]` in `language` (a key missing from `translated` stays English)."""
+    for key, sentence in english.items():
+        if key in translated:
+            EXACT.setdefault(sentence, {})[language] = translated[key]
+
+
 _PARAM = re.compile(r"\{(\w+)\}")
 _NESTED = "reason"  # the parameter that holds another reason
 
@@ -285,6 +300,8 @@ def localize(sentence: str, language: str) -> str:
     """`sentence` in `language`: each level a template wrote is translated, ids kept."""
     if language == "en" or not sentence:
         return sentence
+    if sentence in EXACT:
+        return EXACT[sentence].get(language, sentence)
     for key, pattern in _patterns():
         found = pattern.match(sentence)
         if found is None:

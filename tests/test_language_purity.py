@@ -114,3 +114,14 @@ def test_a_hollow_audit_does_not_call_itself_healthy(tmp_path: Path) -> None:
     gated = CliRunner().invoke(main, ["check", str(config), "--fail-under", "50"])
     assert gated.exit_code == 1
     assert "overall score withheld (coverage too low), required 50" in gated.output
+
+
+def test_every_connectors_not_measured_reason_reads_in_spanish() -> None:
+    from auditor.connectors import registry
+
+    for name in registry.available():
+        connector = registry.load(name)
+        for metric, sentence in connector.not_measured.items():
+            spanish = reasons.localize(sentence, "es")
+            assert spanish != sentence, (connector.name, metric)
+            assert len(re.findall(OTHER["es"], spanish)) < 2, (connector.name, metric, spanish)

@@ -51,6 +51,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from auditor import reasons
 from auditor.connectors.base import BaseUrl, ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import month_of, parse_instant, period_bounds, to_iso_z
@@ -803,3 +804,57 @@ def _truthy(value: Any) -> bool:
 def _first_day(month: Month) -> date:
     year, mon = parse_month(month)
     return date(year, mon, 1)
+
+
+_NO_TRAFFIC_ES = (
+    "La API de ActiveCampaign no informa de sesiones ni visitantes web: el seguimiento del "
+    "sitio solo se expone por contacto (registros de seguimiento), nunca como recuentos"
+)
+_NO_BILLING_ES = (
+    "ActiveCampaign no tiene datos de facturación de suscripciones (MRR, cuentas de pago, bajas)"
+)
+NOT_MEASURED_ES: Mapping[str, str] = {
+    "emails_automated": "La API v3 de ActiveCampaign da los contadores de un email de "
+    "automatización (send_amt...) como totales de toda la vida, sin rango de fechas, así que "
+    "no se pueden saber sus envíos de un mes; la acción antigua campaign_report_totals de la "
+    "v1 admite un rango de fechas (sdate, ldate), pero usa otra autenticación y otro formato "
+    "de respuesta, que este conector no lee",
+    "unique_opens_human": "El objeto campaña de la API v3 de ActiveCampaign cuenta aperturas "
+    "(opens, uniqueopens) sin ninguna cifra que excluya los proxies de privacidad como la "
+    "protección de privacidad de Apple Mail",
+    "contacts_lost": "La API v3 de ActiveCampaign filtra los contactos por estado en la lista "
+    "(baja, rebote) y por fecha de alta o de última modificación, nunca por la fecha en que "
+    "dejaron una lista, así que no se pueden contar los contactos perdidos en un mes",
+    "workflows_behavioral": "La API v3 documentada de ActiveCampaign no dice qué inicia una "
+    "automatización: GET /api/3/automations no tiene campo de disparador y los endpoints de "
+    "disparadores y bloques no están documentados ni listan sus tipos, así que no se pueden "
+    "distinguir las automatizaciones por comportamiento de las que inicia una fecha o una lista",
+    "spam_complaints": "El objeto campaña de la API v3 de ActiveCampaign no tiene contador de "
+    "quejas por spam; las quejas solo aparecen en los informes de campaña de la aplicación",
+    "email_sessions": _NO_TRAFFIC_ES,
+    "website_sessions": _NO_TRAFFIC_ES,
+    "website_visitors": _NO_TRAFFIC_ES,
+    "conversions": "La API v3 de ActiveCampaign no da un recuento mensual de envíos de "
+    "formularios ni de conversiones: los formularios no tienen estadísticas de envíos y las "
+    "conversiones son registros por contacto",
+    "mqls": "ActiveCampaign no tiene etapas de ciclo de vida: lo que hace a un lead cualificado "
+    "por marketing (una etiqueta, una puntuación, una etapa de negocio) cambia de una cuenta a "
+    "otra; dé los mqls en un fichero",
+    "sqls": "ActiveCampaign no tiene etapas de ciclo de vida: lo que hace a un lead aceptado por "
+    "ventas (una etiqueta, una etapa de negocio) cambia de una cuenta a otra; dé los sqls en un "
+    "fichero",
+    "customers_new": "ActiveCampaign no registra cuándo un contacto se hizo cliente: un negocio "
+    "ganado puede ser una compra repetida, así que los clientes nuevos no se pueden deducir de "
+    "deals_won",
+    "deals_won_with_source": "Los negocios de ActiveCampaign no tienen campo de origen "
+    "(atribución), así que no se puede medir la cobertura del ciclo cerrado",
+    "revenue_attributed": "La API v3 de ActiveCampaign no expone ninguna atribución de ingresos "
+    "al marketing (el valor de los negocios ganados está en revenue_won)",
+    "revenue_total": "ActiveCampaign solo guarda negocios del CRM, no todos los ingresos del "
+    "negocio; dé revenue_total en un fichero",
+    "mrr": _NO_BILLING_ES,
+    "mrr_churned": _NO_BILLING_ES,
+    "accounts_active": _NO_BILLING_ES,
+    "accounts_churned": _NO_BILLING_ES,
+}
+reasons.register(NOT_MEASURED, NOT_MEASURED_ES, "es")

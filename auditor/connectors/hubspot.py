@@ -48,6 +48,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import requests
 from pydantic import AfterValidator, Field
 
+from auditor import reasons
 from auditor.connectors.base import ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import (
@@ -1358,3 +1359,26 @@ def _malformed(shown: str, what: str, data: Any) -> SourceResponseError:
         "pointing at the HubSpot API?",
         platform="HubSpot",
     )
+
+
+_NO_BILLING_ES = (
+    "no se lee de HubSpot: sus suscripciones de comercio (/crm/v3/objects/subscriptions) solo "
+    "existen en portales que cobran con los pagos de HubSpot o con Stripe, y este conector aún "
+    "no las lee; no se miden mrr, mrr_churned, accounts_active ni accounts_churned (tómelos del "
+    "sistema de facturación)"
+)
+NOT_MEASURED_ES: Mapping[str, str] = {
+    "unique_opens_human": "Las estadísticas de email de marketing de HubSpot cuentan aperturas "
+    "(counters.open) sin ninguna cifra que excluya las aperturas de máquinas o de proxies de "
+    "privacidad: sus contadores son bounce, click, contactslost, delivered, dropped, "
+    "hardbounced, notsent, open, pending, selected, sent, softbounced, spamreport, suppressed y "
+    "unsubscribed",
+    "revenue_total": "no se lee de HubSpot: sus negocios guardan lo que ventas registra allí y "
+    "sus pagos de comercio solo lo que se cobra a través de HubSpot, no los ingresos totales "
+    "del negocio; tome revenue_total de la contabilidad",
+    "mrr": _NO_BILLING_ES,
+    "mrr_churned": _NO_BILLING_ES,
+    "accounts_active": _NO_BILLING_ES,
+    "accounts_churned": _NO_BILLING_ES,
+}
+reasons.register(HubSpotConnector.not_measured, NOT_MEASURED_ES, "es")

@@ -31,6 +31,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
+from auditor import reasons
 from auditor.connectors.base import ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, basic_auth, dig
 from auditor.connectors.timeutil import (
@@ -186,7 +187,7 @@ _WEB = "Mailchimp has no website analytics: website sessions and visitors are no
 NOT_MEASURED: Mapping[str, str] = {
     "emails_automated": "Mailchimp's Marketing API gives an automation email's lifetime totals "
     "only (report type 'automation' in GET /reports, `report_summary` in GET "
-    "/automations/{id}/emails), no figure per month, and Customer Journeys cannot be listed: "
+    "/automations/:id/emails), no figure per month, and Customer Journeys cannot be listed: "
     "automated emails sent in a month are not measured",
     "email_sessions": "Mailchimp does not see website sessions: traffic from email needs web "
     "analytics (clicks are measured as unique_clicks)",
@@ -904,3 +905,36 @@ def _email_row(counts: Mapping[str, float]) -> dict[str, float]:
     row = {metric: float(counts.get(metric, 0)) for metric in EMAIL_METRICS}
     row["emails_delivered"] = row["emails_sent"] - row["bounces"]
     return row
+
+
+_NO_CRM_ES = "Mailchimp no tiene CRM: no se miden MQL, SQL, clientes ganados ni negocios"
+_NO_BILLING_ES = (
+    "Mailchimp no tiene datos de facturación de suscripciones: no se miden la MRR ni las "
+    "cuentas de pago"
+)
+NOT_MEASURED_ES: Mapping[str, str] = {
+    "emails_automated": "La API de Marketing de Mailchimp solo da los totales de toda la vida "
+    "de un email de automatización (informe de tipo 'automation' en GET /reports, "
+    "`report_summary` en GET /automations/:id/emails), ninguna cifra por mes, y los Customer "
+    "Journeys no se pueden listar: no se miden los emails automáticos enviados en un mes",
+    "email_sessions": "Mailchimp no ve las sesiones web: el tráfico desde el email necesita "
+    "analítica web (los clics se miden como unique_clicks)",
+    "website_sessions": "Mailchimp no tiene analítica web: no se miden sesiones ni visitantes",
+    "website_visitors": "Mailchimp no tiene analítica web: no se miden sesiones ni visitantes",
+    "leads_new": "Mailchimp no tiene objeto lead: las altas en la audiencia son suscriptores "
+    "(importaciones incluidas), no leads, así que no se miden los leads nuevos",
+    "mqls": _NO_CRM_ES,
+    "sqls": _NO_CRM_ES,
+    "customers_new": _NO_CRM_ES,
+    "deals_won": _NO_CRM_ES,
+    "deals_lost": _NO_CRM_ES,
+    "deals_won_with_source": _NO_CRM_ES,
+    "revenue_won": _NO_CRM_ES,
+    "revenue_total": "Mailchimp solo ve los ingresos de tienda que atribuye a campañas, no los "
+    "ingresos totales del negocio",
+    "mrr": _NO_BILLING_ES,
+    "mrr_churned": _NO_BILLING_ES,
+    "accounts_active": _NO_BILLING_ES,
+    "accounts_churned": _NO_BILLING_ES,
+}
+reasons.register(NOT_MEASURED, NOT_MEASURED_ES, "es")
