@@ -382,8 +382,8 @@ def _write_claimed(finished: Any, config: Path, options: BatchOptions) -> list[P
     """This client's outputs, never over a file another client of the batch claimed,
     nor over one of its own inputs (`FinishedAudit.write`)."""
     assert options.output_dir is not None
-    from auditor.cli import output_writers
     from auditor.errors import InputError
+    from auditor.outputs.files import output_writers
 
     writers = output_writers(finished.result, options.output_dir, list(options.formats))
     if options.claims is not None:

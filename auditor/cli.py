@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -22,9 +22,6 @@ from auditor import __version__
 from auditor.errors import EXIT_BAD_INPUT, AuditorError, inert
 from auditor.gate import FAIL_ON
 from auditor.redaction import hide_environment
-
-if TYPE_CHECKING:
-    from auditor.outputs.files import Writer
 
 F = TypeVar("F", bound=Callable[..., Any])
 RUN_FORMATS = ("pdf", "html", "json", "md")
@@ -212,35 +209,6 @@ def main(debug: bool) -> None:
     """
 
 
-def output_writers(result: dict[str, Any], out_dir: Path, formats: list[str]) -> dict[Path, Writer]:
-    """Each output file `run` writes for this result, with the function that writes it
-    (the batch claims the paths before writing them)."""
-    from auditor.outputs.files import write_text
-    from auditor.outputs.json_out import render_json
-
-    stem = f"{result['client_slug']}_{result['period']['label']}"
-    outputs: dict[Path, Writer] = {}
-    if result.get("snapshot"):  # always kept: the data this audit was computed from
-        outputs[out_dir / f"{stem}.snapshot.json"] = write_text(render_json(result["snapshot"]))
-    for fmt in formats:
-        target = out_dir / f"{stem}.{fmt}"
-        if fmt == "json":
-            outputs[target] = write_text(render_json(result))
-        elif fmt == "html":
-            from auditor.report.html import render_html
-
-            outputs[target] = write_text(render_html(result))
-        elif fmt == "md":
-            from auditor.outputs.markdown import render_markdown
-
-            outputs[target] = write_text(render_markdown(result))
-        elif fmt == "pdf":
-            from auditor.report.pdf import write_pdf
-
-            outputs[target] = functools.partial(_pdf_writer, write_pdf, result)
-    return outputs
-
-
 def echo_warning(warning: object, prefix: str = "") -> None:
     """Print a warning on stderr as errors are printed: each line inert and bounded, so
     text from a file (a waiver's reason, a channel name) cannot drive the terminal."""
@@ -254,11 +222,8 @@ def _print_warnings(result: dict[str, Any]) -> None:
         echo_warning(warning)
 
 
-def _pdf_writer(write_pdf: Callable[..., None], result: dict[str, Any], path: Path) -> None:
-    write_pdf(result, path)
-
-
 def _run(request: Any, out_dir: Path, formats: list[str]) -> None:
+    from auditor.outputs.files import output_writers
     from auditor.outputs.text import render_text, terminal_width, use_colour
     from auditor.session import run_audit
 
