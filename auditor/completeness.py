@@ -15,12 +15,6 @@ from typing import Any
 
 from auditor.metrics.catalog import BASE_BY_ID, CATEGORIES, KPI_BY_ID
 
-PLATFORMS = (
-    ("hubspot", "HubSpot"),
-    ("mailchimp", "Mailchimp"),
-    ("activecampaign", "ActiveCampaign"),
-)
-
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "title": "What would complete this audit",
@@ -124,22 +118,13 @@ def gaps(result: Mapping[str, Any]) -> list[Gap]:
     return out
 
 
-def sources_for(metric: str) -> tuple[list[str], list[str]]:
-    """(platform connectors, export layout ids) that can give `metric`."""
-    from auditor.connectors import exports
-    from auditor.connectors.registry import load
-
-    platforms = [label for name, label in PLATFORMS if metric in load(name).metrics]
-    layouts = [
-        layout.id for layout in exports.LAYOUTS if any(m.metric == metric for m in layout.measures)
-    ]
-    return platforms, layouts
-
-
-def source_text(metric: str, language: str) -> str:
-    """Where `metric` can come from, as one phrase in `language`."""
+def source_text(result: Mapping[str, Any], metric: str, language: str) -> str:
+    """Where `metric` can come from, as one phrase in `language` (the result's
+    `completeness.sources`, written by the audit from the connectors it knows)."""
     words = LABELS.get(language, LABELS["en"])
-    platforms, layouts = sources_for(metric)
+    sources = ((result.get("completeness") or {}).get("sources") or {}).get(metric) or {}
+    platforms = list(sources.get("connectors") or [])
+    layouts = list(sources.get("exports") or [])
     options = []
     if platforms:
         options.append(words["connector"].format(names=words["or"].join(platforms)))
@@ -159,7 +144,8 @@ def view(result: Mapping[str, Any], language: str, category_names: Mapping[str, 
     for gap in gaps(result):
         coverage = formatting.pct(gap.coverage, language, 0) if gap.coverage is not None else "?"
         details = [
-            words["from"].format(metric=m, sources=source_text(m, language)) for m in gap.metrics
+            words["from"].format(metric=m, sources=source_text(result, m, language))
+            for m in gap.metrics
         ]
         if gap.costs:
             details.append(words["costs"].format(keys=", ".join(gap.costs)))

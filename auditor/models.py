@@ -283,6 +283,9 @@ class AuditResult:
     warnings: tuple[str, ...] = ()
     trend: Mapping[str, Any] = field(default_factory=dict)
     snapshot: Mapping[str, Any] = field(default_factory=dict)
+    completeness: Mapping[str, Any] = field(default_factory=dict)
+    """`sources`: for each base metric the period lacks, the connectors and exports that
+    give it (the renderers' "what would complete this audit" reads it)."""
     client_id: str | None = None  # the config's `client_id:` (then also the slug)
 
     def to_json(self) -> dict[str, Any]:
@@ -319,6 +322,7 @@ class AuditResult:
             "warnings": list(self.warnings),
             "trend": dict(self.trend),
             "snapshot": dict(self.snapshot),
+            "completeness": dict(self.completeness),
             "exit_code": self.exit_code,
             "exit_reason": self.exit_reason,
         }

@@ -211,6 +211,10 @@ TEMPLATES.update(
             "es": "ningún hallazgo de nivel '{level}' o peor en lo que se pudo juzgar ({judged} "
             "de {rules} reglas, el {coverage} % de su peso): la nota global queda retenida",
         },
+        "exit_known_only": {
+            "en": "only failures already present in the baseline ({rules})",
+            "es": "solo fallos que ya estaban en la referencia ({rules})",
+        },
         "exit_scores_ok": {
             "en": "scores at or above --fail-under",
             "es": "notas iguales o superiores a --fail-under",

@@ -13,13 +13,15 @@ from auditor import __version__, reasons
 from auditor.analysis import AnalysisContext, run_analysis
 from auditor.analysis import value as value_estimates
 from auditor.config import AuditConfig, load_config
+from auditor.connectors import coverage
 from auditor.currency import reconcile_currency
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError, Problem
-from auditor.gate import Gate
+from auditor.errors import InputError, Problem
+from auditor.gate import Gate, exit_status
 from auditor.history import configured_store_path, history_baselines
 from auditor.metrics.calculator import add_derived, calculate, trend
+from auditor.metrics.catalog import BASE_BY_ID
 from auditor.metrics.consistency import consistency_warnings
-from auditor.models import AuditResult, Finding, Scores, SourceData
+from auditor.models import AuditResult, SourceData
 from auditor.period import Period, add_months
 from auditor.rules.engine import evaluate, rank
 from auditor.rules.loader import RuleSet, load_rules
@@ -49,49 +51,6 @@ def _check_coverage(data: SourceData, period: Period) -> None:
             data.label,
         )
     )
-
-
-def exit_status(findings: list[Finding], scores: Scores, gate: Gate) -> tuple[int, str]:
-    """Exit code and its reason: 3 when nothing could be judged, 1 on the gate, else 0."""
-    # Analysis findings (label "analysis") inform; they never decide an exit code.
-    findings = [f for f in findings if "analysis" not in f.labels]
-    judged = [f for f in findings if f.status in ("pass", "warn", "fail")]
-    if not judged:
-        return EXIT_SOURCE, reasons.text("exit_nothing_judged")
-    causes: list[str] = []
-    if gate.fail_on != "never":
-        levels = ("fail",) if gate.fail_on == "fail" else ("warn", "fail")
-        hits = [f.rule for f in findings if f.status in levels]
-        if hits:
-            causes.append(
-                reasons.text(
-                    "exit_findings", count=len(hits), level=gate.fail_on, rules=", ".join(hits)
-                )
-            )
-    if gate.fail_under is not None:
-        if scores.overall is None:
-            causes.append(reasons.text("exit_overall_withheld", minimum=f"{gate.fail_under:g}"))
-        elif scores.overall < gate.fail_under:
-            causes.append(
-                reasons.text(
-                    "exit_overall_under",
-                    score=f"{scores.overall:g}",
-                    minimum=f"{gate.fail_under:g}",
-                )
-            )
-    if causes:
-        return EXIT_FINDINGS, "; ".join(causes)
-    if gate.fail_on == "never":
-        return EXIT_OK, reasons.text("exit_never")
-    if scores.overall is None:  # a hollow audit does not call itself healthy
-        return EXIT_OK, reasons.text(
-            "exit_healthy_partial",
-            level=gate.fail_on,
-            judged=len(judged),
-            rules=len(findings),
-            coverage=f"{scores.overall_coverage * 100:.0f}",
-        )
-    return EXIT_OK, reasons.text("exit_healthy", level=gate.fail_on)
 
 
 def load_rule_set(config: AuditConfig) -> RuleSet:
@@ -186,6 +145,9 @@ def audit(
             *(f"{data.label}: {w}" for w in consistency_warnings(data.monthly)),
         ),
         snapshot=snapshot_to_json(data, config.client, config.slug),
+        completeness={
+            "sources": coverage.sources(m for m in BASE_BY_ID if metrics.value(m) is None)
+        },
         trend=trend(
             data,
             period,

@@ -56,7 +56,7 @@ def test_the_list_is_in_the_audits_language(tmp_path):
     text = render_text(result)
     assert "Qué completaría esta auditoría" in text
     assert "sin juzgar" in text
-    assert source_text("mqls", "es") == (
+    assert source_text(result, "mqls", "es") == (
         "el conector HubSpot; la exportación hubspot-contacts; una columna «mqls» en un "
         "fichero de datos"
     )

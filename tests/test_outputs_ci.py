@@ -19,7 +19,7 @@ import pytest
 
 from auditor.config import load_config
 from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError
-from auditor.gate import Gate
+from auditor.gate import Gate, exit_status
 from auditor.outputs.ci_markdown import md_escape, render_ci_markdown
 from auditor.outputs.github import command, escape_data, escape_property, render_github
 from auditor.outputs.junit import render_junit, xml_text
@@ -35,7 +35,7 @@ from auditor.outputs.select import (
 )
 from auditor.outputs.text import cells, render_text, truncate, use_colour
 from auditor.resources import demo_dir
-from auditor.runner import audit, exit_status, load_rule_set
+from auditor.runner import audit, load_rule_set
 from auditor.scoring import score
 
 XSD = Path(__file__).parent / "fixtures" / "junit" / "junit.xsd"

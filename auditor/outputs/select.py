@@ -10,7 +10,7 @@ matches (all when there is none); `--ignore` then drops the ones an ignore
 selector matches.  Scores are recomputed from the kept findings with the same
 code as the audit (`auditor.scoring.score`, the category weights recorded in
 `result["categories"][c]["weight"]`), and so is the exit code
-(`auditor.runner.exit_status`): the findings are rebuilt as `Finding` objects,
+(`auditor.gate.exit_status`): the findings are rebuilt as `Finding` objects,
 so there is one implementation of the rules, not two that could drift.
 
 A `--select` selector that matches nothing is an input error (exit 2): a typo
@@ -35,7 +35,7 @@ from typing import Any
 
 from auditor import reasons
 from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError
-from auditor.gate import Gate
+from auditor.gate import Gate, exit_status
 from auditor.metrics.catalog import CATEGORIES
 from auditor.models import Finding, Scores
 from auditor.scoring import score
@@ -170,8 +170,6 @@ def select_findings(
     to the recomputed overall score exactly as the audit does.  Raises
     `InputError` (exit 2) for a `select` selector that matches no finding.
     """
-    from auditor.runner import exit_status  # the engine's own rule, loaded only when used
-
     gate = gate or Gate()
     select, ignore = split_selectors(select), split_selectors(ignore)
     findings = list(result.get("findings") or [])
@@ -192,7 +190,7 @@ def select_findings(
         gated, gated_reason = exit_status([finding_from_json(f) for f in new], scores, gate)
         if gated == 3 or gated == 0:  # only known failures are left
             code = 0
-            reason = f"only failures already present in the baseline ({', '.join(sorted(known))})"
+            reason = reasons.text("exit_known_only", rules=", ".join(sorted(known)))
         else:
             code, reason = gated, gated_reason
 

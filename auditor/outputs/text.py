@@ -409,7 +409,7 @@ def completeness_lines(
             )
         )
         for metric in gap.metrics:
-            source = completeness.source_text(metric, language)
+            source = completeness.source_text(result, metric, language)
             lines.append("    " + words["from"].format(metric=metric, sources=source))
         if gap.costs:
             lines.append("    " + words["costs"].format(keys=", ".join(gap.costs)))
