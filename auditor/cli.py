@@ -7,110 +7,29 @@ commands that write a PDF.
 
 from __future__ import annotations
 
-import functools
-import os
-import signal
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from auditor import __version__
-from auditor.errors import EXIT_BAD_INPUT, AuditorError, inert
+from auditor.cli_batch import batch
+from auditor.cli_common import (
+    CHECK_FORMATS,
+    RUN_FORMATS,
+    F,
+    _formats,
+    echo_warning,
+    guarded,
+)
+from auditor.cli_connectors import connectors
+from auditor.cli_history import history
+from auditor.cli_init import init
+from auditor.cli_plan import plan
+from auditor.cli_rules import rules
+from auditor.errors import inert
 from auditor.gate import FAIL_ON
-from auditor.redaction import hide_environment
-
-F = TypeVar("F", bound=Callable[..., Any])
-RUN_FORMATS = ("pdf", "html", "json", "md")
-CHECK_FORMATS = ("text", "json", "junit", "md", "github")
-MESSAGE_LINE_CHARS = 2000  # one line of an error message; longer lines end in '...'
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (what CI timeouts, `kill` and container stops send), raised like Ctrl-C so
-    that every `finally` runs: no temporary file is left behind (exit 143 = 128 + 15)."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the run is already on its way out
-    raise Terminated
-
-
-def _catch_sigterm() -> Any:
-    """Install the SIGTERM handler; the previous one, or None where signals cannot be set."""
-    try:
-        return signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread (an embedding application): leave it alone
-        return None
-
-
-def guarded(func: F) -> F:
-    """Turn expected errors into a message and exit code; tracebacks only with --debug."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = kwargs.pop("debug", False) or bool(
-            click.get_current_context().find_root().params.get("debug")
-        )
-        previous = _catch_sigterm()
-        try:
-            return func(*args, **kwargs)
-        except AuditorError as exc:
-            if debug:
-                traceback.print_exc()
-            # every line inert: no message, whatever it quotes, can drive the terminal
-            lines = [
-                inert(line, MESSAGE_LINE_CHARS) for line in hide_environment(str(exc)).splitlines()
-            ] or [exc.__class__.__name__]
-            _fail("\n".join(f"error: {line}" for line in lines), exc.exit_code)
-        except BrokenPipeError:
-            # the reader went away (`auditor ... | head`): stop quietly, as Unix tools do;
-            # stdout goes to /dev/null so the interpreter's last flush cannot fail again
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(128 + signal.SIGPIPE)
-        except Terminated:
-            _fail("terminated", 128 + signal.SIGTERM)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        except Exception as exc:
-            if debug:
-                raise
-            _fail(
-                hide_environment(f"internal error: {exc.__class__.__name__}: {exc}") + "\n"
-                "This is a bug in auditor; run again with --debug for the traceback.",
-                EXIT_BAD_INPUT,
-            )
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-        return None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _formats(
-    allowed: tuple[str, ...],
-) -> Callable[[click.Context, click.Parameter, str], list[str]]:
-    def parse(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
-        names = [v.strip().lower() for v in value.split(",") if v.strip()]
-        unknown = [n for n in names if n not in allowed]
-        if unknown or not names:
-            raise click.BadParameter(
-                f"unknown format {', '.join(repr(u) for u in unknown) or '(empty)'}; "
-                f"choose from {', '.join(allowed)} (comma-separated)"
-            )
-        return list(dict.fromkeys(names))
-
-    return parse
 
 
 def _common(func: F) -> F:
@@ -207,14 +126,6 @@ def main(debug: bool) -> None:
     --fail-under), 2 bad input (config, rule pack, data file, usage),
     3 data source unreachable or nothing could be evaluated.
     """
-
-
-def echo_warning(warning: object, prefix: str = "") -> None:
-    """Print a warning on stderr as errors are printed: each line inert and bounded, so
-    text from a file (a waiver's reason, a channel name) cannot drive the terminal."""
-    lines = hide_environment(str(warning)).splitlines() or [""]
-    for line in lines:
-        click.echo(f"warning: {prefix}{inert(line, MESSAGE_LINE_CHARS)}", err=True)
 
 
 def _print_warnings(result: dict[str, Any]) -> None:
@@ -416,27 +327,8 @@ def demo(output_dir: Path, lang: str | None, formats: list[str]) -> None:
     )
 
 
+for command in (rules, connectors, history, plan, batch, init):
+    main.add_command(command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-from auditor.cli_rules import rules  # noqa: E402
-
-main.add_command(rules)
-
-from auditor.cli_connectors import connectors  # noqa: E402
-
-main.add_command(connectors)
-
-from auditor.cli_history import history  # noqa: E402
-
-main.add_command(history)
-
-from auditor.cli_plan import plan  # noqa: E402
-
-main.add_command(plan)
-
-from auditor.cli_batch import batch  # noqa: E402
-from auditor.cli_init import init  # noqa: E402
-
-main.add_command(batch)
-main.add_command(init)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from auditor.cli import RUN_FORMATS, _formats, echo_warning, guarded
+from auditor.cli_common import RUN_FORMATS, _formats, echo_warning, guarded
 from auditor.gate import FAIL_ON
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from auditor.cli import guarded
+from auditor.cli_common import guarded
 from auditor.errors import EXIT_BAD_INPUT, InputError
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
-from auditor.cli import guarded
+from auditor.cli_common import guarded
 from auditor.errors import Problem
 from auditor.history import (
     DEFAULT_STORE,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli import guarded
+from auditor.cli_common import guarded
 from auditor.errors import InputError, Problem
 
 COST_OPTIONS = ("platform", "staff", "services", "media", "sales", "overhead")

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from auditor import formatting
-from auditor.cli import echo_warning, guarded
+from auditor.cli_common import echo_warning, guarded
 from auditor.errors import EXIT_OK, EXIT_SOURCE, InputError, Problem
 
 LABELS: dict[str, dict[str, str]] = {
