@@ -17,6 +17,7 @@ from auditor import __version__
 from auditor.cli_batch import batch
 from auditor.cli_common import (
     CHECK_FORMATS,
+    DEBUG_OPTION,
     RUN_FORMATS,
     F,
     _formats,
@@ -91,7 +92,7 @@ def _common(func: F) -> F:
             help="Replay a snapshot taken for another client (refused otherwise: one "
             "client's data must not land in another's report).",
         ),
-        click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
+        DEBUG_OPTION,
     ]
     for option in reversed(options):
         func = option(func)
@@ -118,7 +119,7 @@ def _request(config: Path, **options: Any) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="auditor")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@DEBUG_OPTION
 def main(debug: bool) -> None:
     """Audit a marketing-automation platform: is it used, does it work, does it pay?
 
@@ -311,7 +312,7 @@ def check(config: Path, formats: list[str], outputs: dict[str, Path], **options:
     callback=_formats(RUN_FORMATS),
     help=f"Comma-separated outputs: {', '.join(RUN_FORMATS)}.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@DEBUG_OPTION
 @guarded
 def demo(output_dir: Path, lang: str | None, formats: list[str]) -> None:
     """Audit the bundled demo client (a Spanish industrial supplier) end to end.

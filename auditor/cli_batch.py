@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from auditor.cli_common import RUN_FORMATS, _formats, echo_warning, guarded
+from auditor.cli_common import DEBUG_OPTION, RUN_FORMATS, _formats, echo_warning, guarded
 from auditor.gate import FAIL_ON
 
 
@@ -155,7 +155,7 @@ def _check_options(period: str | None, fail_under: tuple[str, ...]) -> None:
     is_flag=True,
     help="Record every client's result in its history store (as `auditor run --record`).",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@DEBUG_OPTION
 @guarded
 def batch(
     paths: tuple[Path, ...],

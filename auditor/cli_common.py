@@ -113,3 +113,7 @@ def echo_warning(warning: object, prefix: str = "") -> None:
     lines = hide_environment(str(warning)).splitlines() or [""]
     for line in lines:
         click.echo(f"warning: {prefix}{inert(line, MESSAGE_LINE_CHARS)}", err=True)
+
+
+DEBUG_OPTION = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+"""`--debug`, declared once: every command accepts it after its name too."""

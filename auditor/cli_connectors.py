@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from auditor.cli_common import guarded
+from auditor.cli_common import DEBUG_OPTION, guarded
 from auditor.errors import EXIT_BAD_INPUT, InputError
 
 if TYPE_CHECKING:
     from auditor.connectors.base import Connector
     from auditor.connectors.registry import Installed
 
-_DEBUG = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+_DEBUG = DEBUG_OPTION
 _FORMAT = click.option(
     "--format",
     "fmt",

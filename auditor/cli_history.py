@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
-from auditor.cli_common import guarded
+from auditor.cli_common import DEBUG_OPTION, guarded
 from auditor.errors import Problem
 from auditor.history import (
     DEFAULT_STORE,
@@ -52,7 +52,7 @@ def _store_options(func: F) -> F:
             help="Use the history store of this audit config (its history.path, or "
             ".auditor/history.sqlite next to it).",
         ),
-        click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
+        DEBUG_OPTION,
     ]
     for option in reversed(options):
         func = option(func)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli_common import guarded
+from auditor.cli_common import DEBUG_OPTION, guarded
 from auditor.errors import InputError, Problem
 
 COST_OPTIONS = ("platform", "staff", "services", "media", "sales", "overhead")
@@ -125,7 +125,7 @@ def render_config(
     help="A monthly cost: platform, staff, services, media, sales or overhead; repeatable.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing config.")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@DEBUG_OPTION
 @guarded
 def init(
     files: tuple[Path, ...],

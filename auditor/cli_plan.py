@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from auditor import formatting
-from auditor.cli_common import echo_warning, guarded
+from auditor.cli_common import DEBUG_OPTION, echo_warning, guarded
 from auditor.errors import EXIT_OK, EXIT_SOURCE, InputError, Problem
 
 LABELS: dict[str, dict[str, str]] = {
@@ -228,7 +228,7 @@ def plan_exit_code(result: dict[str, Any]) -> int:
     show_default=True,
     help="Output format.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@DEBUG_OPTION
 @guarded
 def plan(
     config: Path,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from auditor.cli_common import echo_warning, guarded
+from auditor.cli_common import DEBUG_OPTION, echo_warning, guarded
 from auditor.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, Problem
 
-_DEBUG = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+_DEBUG = DEBUG_OPTION
 _FORMAT = click.option(
     "--format",
     "fmt",
