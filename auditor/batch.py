@@ -44,6 +44,7 @@ from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, 
 from auditor.models import is_analysis
 from auditor.outputs.select import PRECEDENCE, combine_exit_codes
 from auditor.redaction import hide_environment
+from auditor.vocabulary import LANGUAGES
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_JOBS = 4
@@ -644,10 +645,10 @@ def batch_exit(outcomes: Sequence[Mapping[str, Any]]) -> tuple[int, str]:
 
 def portfolio_language(outcomes: Sequence[Mapping[str, Any]], requested: str | None) -> str:
     """--lang if given, else the language every audited client shares, else English."""
-    if requested in ("es", "en"):
+    if requested in LANGUAGES:
         return requested
     languages = {o.get("language") for o in outcomes if o.get("error") is None}
-    return languages.pop() if len(languages) == 1 and languages <= {"es", "en"} else "en"
+    return languages.pop() if len(languages) == 1 and languages <= set(LANGUAGES) else "en"
 
 
 @dataclass

@@ -31,6 +31,7 @@ from auditor.cli_plan import plan
 from auditor.cli_rules import rules
 from auditor.errors import inert
 from auditor.gate import FAIL_ON
+from auditor.vocabulary import LANGUAGES
 
 
 def _common(func: F) -> F:
@@ -43,7 +44,7 @@ def _common(func: F) -> F:
         ),
         click.option(
             "--lang",
-            type=click.Choice(["es", "en"]),
+            type=click.Choice(LANGUAGES),
             help="Language of messages and reports (overrides the config).",
         ),
         click.option(
@@ -302,7 +303,7 @@ def check(config: Path, formats: list[str], outputs: dict[str, Path], **options:
     help="Folder for the demo's PDF and JSON.",
 )
 @click.option(
-    "--lang", type=click.Choice(["es", "en"]), help="Report language (the demo client's is es)."
+    "--lang", type=click.Choice(LANGUAGES), help="Report language (the demo client's is es)."
 )
 @click.option(
     "--format",

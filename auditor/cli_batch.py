@@ -16,6 +16,7 @@ import click
 
 from auditor.cli_common import DEBUG_OPTION, RUN_FORMATS, _formats, echo_warning, guarded
 from auditor.gate import FAIL_ON
+from auditor.vocabulary import LANGUAGES
 
 
 class Progress:
@@ -121,7 +122,7 @@ def _check_options(period: str | None, fail_under: tuple[str, ...]) -> None:
 )
 @click.option(
     "--lang",
-    type=click.Choice(["es", "en"]),
+    type=click.Choice(LANGUAGES),
     help="Language of messages, reports and the portfolio (overrides each config).",
 )
 @click.option(

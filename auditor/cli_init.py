@@ -21,6 +21,7 @@ import click
 
 from auditor.cli_common import DEBUG_OPTION, guarded
 from auditor.errors import InputError, Problem
+from auditor.vocabulary import LANGUAGES
 
 COST_OPTIONS = ("platform", "staff", "services", "media", "sales", "overhead")
 
@@ -115,7 +116,7 @@ def render_config(
 )
 @click.option("--client", help="The client's name (asked on a terminal when not given).")
 @click.option("--period", help="Period to audit (default: the last quarter the files cover).")
-@click.option("--lang", "language", type=click.Choice(["es", "en"]), default=None)
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None)
 @click.option("--currency", default="EUR", show_default=True, help="ISO code of the costs.")
 @click.option(
     "--cost",

@@ -37,9 +37,9 @@ from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, COST_KEYS
 from auditor.period import Period, PeriodError, parse_period
 from auditor.redaction import looks_like_credential
 from auditor.validation import NonNegative, Number, did_you_mean, problems_from
+from auditor.vocabulary import Language
 from auditor.yamlpos import KeyPath, Located, load_yaml_file
 
-LANGUAGES = ("es", "en")
 _ENV = re.compile(r"\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -191,7 +191,7 @@ class ConfigModel(_Strict):
     client: Annotated[str, Field(min_length=1)]
     client_id: str | None = None  # the client's identity in file names and the history
     period: Any = None
-    language: Literal["es", "en"] = "en"
+    language: Language = "en"
     timezone: str = "UTC"
     source: dict[str, Any] | None = None
     sources: list[dict[str, Any]] | None = None  # several sources, merged (connectors/multi.py)

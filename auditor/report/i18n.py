@@ -18,8 +18,8 @@ import yaml
 
 from auditor.errors import InputError
 from auditor.resources import templates_dir
+from auditor.vocabulary import LANGUAGES
 
-LANGUAGES: tuple[str, ...] = ("es", "en")
 CATALOG_FILE = "strings.yaml"
 
 

@@ -36,6 +36,7 @@ from auditor.rules.checks import check_rule
 from auditor.rules.model import Citation, DerivedMetric, PackHeader, Rule, RuleSource
 from auditor.rules.templates import check_template
 from auditor.validation import did_you_mean, located_problems, problems_from
+from auditor.vocabulary import LANGUAGES
 from auditor.yamlpos import KeyPath, Located, load_yaml_file_bytes
 
 Origin = dict[KeyPath, tuple[Located, KeyPath]]
@@ -497,7 +498,7 @@ def _load_rules(
                     )
         thresholds = rule.thresholds.to_json() if rule.thresholds else {}
         for key in ("message", "recommendation", "title"):
-            for language in ("es", "en"):
+            for language in LANGUAGES:
                 if error := check_template(getattr(rule, key).get(language), thresholds, units):
                     at((key, language), error)
         rules.append(rule)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from xml.etree import ElementTree as ET
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -39,6 +39,7 @@ from auditor.rules.engine import evaluate
 from auditor.rules.loader import RuleSet, load_rules
 from auditor.rules.model import literal_kind, parse_threshold
 from auditor.validation import did_you_mean, problems_from
+from auditor.vocabulary import Language
 from auditor.yamlpos import KeyPath, Located, format_path, load_yaml_file
 
 DEFAULT_PERIOD = "2026-Q3"
@@ -79,7 +80,7 @@ class CaseSpec(_Strict):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     today: date | None = None
     period: Any = None  # any form an audit config accepts; default DEFAULT_PERIOD
-    language: Literal["es", "en"] = "en"
+    language: Language = "en"
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     expect: Annotated[dict[str, dict[str, Any]], Field(min_length=1)]
 
