@@ -156,7 +156,9 @@ def test_saas_makes_subscription_kpis_mandatory():
 
 
 def test_shipped_rule_cases_pass():
-    testing = pytest.importorskip("auditor.rules.testing")
+    # imported, never skipped: a broken testing module must fail this test, not hide it
+    from auditor.rules import testing
+
     report = testing.run_test_files([CASES_DIR])
     assert report.exit_code == 0, report.text()
     assert report.passed >= len(PACKS)
