@@ -103,3 +103,24 @@ source:
 costs: {currency: EUR, platform: 3000, staff: 6000, services: 1000, media: 2000, sales: 4000, overhead: 1000}
 finance: {gross_margin: 0.5}
 """
+
+
+class FakeTime:
+    """The clocks an HTTP connector reads, moving only when the client sleeps (sleeping
+    returns at once): the monotonic `clock` starts at 100 s, the `wall` clock at
+    `wall_start` (epoch seconds) and moves with it."""
+
+    def __init__(self, wall_start: float = 1_800_000_000.0) -> None:
+        self.now = 100.0
+        self.wall_start = wall_start
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return self.wall_start + self.now - 100.0

@@ -37,6 +37,7 @@ from auditor.errors import (
     SourceUnavailableError,
 )
 from auditor.metrics.catalog import BASE_BY_ID
+from tests import helpers
 from tests.helpers import CONFIG
 
 FIXTURES = Path(__file__).parent / "fixtures" / "http" / "activecampaign"
@@ -96,22 +97,11 @@ EXPECTED = {
 }
 
 
-class FakeTime:
-    """A clock that only moves when the client sleeps."""
+class FakeTime(helpers.FakeTime):
+    """The shared fake clocks; the wall clock starts 100 s after WALL."""
 
     def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return WALL + self.now
+        super().__init__(WALL + 100.0)
 
     def waits(self) -> list[float]:
         """The sleeps that were not the 5-per-second pacing: retries' waits."""

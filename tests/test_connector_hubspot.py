@@ -43,11 +43,21 @@ from auditor.errors import (
 )
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.models import Lead
+from tests import helpers
 
 FIXTURES = Path(__file__).parent / "fixtures" / "http" / "hubspot"
 URL = "http://hubspot.test"
 TOKEN = "pat-na1-00000000-test"
 NOW = datetime(2026, 11, 15, 10, 0, tzinfo=UTC).timestamp()
+
+
+class FakeTime(helpers.FakeTime):
+    """The shared fake clocks; the wall clock starts at NOW."""
+
+    def __init__(self) -> None:
+        super().__init__(NOW)
+
+
 Q3 = ["2026-07", "2026-08", "2026-09"]
 
 
@@ -56,24 +66,6 @@ def fixture(name: str) -> Any:
 
 
 # --- a fake clock ------------------------------------------------------------------------
-
-
-class FakeTime:
-    """A monotonic clock that only moves when the client sleeps; the wall clock is NOW."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return NOW + self.now - 100.0
 
 
 # --- a fake HubSpot ----------------------------------------------------------------------

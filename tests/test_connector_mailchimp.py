@@ -47,6 +47,7 @@ from auditor.errors import (
     SourceUnavailableError,
 )
 from auditor.metrics.catalog import BASE_BY_ID
+from tests import helpers
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "http" / "mailchimp"
 URL = "http://mailchimp.test"
@@ -61,23 +62,11 @@ def load(name: str) -> Any:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
 
-class FakeTime:
-    """Clocks that only move when the client sleeps; 'now' is 23 November 2026."""
+class FakeTime(helpers.FakeTime):
+    """The shared fake clocks; the wall clock starts at `now` (23 November 2026)."""
 
     def __init__(self, now: datetime = datetime(2026, 11, 23, 12, tzinfo=UTC)) -> None:
-        self.now = 100.0
-        self.wall_start = now.timestamp()
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return self.wall_start + self.now - 100.0
+        super().__init__(now.timestamp())
 
 
 @pytest.fixture

@@ -34,28 +34,16 @@ from auditor.errors import (
     SourceResponseError,
     SourceUnavailableError,
 )
+from tests import helpers
 
 BASE = "https://api.example.test"
 TOKEN = "pat-na1-7f3a9c2e-SECRET+/="
 WALL = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 
 
-class FakeTime:
-    """A clock that only moves when the client sleeps (or a test says so)."""
-
+class FakeTime(helpers.FakeTime):
     def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return WALL + self.now - 100.0
+        super().__init__(WALL)
 
 
 @pytest.fixture
