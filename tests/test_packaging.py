@@ -60,3 +60,15 @@ def test_wheel_registers_the_file_connector(wheel, wheel_names):
     section = text.split("[auditor.connectors]")[1].split("[")[0]
     assert "file = auditor.connectors.file:FileConnector" in section
     assert "auditor = auditor.cli:main" in text
+
+
+def test_the_built_in_connectors_are_the_registered_ones() -> None:
+    """The registry knows the built-ins directly (a source checkout needs no install) and
+    pyproject.toml registers them as entry points, as plug-ins are: the two never drift."""
+    import tomllib
+
+    from auditor.connectors import registry
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    registered = project["project"]["entry-points"]["auditor.connectors"]
+    assert registered == registry._BUILTIN
