@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from auditor.analysis.channels import channel_key
 from auditor.connectors import registry
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.errors import InputError, Problem
@@ -37,7 +36,7 @@ from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, COST_KEYS
 from auditor.period import Period, PeriodError, parse_period
 from auditor.redaction import looks_like_credential
 from auditor.validation import NonNegative, Number, did_you_mean, problems_from
-from auditor.vocabulary import Language
+from auditor.vocabulary import Language, channel_key
 from auditor.yamlpos import KeyPath, Located, load_yaml_file
 
 _ENV = re.compile(r"\$\{([^}]*)\}")
@@ -648,7 +647,7 @@ def _resolve_logo(
         )
     else:
         # the renderer shows exactly what passes here: type, content and size checked once
-        from auditor.report.logo import logo_problem
+        from auditor.logos import logo_problem
 
         reason = logo_problem(resolved)
         if reason:

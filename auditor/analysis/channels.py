@@ -21,7 +21,6 @@ and channels named like "unknown" (UNKNOWN_SOURCE), are revenue of unknown sourc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +28,7 @@ from auditor import formatting, reasons
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
 from auditor.models import Finding
 from auditor.period import Month, Period
+from auditor.vocabulary import channel_key
 
 KEY = "channels"
 # A fifth of the weakest channel's spend: enough to measure in a quarter, small
@@ -71,11 +71,6 @@ TEXT = {
         "gana, o reduzca su inversión hasta que se pague.",
     },
 }
-
-
-def channel_key(name: str) -> str:
-    """How channel names match between data and config: 'Paid Search' == 'paid_search'."""
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
 def _text(key: str, language: str, **values: Any) -> str:

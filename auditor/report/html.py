@@ -40,13 +40,13 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from auditor import completeness, formatting
+from auditor.logos import LOGO_TYPES, logo_problem
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
 from auditor.models import finding_rank_key, is_analysis
 from auditor.outputs import conditions
 from auditor.report import charts
 from auditor.report.definitions import definition_rows
 from auditor.report.i18n import Translator, resolve_language
-from auditor.report.logo import LOGO_TYPES, logo_problem
 from auditor.resources import templates_dir
 
 TEMPLATE = "report.html.j2"
