@@ -32,9 +32,10 @@ from auditor.history import (
     HistoryStore,
     RunSummary,
 )
+from auditor.vocabulary import CATEGORIES
 
 F = TypeVar("F", bound=Callable[..., Any])
-STANDARD_CATEGORIES = ("activity", "response", "efficiency", "value")
+STANDARD_CATEGORIES = CATEGORIES
 
 
 def _store_options(func: F) -> F:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from auditor.metrics.expression import Formula
+from auditor.vocabulary import CATEGORIES as CATEGORIES
 
-CATEGORIES = ("activity", "response", "efficiency", "value")
 UNITS = ("count", "ratio", "money", "months", "multiple")
 
 

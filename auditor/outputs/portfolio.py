@@ -32,9 +32,9 @@ from auditor import formatting
 from auditor.outputs.json_out import render_json as _render_json
 from auditor.outputs.spreadsheet import csv_cell, safe_text
 from auditor.outputs.text import cells, clean, truncate
+from auditor.vocabulary import CATEGORIES
 
 TEMPLATE = "portfolio.html.j2"
-CATEGORIES = ("activity", "response", "efficiency", "value")
 TOP_REGRESSIONS = 10
 TOP_RULES = 15
 

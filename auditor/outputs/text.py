@@ -23,8 +23,9 @@ from typing import Any
 
 from auditor import formatting, reasons
 from auditor.outputs import conditions
+from auditor.vocabulary import CATEGORIES
 
-CATEGORY_ORDER = ("activity", "response", "efficiency", "value")
+CATEGORY_ORDER = CATEGORIES
 JUDGED = ("pass", "warn", "fail")
 
 # The status as printed in every CI view: fixed English words (they are the

@@ -26,8 +26,9 @@ from pydantic import (
     model_validator,
 )
 
-from auditor.metrics.catalog import CATEGORIES, UNITS
+from auditor.metrics.catalog import UNITS
 from auditor.validation import NonNegative
+from auditor.vocabulary import Category
 
 RULE_ID = r"^[a-z0-9][a-z0-9-]*$"
 STATUS_ON_MISSING = ("no_data", "not_applicable", "warn", "fail")
@@ -246,7 +247,7 @@ class Rule(_Strict):
 
     id: Annotated[str, Field(json_schema_extra={"pattern": RULE_ID})]
     title: LocalizedText
-    category: Literal["activity", "response", "efficiency", "value"]
+    category: Category
     metric: str
     weight: NonNegative = 1.0
     thresholds: Thresholds | None = None
@@ -311,7 +312,7 @@ class DerivedMetric(_Strict):
 
     expr: Annotated[str, Field(min_length=1)]
     unit: Literal[UNITS]  # type: ignore[valid-type]
-    category: Literal["activity", "response", "efficiency", "value"]
+    category: Category
     description: str | None = None
 
 
@@ -322,13 +323,8 @@ class PackHeader(_Strict):
     name: str | None = None
     description: str | None = None
     extends: list[str] = Field(default_factory=list)
-    categories: dict[Literal["activity", "response", "efficiency", "value"], CategoryDef] = Field(
-        default_factory=dict
-    )
+    categories: dict[Category, CategoryDef] = Field(default_factory=dict)
     metrics: dict[str, DerivedMetric] = Field(default_factory=dict)
     citations: dict[str, Citation] = Field(default_factory=dict, max_length=500)
     """Published sources the pack's rules cite by id (`source.cites`)."""
     rules: list[dict[str, Any]] = Field(default_factory=list)
-
-
-assert set(CATEGORIES) == {"activity", "response", "efficiency", "value"}
