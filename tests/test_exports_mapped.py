@@ -114,3 +114,13 @@ def test_columns_and_format_go_together_in_the_config(tmp_path: Path) -> None:
                                        "--fail-on", "never"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert '"emails_sent"' in result.output
+
+
+def test_a_row_filter_naming_a_column_the_file_lacks_is_refused(tmp_path: Path) -> None:
+    """`only:` is the consultant's own filter: a missing column would read every row."""
+    mapping = {**MAPPING, "only": {"column": "Campaign Type", "values": ["Standard"]}}
+    [problem] = problems_of(
+        tmp_path, _write(tmp_path), format="columns", columns=ColumnMapping(**mapping)
+    )
+    assert problem.line == 1
+    assert "no column 'Campaign Type'" in problem.message

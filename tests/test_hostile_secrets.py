@@ -29,6 +29,7 @@ from auditor.errors import InputError, SourceUnavailableError
 from auditor.redaction import hide_environment, is_credential_name, looks_like_credential
 from auditor.validation import problems_from
 from auditor.yamlpos import Located, format_path
+from tests import helpers
 from tests.helpers import q3_data, write_wide_csv
 from tests.hostile import (
     PLANTED_SECRET,
@@ -460,20 +461,11 @@ def test_an_api_that_never_answers_stops_at_the_deadline(tmp_path, silent):
     assert elapsed < 20, elapsed
 
 
-class _FakeTime:
+class _FakeTime(helpers.FakeTime):
+    """The shared fake clocks; the wall clock starts 100 s after 1,800,000,000."""
+
     def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return 1_800_000_000.0 + self.now
+        super().__init__(1_800_000_100.0)
 
 
 def _client(fake: _FakeTime, deadline: float, session: requests.Session | None = None):

@@ -217,12 +217,14 @@ MODELS: dict[str, tuple[Model, str, bool]] = {
     "close-rate": (_close_rate, "close-rate", True),
     "mql-to-sql-rate": (_mql_to_sql, "mql-to-sql-rate", True),
     "click-rate": (_click_rate, "click-rate", True),
-    "cac-trend": (_trend("cac", "customers_new"), "trend", False),
-    "cost-per-lead-trend": (_trend("cost_per_lead", "leads_new"), "trend", False),
-    "cost-per-mql-trend": (_trend("cost_per_mql", "mqls"), "trend", False),
 }
-TREND_NAMES = {"cac-trend": ("cac", "customers_new"), "cost-per-lead-trend": ("cost_per_lead",
-               "leads_new"), "cost-per-mql-trend": ("cost_per_mql", "mqls")}  # fmt: skip
+TRENDS: dict[str, tuple[str, str]] = {
+    # rule id -> (unit cost metric, volume metric): (cost - previous cost) x volume
+    "cac-trend": ("cac", "customers_new"),
+    "cost-per-lead-trend": ("cost_per_lead", "leads_new"),
+    "cost-per-mql-trend": ("cost_per_mql", "mqls"),
+}
+MODELS.update({rule: (_trend(*names), "trend", False) for rule, names in TRENDS.items()})
 NO_MODEL = {
     "behavioral-workflows-share": "no_model.triggered",
     "automated-email-share": "no_model.triggered",
@@ -240,7 +242,7 @@ def estimate(finding: Finding, metrics: PeriodMetrics, language: str) -> Estimat
         return None
     model, key, needs_line = MODELS[finding.rule]
     if key == "trend":
-        metric, volume = TREND_NAMES[finding.rule]
+        metric, volume = TRENDS[finding.rule]
         formula = _t("trend.formula", language, metric=metric, volume=volume)
     else:
         formula = _t(f"{key}.formula", language)

@@ -833,8 +833,14 @@ def _estimates(result: Mapping[str, Any]) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-def _input_text(name: str, value: Any, finding_unit: str, result: Mapping[str, Any],
-                t: Translator, fmt: Formats) -> str:  # fmt: skip
+def _input_text(
+    name: str,
+    value: Any,
+    finding_unit: str,
+    result: Mapping[str, Any],
+    t: Translator,
+    fmt: Formats,
+) -> str:
     """One input of an estimate, named and formatted in its unit."""
     number = _num(value)
     if name == "pass_line":

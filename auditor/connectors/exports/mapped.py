@@ -98,7 +98,9 @@ class ColumnMapping(BaseModel):
             signature=(self.date,),
             date_column=self.date,
             date_formats=self.date_formats,
-            row_filter=Filter(self.only.column, self.only.values) if self.only else None,
+            row_filter=(
+                Filter(self.only.column, self.only.values, required=True) if self.only else None
+            ),
             measures=tuple(measures),
         )
 

@@ -36,6 +36,9 @@ class Filter:
     column: str
     values: tuple[str, ...]
     exclude: bool = False
+    required: bool = False
+    """The file must have the column (a filter the user named); else a file without it
+    is read whole (an older platform export without e.g. 'Campaign Channel')."""
     """Rows whose column holds none of `values` count instead ('' = an empty cell)."""
 
     def holds(self, row: Row) -> bool:

@@ -71,6 +71,8 @@ def missing_columns(layout: Layout, header: Iterable[str]) -> list[str]:
     for name in (layout.date_column or "",):
         if name:
             wanted.setdefault(norm(name), name)
+    if layout.row_filter is not None and layout.row_filter.required:
+        wanted.setdefault(norm(layout.row_filter.column), layout.row_filter.column)
     for m in layout.measures:
         if m.optional:
             continue
