@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     report("python -c pass", timed([python, "-c", "pass"], args.runs))
-    report("import auditor.cli", timed([python, "-c", "import auditor.cli"], args.runs))
+    report("import auditor.cli.main", timed([python, "-c", "import auditor.cli.main"], args.runs))
     report("auditor --help", timed([python, "-m", "auditor", "--help"], args.runs))
     check = [python, "-m", "auditor", "check", str(DEMO), "--format", "json"]
     report("auditor check demo --format json", timed(check, args.runs))

@@ -38,7 +38,7 @@ from auditor.connectors import registry  # noqa: E402
 from auditor.connectors.activecampaign import ActiveCampaignConnector  # noqa: E402
 from auditor.connectors.hubspot import HubSpotConnector  # noqa: E402
 from auditor.connectors.mailchimp import MailchimpConnector  # noqa: E402
-from auditor.runner import audit  # noqa: E402
+from auditor.pipeline.runner import audit  # noqa: E402
 from tests.fakes.platforms import DEFAULT_TOKENS, AccountSpec, FakePlatforms  # noqa: E402
 
 SETUP: dict[str, tuple[str, str, str]] = {

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def demo_result(language: str) -> dict:
-    from auditor.resources import demo_dir
-    from auditor.runner import audit_file
+    from auditor.core.resources import demo_dir
+    from auditor.pipeline.runner import audit_file
 
     return audit_file(demo_dir() / "demo.yaml", language=language).to_json()
 
@@ -41,8 +41,8 @@ def demo_result(language: str) -> dict:
 def _charts(result: dict, language: str) -> int:
     """Every chart the report draws, built exactly as the report builds them."""
     from auditor.metrics.catalog import CATEGORIES
-    from auditor.report import html
-    from auditor.report.i18n import Translator
+    from auditor.outputs.report import html
+    from auditor.outputs.report.i18n import Translator
 
     t = Translator(language)
     fmt = html.Formats(language, "EUR")
@@ -67,7 +67,7 @@ def child(kind: str, source: Path, runs: int, language: str) -> None:
             out["charts"] = _charts(result, language)
             samples.append(time.perf_counter() - start)
     elif kind == "html":
-        from auditor.report.html import render_html
+        from auditor.outputs.report.html import render_html
 
         for _ in range(runs):
             start = time.perf_counter()
@@ -79,7 +79,7 @@ def child(kind: str, source: Path, runs: int, language: str) -> None:
         import weasyprint  # noqa: F401
 
         out["import_s"] = round(time.perf_counter() - start, 3)
-        from auditor.report.pdf import render_pdf
+        from auditor.outputs.report.pdf import render_pdf
 
         for _ in range(runs):
             start = time.perf_counter()

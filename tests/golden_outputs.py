@@ -22,9 +22,9 @@ _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 
 def demo_result() -> dict[str, Any]:
     from auditor.config import load_config
-    from auditor.gate import Gate
-    from auditor.resources import demo_dir
-    from auditor.runner import audit
+    from auditor.core.resources import demo_dir
+    from auditor.gating.gate import Gate
+    from auditor.pipeline.runner import audit
 
     result = audit(load_config(demo_dir() / "demo.yaml"), Gate("fail")).to_json()
     # the clock is the only thing that changes between two runs
@@ -44,7 +44,7 @@ def outputs(with_pdf: bool = True) -> dict[str, str]:
         "demo.junit.xml": render_junit(result),
     }
     if with_pdf:
-        from auditor.report.pdf import render_pdf
+        from auditor.outputs.report.pdf import render_pdf
 
         with tempfile.TemporaryDirectory() as folder:
             pdf = Path(folder) / "demo.pdf"

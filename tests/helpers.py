@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditor.models import SourceData
+from auditor.core.models import SourceData
 
 
 def source(monthly: Mapping[str, Mapping[str, float]], **kwargs: object) -> SourceData:

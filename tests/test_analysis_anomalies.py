@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 from auditor.analysis import ANALYSIS_LABEL, anomalies
 from auditor.analysis.series import Series, fit_series
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import load_config
-from auditor.gate import Gate
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate
+from auditor.pipeline.runner import audit
 from tests.helpers import source
 from tests.test_analysis_trends import SEASON, context_for, data_of, planted
 
@@ -33,7 +33,7 @@ def _section(months: int, spike: tuple[int, float] | None, seed: int = 11, **kwa
 
 def _first(months: int) -> str:
     """The first month of a history that ends in 2026-09, the audited 2026-Q3's last month."""
-    from auditor.period import add_months
+    from auditor.core.period import add_months
 
     return add_months("2026-09", -months + 1)
 
@@ -148,7 +148,7 @@ def test_deterministic_output():
 
 def test_isolation_forest_is_secondary_and_seeded():
     """A month a little odd in every metric at once, which no single metric flags."""
-    from auditor.period import add_months
+    from auditor.core.period import add_months
 
     rng = np.random.default_rng(0)
     monthly = {}
@@ -278,9 +278,9 @@ def test_scikit_learn_is_not_imported_by_default():
         "import csv, sys\n"
         "from auditor.analysis import AnalysisContext, anomalies, trends\n"
         "from auditor.metrics.calculator import calculate\n"
-        "from auditor.models import SourceData\n"
-        "from auditor.period import parse_period\n"
-        "from auditor.resources import demo_dir\n"
+        "from auditor.core.models import SourceData\n"
+        "from auditor.core.period import parse_period\n"
+        "from auditor.core.resources import demo_dir\n"
         "rows = list(csv.DictReader(open(demo_dir() / 'data.csv', encoding='utf-8')))\n"
         "monthly = {r.pop('month'): {k: float(v) for k, v in r.items()} for r in rows}\n"
         "data = SourceData('file', 'data.csv', monthly, '2026-10-01T00:00:00Z')\n"

@@ -14,10 +14,10 @@ from auditor.analysis.lead_scoring import analyse as analyse_leads
 from auditor.analysis.planning import analyse as analyse_plan
 from auditor.config import load_config
 from auditor.connectors.file import FileConnector, FileOptions
-from auditor.errors import InputError
+from auditor.core.errors import InputError
+from auditor.core.models import SourceData
+from auditor.core.period import parse_period
 from auditor.metrics.calculator import calculate
-from auditor.models import SourceData
-from auditor.period import parse_period
 from tests.helpers import CONFIG, COSTS, q3_data, source
 from tests.test_analysis_lead_scoring import binormal, leads_from
 
@@ -258,7 +258,7 @@ def test_two_spellings_of_one_channel_are_refused(tmp_path: Path):
 
 
 def render(analysis: dict[str, Any], language: str) -> str:
-    from auditor.report import html
+    from auditor.outputs.report import html
     from tests.test_report import sample
 
     result = sample()

@@ -20,13 +20,13 @@ from auditor.analysis.lead_scoring import (
     delong_auc,
     lift_table,
 )
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.connectors.file import FileConnector, FileOptions
-from auditor.errors import InputError
-from auditor.leads import read_leads
+from auditor.connectors.leads import read_leads
+from auditor.core.errors import InputError
+from auditor.core.models import Lead
+from auditor.core.period import parse_period
 from auditor.metrics.calculator import calculate
-from auditor.models import Lead
-from auditor.period import parse_period
 from tests.helpers import CONFIG, COSTS, q3_data, source, write_wide_csv
 
 Q3 = parse_period("2026-Q3")

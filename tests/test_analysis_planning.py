@@ -18,8 +18,8 @@ import pytest
 
 from auditor.analysis import AnalysisContext
 from auditor.analysis.planning import analyse, plan, plan_inputs
+from auditor.core.period import parse_period
 from auditor.metrics.calculator import calculate
-from auditor.period import parse_period
 from tests.helpers import COSTS, q3_data, source
 
 Q3 = parse_period("2026-Q3")

@@ -18,10 +18,10 @@ from auditor.analysis.series import (
     read_options,
     t_quantile,
 )
-from auditor.errors import InputError
+from auditor.core.errors import InputError
+from auditor.core.models import SourceData
+from auditor.core.period import add_months, parse_period
 from auditor.metrics.calculator import calculate
-from auditor.models import SourceData
-from auditor.period import add_months, parse_period
 from tests.helpers import source
 
 # A season with a deep August (factory holidays) and a strong spring, in metric units.
@@ -320,7 +320,7 @@ def test_options_are_validated():
 
 
 def render(analysis: dict[str, Any], language: str) -> str:
-    from auditor.report import html
+    from auditor.outputs.report import html
     from tests.test_report import sample
 
     result = sample()

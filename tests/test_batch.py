@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor import batch as batch_module
-from auditor.batch import (
+from auditor.cli.main import main
+from auditor.core.resources import demo_dir
+from auditor.outputs.portfolio import csv_cell, render_html
+from auditor.pipeline import batch as batch_module
+from auditor.pipeline.batch import (
     BatchOptions,
     batch_exit,
     discover,
@@ -24,9 +27,6 @@ from auditor.batch import (
     is_analysis,
     run_batch,
 )
-from auditor.cli import main
-from auditor.outputs.portfolio import csv_cell, render_html
-from auditor.resources import demo_dir
 from tests.helpers import CONFIG, q3_data, write_wide_csv
 
 
@@ -462,7 +462,7 @@ def test_an_unexpected_error_is_an_internal_error_of_that_client(tmp_path: Path,
     def boom(request):
         raise ValueError("boom")
 
-    monkeypatch.setattr("auditor.session.run_audit", boom)
+    monkeypatch.setattr("auditor.pipeline.session.run_audit", boom)
     config = add_client(tmp_path, "Aceros del Sur")
     outcome = batch_module.audit_client(config, BatchOptions(debug=True))
     assert outcome["exit_code"] == 2

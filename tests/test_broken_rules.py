@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.errors import InputError, Problem
+from auditor.core.errors import InputError, Problem
+from auditor.core.yamlpos import load_yaml_text
 from auditor.rules.loader import load_rules
-from auditor.yamlpos import load_yaml_text
 
 CORPUS = Path(__file__).resolve().parent / "broken_rules"
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "rule-language.md"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from tests.helpers import CONFIG, q3_data, write_wide_csv
 
 
@@ -278,6 +278,6 @@ def test_version():
 
 
 def test_cli_startup_does_not_import_weasyprint():
-    code = "import sys, auditor.cli; print('weasyprint' in sys.modules)"
+    code = "import sys, auditor.cli.main; print('weasyprint' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from auditor.completeness import gaps, source_text
+from auditor.analysis.completeness import gaps, source_text
 from auditor.config import load_config
-from auditor.gate import Gate
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate
 from auditor.outputs.text import render_text
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.pipeline.runner import audit
 
 EXPORT = Path(__file__).parent / "fixtures" / "exports" / "mailchimp-campaigns.csv"
 
@@ -70,7 +70,7 @@ def test_a_complete_audit_has_no_list():
 
 
 def test_the_report_shows_the_list_in_its_summary(tmp_path):
-    from auditor.report.html import render_html
+    from auditor.outputs.report.html import render_html
 
     result = export_audit(tmp_path, "es")
     html = render_html(result, language="es")

@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 
 from auditor.config import load_config
-from auditor.gate import Gate
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate
 from auditor.outputs import conditions
 from auditor.outputs.ci_markdown import render_ci_markdown
 from auditor.outputs.github import render_github
 from auditor.outputs.junit import render_junit
 from auditor.outputs.markdown import render_markdown
+from auditor.outputs.report.html import render_html
 from auditor.outputs.text import currency_of, language_of, render_text
-from auditor.report.html import render_html
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.pipeline.runner import audit
 
 
 def finding(status: str, warn: Any, fail: Any, unit: str = "ratio") -> dict[str, Any]:
@@ -98,7 +98,7 @@ def test_the_summary_counts_equal_the_portfolios_and_top_findings_fail_first(
 ) -> None:
     import re
 
-    from auditor.batch import summarize
+    from auditor.pipeline.batch import summarize
 
     page = render_html(demo)
     summary = page[page.index('<p class="counts">') :]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.config import load_config, slugify
-from auditor.errors import InputError
+from auditor.core.errors import InputError
 from tests.helpers import CONFIG
 
 

@@ -27,7 +27,7 @@ from auditor.connectors.activecampaign import (
     ActiveCampaignOptions,
 )
 from auditor.connectors.base import contract_problems
-from auditor.errors import (
+from auditor.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_SOURCE,
     InputError,
@@ -671,7 +671,7 @@ class NoWaitActiveCampaign(ActiveCampaignConnector):
 
 
 def test_end_to_end_audit_through_the_runner(api, tmp_path, monkeypatch):
-    from auditor.runner import audit
+    from auditor.pipeline.runner import audit
 
     monkeypatch.setitem(registry._BUILTIN, "activecampaign", f"{__name__}:NoWaitActiveCampaign")
     config = tmp_path / "audit.yaml"

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import load_config
 from auditor.connectors import registry
 from auditor.connectors.base import (
@@ -41,16 +41,16 @@ from auditor.connectors.timeutil import (
     to_epoch_ms,
     to_iso_z,
 )
-from auditor.errors import (
+from auditor.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_SOURCE,
     InputError,
     SourceAuthError,
     SourceResponseError,
 )
+from auditor.core.models import SourceData
+from auditor.core.period import Month
 from auditor.metrics.catalog import BASE_BY_ID
-from auditor.models import SourceData
-from auditor.period import Month
 from tests.helpers import CONFIG, q3_data, write_wide_csv
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "connector-plugin"
@@ -354,7 +354,7 @@ def test_file_connector_check_says_what_the_file_holds(client_dir):
 
 
 def test_runner_passes_the_config_timezone(client_dir, monkeypatch):
-    from auditor.runner import audit_file
+    from auditor.pipeline.runner import audit_file
 
     monkeypatch.setitem(registry._BUILTIN, "recorder", f"{__name__}:Recorder")
     config = client_dir / "audit.yaml"

@@ -33,7 +33,7 @@ from auditor.connectors.hubspot import (
     hubspot_wait,
 )
 from auditor.connectors.timeutil import parse_instant, to_epoch_ms
-from auditor.errors import (
+from auditor.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_SOURCE,
     InputError,
@@ -41,8 +41,8 @@ from auditor.errors import (
     SourceQuotaError,
     SourceResponseError,
 )
+from auditor.core.models import Lead
 from auditor.metrics.catalog import BASE_BY_ID
-from auditor.models import Lead
 from tests import helpers
 
 FIXTURES = Path(__file__).parent / "fixtures" / "http" / "hubspot"
@@ -1108,7 +1108,7 @@ class FakeClockHubSpot(HubSpotConnector):
 
 
 def test_audit_end_to_end_through_the_runner(api, registered, tmp_path):
-    from auditor.runner import audit
+    from auditor.pipeline.runner import audit
 
     FakeClockHubSpot.clock = FakeTime()
     fake = served(api, q3_account())
@@ -1132,7 +1132,7 @@ def test_audit_end_to_end_through_the_runner(api, registered, tmp_path):
 
 
 def test_connectors_test_command_exit_3_on_a_refused_token(api, registered, tmp_path):
-    from auditor.cli import main
+    from auditor.cli.main import main
 
     fake = served(api, FakeHubSpot())
     fake.token = "pat-na1-ffffffff-other"

@@ -31,11 +31,11 @@ import responses
 
 from auditor.config import load_config
 from auditor.connectors.hubspot import HubSpotConnector
-from auditor.currency import reconcile_currency
-from auditor.errors import EXIT_BAD_INPUT, InputError
-from auditor.models import SourceData
-from auditor.runner import audit
-from auditor.snapshot import snapshot_from_json, snapshot_to_json
+from auditor.connectors.snapshot import snapshot_from_json, snapshot_to_json
+from auditor.core.errors import EXIT_BAD_INPUT, InputError
+from auditor.core.models import SourceData
+from auditor.pipeline.currency import reconcile_currency
+from auditor.pipeline.runner import audit
 from tests.hostile import assert_clean_failure, hostile_run
 from tests.test_connector_hubspot import TOKEN, FakeHubSpot, FakeTime, calls, make, served
 
@@ -324,7 +324,7 @@ def test_a_mismatch_ends_the_run_with_exit_2_and_no_report(tmp_path):
 def test_the_plan_command_holds_the_same_currency_rule(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from auditor.cli import main
+    from auditor.cli.main import main
 
     monkeypatch.setattr(HubSpotConnector, "fetch", lambda self, months: _data("USD"))
     explicit = _config(tmp_path, "costs: {currency: EUR, platform: 3000}\n")

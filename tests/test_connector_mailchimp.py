@@ -38,7 +38,7 @@ from auditor.connectors.mailchimp import (
     MailchimpConnector,
     MailchimpOptions,
 )
-from auditor.errors import (
+from auditor.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_SOURCE,
     InputError,
@@ -656,7 +656,7 @@ finance: {gross_margin: 0.5}
 
 
 def test_audit_end_to_end_through_the_runner(api, tmp_path, monkeypatch):
-    from auditor.runner import audit
+    from auditor.pipeline.runner import audit
 
     monkeypatch.setitem(
         registry._BUILTIN, "mailchimp", "auditor.connectors.mailchimp:MailchimpConnector"

@@ -12,7 +12,7 @@ import requests
 import responses
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.connectors import registry
 from auditor.connectors.http import HttpPolicy
 from auditor.metrics.catalog import BASE_BY_ID
@@ -228,7 +228,7 @@ def test_test_missing_credential_exits_2(example, tmp_path, monkeypatch):
 
 def test_help_lists_connectors_without_loading_any():
     code = (
-        "import sys; from click.testing import CliRunner; from auditor.cli import main; "
+        "import sys; from click.testing import CliRunner; from auditor.cli.main import main; "
         "out = CliRunner().invoke(main, ['--help']).output; "
         "loaded = [m for m in ('requests', 'auditor.connectors.registry', "
         "'auditor.connectors.file', 'auditor.connectors.http', 'pydantic') if m in sys.modules]; "

@@ -17,12 +17,12 @@ import pytest
 
 from auditor.connectors.base import Connector, contract_problems
 from auditor.connectors.registry import load
+from auditor.core.models import SourceData
+from auditor.core.period import Month
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, DEFINITIONS
-from auditor.models import SourceData
-from auditor.period import Month
-from auditor.report.definitions import definition_rows
-from auditor.report.html import render_html
-from auditor.report.i18n import Translator, catalog
+from auditor.outputs.report.definitions import definition_rows
+from auditor.outputs.report.html import render_html
+from auditor.outputs.report.i18n import Translator, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "result_sample.json"
@@ -200,9 +200,9 @@ def test_provenance_table_leaves_the_definitions_to_their_own_table() -> None:
 
 def test_demo_report_lists_its_file_columns() -> None:
     from auditor.config import load_config
-    from auditor.gate import Gate
-    from auditor.resources import demo_dir
-    from auditor.runner import audit
+    from auditor.core.resources import demo_dir
+    from auditor.gating.gate import Gate
+    from auditor.pipeline.runner import audit
 
     result = audit(load_config(demo_dir() / "demo.yaml"), Gate("never")).to_json()
     rows = definition_rows(result, Translator("en"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from auditor.config import load_config
-from auditor.gate import Gate
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate
+from auditor.pipeline.runner import audit
 
 
 @pytest.fixture(scope="module")

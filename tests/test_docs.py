@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import ConfigModel
 from auditor.connectors.file import FileConnector
 from auditor.metrics.catalog import ALL_METRIC_IDS

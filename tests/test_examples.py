@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor.cli import main
-from auditor.resources import demo_dir
+from auditor.cli.main import main
+from auditor.core.resources import demo_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

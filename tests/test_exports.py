@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from auditor.connectors import exports
 from auditor.connectors.file import FileConnector, FileOptions
-from auditor.errors import InputError, Problem
-from auditor.models import SourceData
+from auditor.core.errors import InputError, Problem
+from auditor.core.models import SourceData
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.connectors.exports.mapped import ColumnMapping
 from tests.test_exports import fetch, problems_of
 

@@ -32,10 +32,10 @@ from auditor.connectors import registry
 from auditor.connectors.activecampaign import ActiveCampaignConnector
 from auditor.connectors.hubspot import HubSpotConnector
 from auditor.connectors.mailchimp import MailchimpConnector
-from auditor.errors import EXIT_SOURCE, InputError
+from auditor.core.errors import EXIT_SOURCE, InputError
+from auditor.core.models import AuditResult
 from auditor.metrics.catalog import BASE_BY_ID
-from auditor.models import AuditResult
-from auditor.runner import audit, months_needed
+from auditor.pipeline.runner import audit, months_needed
 from tests.fakes.platforms import (
     DEFAULT_TOKENS,
     AccountSpec,
@@ -243,7 +243,7 @@ def test_a_429_storm_is_survived_waiting_as_told(platform, serve, fake_time, tmp
 def test_a_wrong_token_exits_3_naming_the_variable_not_the_token(
     platform, serve, fake_time, tmp_path, monkeypatch
 ):
-    from auditor.cli import main
+    from auditor.cli.main import main
 
     fake = serve(spec_for(platform, contacts=1_000))
     variable = SETUP[platform][0]

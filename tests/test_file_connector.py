@@ -12,8 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from auditor.connectors.file import FileConnector, FileOptions
-from auditor.errors import InputError, Problem
-from auditor.models import SourceData
+from auditor.core.errors import InputError, Problem
+from auditor.core.models import SourceData
 
 
 def write(folder: Path, name: str, content: str | bytes) -> str:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from auditor.config import load_config
-from auditor.errors import EXIT_BAD_INPUT, InputError
+from auditor.core.errors import EXIT_BAD_INPUT, InputError
+from auditor.core.resources import demo_dir
 from auditor.history import (
     HistoryError,
     HistoryStore,
@@ -30,8 +31,7 @@ from auditor.history import (
 )
 from auditor.history.migrations import LATEST_VERSION, MIGRATIONS
 from auditor.history.store import APPLICATION_ID
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.pipeline.runner import audit
 
 SLUG = "suministros-industriales-ebro-s-l"
 NEW_IN_Q3 = [

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor import reasons
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import load_config
+from auditor.core import reasons
+from auditor.core.resources import demo_dir
 from auditor.history import HistoryStore, diff_results
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.pipeline.runner import audit
 
 SLUG = "suministros-industriales-ebro-s-l"
 NAME = "Suministros Industriales Ebro, S.L."

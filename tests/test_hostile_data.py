@@ -23,13 +23,13 @@ from auditor.connectors.filelimits import (
     MAX_DATA_FILE_BYTES,
     MAX_LEADS_FILE_BYTES,
 )
-from auditor.errors import InputError, Problem, quote
+from auditor.core.errors import InputError, Problem, quote
+from auditor.core.models import SourceData
+from auditor.core.period import parse_period
 from auditor.metrics.calculator import add_derived, calculate
 from auditor.metrics.consistency import consistency_warnings, suspect_metrics
 from auditor.metrics.expression import Formula
-from auditor.models import SourceData
-from auditor.period import parse_period
-from auditor.runner import audit
+from auditor.pipeline.runner import audit
 from tests.helpers import CONFIG, COSTS, q3_data, source, write_wide_csv
 from tests.hostile import (
     PLANTED_SECRET,
@@ -219,7 +219,7 @@ def test_rows_past_the_limit_stop_reading(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_leads_rows_past_the_limit_stop_reading(tmp_path: Path, monkeypatch) -> None:
-    from auditor import leads
+    from auditor.connectors import leads
 
     monkeypatch.setattr(leads, "MAX_LEADS_ROWS", 2)
     write_wide_csv(tmp_path / "data.csv", q3_data())

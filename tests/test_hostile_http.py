@@ -15,7 +15,7 @@ import responses
 
 from auditor.connectors import http
 from auditor.connectors.http import HttpClient, HttpPolicy
-from auditor.errors import SourceResponseError
+from auditor.core.errors import SourceResponseError
 
 
 def _client(base_url: str) -> HttpClient:

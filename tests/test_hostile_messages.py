@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.errors import Problem
+from auditor.core.errors import Problem
 from tests.helpers import CONFIG, q3_data, write_wide_csv
 from tests.hostile import assert_clean_failure, hostile_run
 

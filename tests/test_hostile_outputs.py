@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor import formatting
-from auditor.errors import InputError
-from auditor.resources import demo_dir
+from auditor.core import formatting
+from auditor.core.errors import InputError
+from auditor.core.resources import demo_dir
 from tests.hostile import PLANTED_SECRET, PLANTED_VARIABLE, assert_clean_failure, hostile_run
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: reverses the text after it on screen
@@ -164,7 +164,7 @@ def test_lead_scores_of_1e308_give_no_numpy_warning() -> None:
 
 def test_a_monthly_series_near_1e300_fits_without_numpy_warning() -> None:
     from auditor.analysis.series import Series, fit_series
-    from auditor.period import add_months
+    from auditor.core.period import add_months
 
     months = tuple(add_months("2024-01", i) for i in range(24))
     values = tuple(1e300 * (1 + (i % 5) / 10) for i in range(24))
@@ -390,7 +390,7 @@ def test_a_logo_the_report_would_drop_is_refused_at_report_logo(
 
 def test_every_logo_the_config_accepts_is_in_the_report(tmp_path: Path) -> None:
     from auditor.config import load_config
-    from auditor.report.html import render_html
+    from auditor.outputs.report.html import render_html
     from tests.test_report import sample
 
     candidates = {

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from auditor.batch import _claimed_name, is_client_config
 from auditor.config import load_config
 from auditor.connectors.file import FileConnector, FileOptions
-from auditor.errors import InputError
-from auditor.period import PeriodError, parse_period
-from auditor.resources import rules_dir
-from auditor.snapshot import load_snapshot
-from auditor.userfiles import MAX_DOCUMENT_BYTES, read_user_file
-from auditor.yamlpos import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml_file, load_yaml_text
+from auditor.connectors.snapshot import load_snapshot
+from auditor.core.errors import InputError
+from auditor.core.period import PeriodError, parse_period
+from auditor.core.resources import rules_dir
+from auditor.core.userfiles import MAX_DOCUMENT_BYTES, read_user_file
+from auditor.core.yamlpos import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml_file, load_yaml_text
+from auditor.pipeline.batch import _claimed_name, is_client_config
 from tests.hostile import assert_clean_failure, hostile_run
 
 DEMO = Path(__file__).resolve().parents[1] / "auditor" / "demo"
@@ -304,8 +304,8 @@ def test_batch_duplicate_check_reads_periods_as_the_audit_does(tmp_path: Path) -
 def test_history_commands_read_the_config_with_the_audits_reader(tmp_path: Path) -> None:
     config = tmp_path / "audit.yaml"
     config.write_text("client: x\nhistory: " + "[" * DEEP + "]" * DEEP + "\n", "utf-8")
-    import auditor.cli  # noqa: F401  (cli_history is imported through the CLI)
-    from auditor.cli_history import store_path_for
+    import auditor.cli.main  # noqa: F401  (cli_history is imported through the CLI)
+    from auditor.cli.history import store_path_for
 
     with pytest.raises(InputError) as caught:
         store_path_for(None, config)
@@ -378,7 +378,7 @@ def _sparse(path: Path, size: int) -> Path:
     ],
 )
 def test_every_reader_states_its_size_limit(tmp_path: Path, reader: str, limit: str) -> None:
-    from auditor.leads import read_leads
+    from auditor.connectors.leads import read_leads
 
     size = int(limit.split()[0]) * 1024 * 1024 + 1
     big = _sparse(tmp_path / ("leads.csv" if reader == "leads" else "big.json"), size)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.resources import demo_dir
+from auditor.core.resources import demo_dir
 from tests.hostile import assert_clean_failure, hostile_run
 
 SLUG_STEM = "suministros-industriales-ebro-s-l_2026-Q3"
@@ -320,9 +320,9 @@ MUST_FAIL = {
 def test_many_unknown_keys_give_a_bounded_message_and_few_suggestions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditor import validation
     from auditor.config import load_config
-    from auditor.errors import MAX_SHOWN_PROBLEMS, InputError
+    from auditor.core import validation
+    from auditor.core.errors import MAX_SHOWN_PROBLEMS, InputError
 
     config = demo(tmp_path)
     extra = "".join(f"unknwn_key_{i}: 1\n" for i in range(20_000))
@@ -363,8 +363,8 @@ def _snapshot(tmp_path: Path, document: dict) -> Path:
     ],
 )
 def test_snapshot_limits(tmp_path: Path, document: dict, expected: str) -> None:
-    from auditor.errors import InputError
-    from auditor.snapshot import load_snapshot
+    from auditor.connectors.snapshot import load_snapshot
+    from auditor.core.errors import InputError
 
     with pytest.raises(InputError) as caught:
         load_snapshot(_snapshot(tmp_path, document))

@@ -25,10 +25,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from auditor.connectors import registry
 from auditor.connectors.base import DEFAULT_DEADLINE, read_secret
 from auditor.connectors.http import HttpClient, HttpPolicy
-from auditor.errors import InputError, SourceUnavailableError
-from auditor.redaction import hide_environment, is_credential_name, looks_like_credential
-from auditor.validation import problems_from
-from auditor.yamlpos import Located, format_path
+from auditor.core.errors import InputError, SourceUnavailableError
+from auditor.core.redaction import hide_environment, is_credential_name, looks_like_credential
+from auditor.core.validation import problems_from
+from auditor.core.yamlpos import Located, format_path
 from tests import helpers
 from tests.helpers import q3_data, write_wide_csv
 from tests.hostile import (

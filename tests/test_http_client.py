@@ -24,7 +24,7 @@ from auditor.connectors.http import (
     dig,
     retry_after_seconds,
 )
-from auditor.errors import (
+from auditor.core.errors import (
     EXIT_SOURCE,
     SourceAuthError,
     SourceError,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import load_config
-from auditor.resources import demo_dir
+from auditor.core.resources import demo_dir
 
 EXPORT = Path(__file__).parent / "fixtures" / "exports" / "mailchimp-campaigns.csv"
 
@@ -96,7 +96,7 @@ def test_on_a_terminal_the_missing_answers_are_asked(
 ) -> None:
     from types import SimpleNamespace
 
-    import auditor.cli_init as cli_init
+    import auditor.cli.init as cli_init
 
     monkeypatch.setattr(
         cli_init, "sys", SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True))

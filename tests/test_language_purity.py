@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from auditor import reasons
 from auditor.config import load_config
-from auditor.gate import Gate
+from auditor.core import reasons
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate
 from auditor.outputs.markdown import render_markdown
-from auditor.report.html import render_html
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.outputs.report.html import render_html
+from auditor.pipeline.runner import audit
 
 # Words of one language that the other never uses in running text (at least two in a
 # line make it a sentence of that language).
@@ -100,7 +100,7 @@ def test_nested_reasons_translate_at_every_level() -> None:
 def test_a_hollow_audit_does_not_call_itself_healthy(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from auditor.cli import main
+    from auditor.cli.main import main
 
     config = _config(tmp_path, "walkthrough", "en")
     result = CliRunner().invoke(main, ["check", str(config)])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.core.period import parse_period
 from auditor.metrics.calculator import calculate
 from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_METRICS, KPIS
 from auditor.metrics.expression import Formula, FormulaError, Undefined
-from auditor.period import parse_period
 from tests.helpers import COSTS, q3_data, source
 
 Q3 = parse_period("2026-Q3")

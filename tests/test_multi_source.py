@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import load_config
 from auditor.connectors.multi import MultiConnector
-from auditor.errors import InputError
-from auditor.gate import Gate
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.core.errors import InputError
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate
+from auditor.pipeline.runner import audit
 
 EMAIL = [
     "emails_sent", "emails_delivered", "campaigns_sent", "workflows_active",
@@ -236,8 +236,8 @@ def test_a_live_connector_and_a_finance_file_mix(tmp_path: Path, monkeypatch) ->
     assert result["metrics"]["emails_sent"]["value"] == 1000 + 2000 + 1500
     assert result["metrics"]["mrr"]["value"] == 22000
     # the definitions appendix names each metric's own source
-    from auditor.report.definitions import definition_rows
-    from auditor.report.i18n import Translator
+    from auditor.outputs.report.definitions import definition_rows
+    from auditor.outputs.report.i18n import Translator
 
     rows = {r["id"]: r for r in definition_rows(result, Translator("en"))}
     assert rows["mrr"]["source"] == "column 'mrr' of the data file"

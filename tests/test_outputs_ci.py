@@ -18,12 +18,10 @@ from typing import Any
 import pytest
 
 from auditor.config import load_config
-from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError
-from auditor.gate import Gate, exit_status
-from auditor.outputs.ci_markdown import md_escape, render_ci_markdown
-from auditor.outputs.github import command, escape_data, escape_property, render_github
-from auditor.outputs.junit import render_junit, xml_text
-from auditor.outputs.select import (
+from auditor.core.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate, exit_status
+from auditor.gating.select import (
     combine_exit_codes,
     combine_outcomes,
     fail_under,
@@ -33,10 +31,12 @@ from auditor.outputs.select import (
     rescore,
     select_findings,
 )
+from auditor.outputs.ci_markdown import md_escape, render_ci_markdown
+from auditor.outputs.github import command, escape_data, escape_property, render_github
+from auditor.outputs.junit import render_junit, xml_text
 from auditor.outputs.text import cells, render_text, truncate, use_colour
-from auditor.resources import demo_dir
-from auditor.runner import audit, load_rule_set
-from auditor.scoring import score
+from auditor.pipeline.runner import audit, load_rule_set
+from auditor.rules.scoring import score
 
 XSD = Path(__file__).parent / "fixtures" / "junit" / "junit.xsd"
 NBSP = "\u00a0"

@@ -59,7 +59,7 @@ def test_wheel_registers_the_file_connector(wheel, wheel_names):
         text = archive.read(name).decode()
     section = text.split("[auditor.connectors]")[1].split("[")[0]
     assert "file = auditor.connectors.file:FileConnector" in section
-    assert "auditor = auditor.cli:main" in text
+    assert "auditor = auditor.cli.main:main" in text
 
 
 def test_the_built_in_connectors_are_the_registered_ones() -> None:

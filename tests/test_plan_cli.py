@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from tests.helpers import q3_data, write_wide_csv
 
 

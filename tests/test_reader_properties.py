@@ -27,13 +27,13 @@ from hypothesis import strategies as st
 from auditor.analysis.series import next_quarter
 from auditor.config import load_config
 from auditor.connectors.file import FileConnector, FileOptions
-from auditor.errors import InputError
-from auditor.leads import read_leads
-from auditor.period import PeriodError, parse_period
-from auditor.resources import rules_dir
+from auditor.connectors.leads import read_leads
+from auditor.connectors.snapshot import load_snapshot
+from auditor.core.errors import InputError
+from auditor.core.period import PeriodError, parse_period
+from auditor.core.resources import rules_dir
+from auditor.pipeline.runner import months_needed
 from auditor.rules.loader import load_rules
-from auditor.runner import months_needed
-from auditor.snapshot import load_snapshot
 from tests.hostile import assert_clean_failure, hostile_run
 
 DEMO = Path(__file__).resolve().parents[1] / "auditor" / "demo"

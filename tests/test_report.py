@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from auditor.errors import AuditorError, InputError
+from auditor.core.errors import AuditorError, InputError
+from auditor.core.resources import templates_dir
 from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, CATEGORIES, KPI_BY_ID
-from auditor.report import charts, pdf
-from auditor.report.html import (
+from auditor.outputs.report import charts, pdf
+from auditor.outputs.report.html import (
     DEFAULT_ACCENT,
     FUNNEL,
     TREND_CHARTS,
@@ -31,8 +32,13 @@ from auditor.report.html import (
     rank_urgent,
     render_html,
 )
-from auditor.report.i18n import CatalogError, Translator, _check_entry, _placeholders, catalog
-from auditor.resources import templates_dir
+from auditor.outputs.report.i18n import (
+    CatalogError,
+    Translator,
+    _check_entry,
+    _placeholders,
+    catalog,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "result_sample.json"
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -754,7 +760,7 @@ def test_axis_ticks_have_the_decimals_the_step_needs() -> None:
 # -------------------------------------------------------- import behaviour
 def test_cli_and_report_modules_do_not_import_weasyprint() -> None:
     code = (
-        "import sys, auditor.cli, auditor.report.pdf, auditor.report.html, "
+        "import sys, auditor.cli.main, auditor.outputs.report.pdf, auditor.outputs.report.html, "
         "auditor.outputs.markdown; sys.exit(1 if 'weasyprint' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

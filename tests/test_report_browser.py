@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from auditor.report.html import render_html
+from auditor.outputs.report.html import render_html
 from tests.test_report import sample
 from tests.test_report_pdf import hostile_result, http_server  # noqa: F401 (fixture)
 

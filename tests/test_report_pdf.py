@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from auditor.report import pdf
-from auditor.resources import templates_dir
+from auditor.core.resources import templates_dir
+from auditor.outputs.report import pdf
 from tests.test_report import SECTIONS_EN, sample
 
 pytestmark = pytest.mark.pdf

@@ -26,14 +26,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.core.models import STATUSES, Finding, MetricValue, PeriodMetrics
+from auditor.core.period import parse_period
+from auditor.core.resources import rules_dir
 from auditor.metrics.catalog import CATEGORIES, category_of, unit_of
-from auditor.models import STATUSES, Finding, MetricValue, PeriodMetrics
-from auditor.period import parse_period
-from auditor.resources import rules_dir
 from auditor.rules.engine import evaluate_rule
 from auditor.rules.loader import load_rules
 from auditor.rules.model import Rule
-from auditor.scoring import score
+from auditor.rules.scoring import score
 
 Q3 = parse_period("2026-Q3")
 DEFAULT = load_rules(["default"], Path("."))

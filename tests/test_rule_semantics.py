@@ -7,16 +7,16 @@ from datetime import date
 
 import pytest
 
-from auditor.errors import InputError
+from auditor.core.errors import InputError
+from auditor.core.models import MetricValue, PeriodMetrics
+from auditor.core.period import parse_period
 from auditor.metrics.calculator import add_derived, calculate
 from auditor.metrics.catalog import category_of, unit_of
-from auditor.models import MetricValue, PeriodMetrics
-from auditor.period import parse_period
 from auditor.rules.engine import evaluate, evaluate_rule
 from auditor.rules.loader import load_rules
 from auditor.rules.model import Rule
+from auditor.rules.scoring import score
 from auditor.rules.scoring_curves import log_normal_score
-from auditor.scoring import score
 from tests.helpers import COSTS, q3_data, source
 
 Q3 = parse_period("2026-Q3")

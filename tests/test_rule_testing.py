@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor.period import parse_period
+from auditor.core.period import parse_period
 from auditor.rules.loader import load_rules
 from auditor.rules.testing import (
     build_metrics,

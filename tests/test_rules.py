@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from auditor.errors import InputError
+from auditor.core.errors import InputError
+from auditor.core.models import Finding, MetricValue, PeriodMetrics
+from auditor.core.period import parse_period
 from auditor.metrics.calculator import calculate
-from auditor.models import Finding, MetricValue, PeriodMetrics
-from auditor.period import parse_period
 from auditor.rules.engine import evaluate, evaluate_rule, rank
 from auditor.rules.loader import load_rules, shipped_packs
 from auditor.rules.model import Rule, parse_threshold
-from auditor.scoring import score
+from auditor.rules.scoring import score
 from tests.helpers import COSTS, q3_data, source
 
 Q3 = parse_period("2026-Q3")
@@ -337,7 +337,7 @@ def test_negative_weight_and_duplicate_id_reported_together(tmp_path):
 
 
 def test_overrides_merge_and_unknown_ids_fail(tmp_path):
-    from auditor.yamlpos import load_yaml_text
+    from auditor.core.yamlpos import load_yaml_text
 
     located = load_yaml_text(
         "rules:\n  overrides:\n    unsubscribe-rate: {thresholds: {fail: {at_least: 2%}}}\n    unsubscrib-rate: {weight: 1}\n",

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from auditor.cli import main
-from auditor.cli_rules import rules
+from auditor.cli.main import main
+from auditor.cli.rules import rules
 from auditor.rules.schema import pack_schema
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from auditor.core.resources import rules_dir
 from auditor.metrics.catalog import unit_of
-from auditor.resources import rules_dir
 from auditor.rules.loader import RuleSet, load_rules, shipped_packs
 from auditor.rules.model import RuleSource
 

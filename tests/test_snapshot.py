@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
-from auditor.errors import InputError
-from auditor.snapshot import load_snapshot, snapshot_from_json, snapshot_to_json
+from auditor.cli.main import main
+from auditor.connectors.snapshot import load_snapshot, snapshot_from_json, snapshot_to_json
+from auditor.core.errors import InputError
 from tests.helpers import q3_data, source
 
 

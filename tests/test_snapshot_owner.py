@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from auditor.cli import main
-from auditor.resources import demo_dir
+from auditor.cli.main import main
+from auditor.core.resources import demo_dir
 
 
 def _demo(tmp_path: Path) -> Path:

@@ -10,11 +10,11 @@ import pytest
 
 from auditor.analysis import value
 from auditor.config import load_config
-from auditor.gate import Gate
-from auditor.models import Finding, MetricValue, PeriodMetrics
-from auditor.period import parse_period
-from auditor.resources import demo_dir
-from auditor.runner import audit
+from auditor.core.models import Finding, MetricValue, PeriodMetrics
+from auditor.core.period import parse_period
+from auditor.core.resources import demo_dir
+from auditor.gating.gate import Gate
+from auditor.pipeline.runner import audit
 
 
 @pytest.fixture(scope="module")

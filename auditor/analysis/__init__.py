@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.models import ANALYSIS_LABEL as ANALYSIS_LABEL
-from auditor.models import Finding, PeriodMetrics, SourceData
-from auditor.period import Period
+from auditor.core.models import ANALYSIS_LABEL as ANALYSIS_LABEL
+from auditor.core.models import Finding, PeriodMetrics, SourceData
+from auditor.core.period import Period
 
 SOURCES: dict[str, dict[str, str]] = {
     "anomalies": {

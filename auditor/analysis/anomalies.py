@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from auditor import formatting
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
 from auditor.analysis.series import (
     ANOMALY_DEFAULTS,
@@ -35,8 +34,9 @@ from auditor.analysis.series import (
     rounded,
     show,
 )
-from auditor.models import Finding
-from auditor.period import parse_month
+from auditor.core import formatting
+from auditor.core.models import Finding
+from auditor.core.period import parse_month
 
 KEY = "anomalies"
 FOREST_SHARE = 0.05  # the isolation forest marks the 5% most isolated months: a ranking, not a test
@@ -105,7 +105,7 @@ def analyse(context: AnalysisContext) -> AnalysisOutput:
             }
             continue
         fits[metric_id] = fit
-        found = [_anomaly(fit, i, context) for i in np.flatnonzero(~fit.inlier)]
+        found = [_anomaly(fit, int(i), context) for i in np.flatnonzero(~fit.inlier)]
         metrics[metric_id] = {
             "status": "ok",
             "metric": metric_id,

@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting, reasons
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
-from auditor.models import Finding
-from auditor.period import Month, Period
-from auditor.vocabulary import channel_key
+from auditor.core import formatting, reasons
+from auditor.core.models import Finding
+from auditor.core.period import Month, Period
+from auditor.core.vocabulary import channel_key
 
 KEY = "channels"
 # A fifth of the weakest channel's spend: enough to measure in a quarter, small
@@ -161,7 +161,7 @@ def shift(
         per_worst = _div(worst[field], worst["spend"])
         if per_best is None or per_worst is None:
             return None
-        return amount * (per_best - per_worst)
+        return float(amount * (per_best - per_worst))
 
     revenue = change("revenue")
     return {
@@ -268,7 +268,10 @@ def _findings(section: Mapping[str, Any], context: AnalysisContext) -> list[Find
         return []
     language, currency = context.language, context.currency
     worst = min(losing, key=lambda r: r["roi"])
-    money = lambda v: formatting.money(v, currency, language)  # noqa: E731
+
+    def money(value: float | None) -> str:
+        return formatting.money(value, currency, language)
+
     message = _text(
         "loss.message",
         language,

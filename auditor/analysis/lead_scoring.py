@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
 
-from auditor import formatting, reasons
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
-from auditor.models import Finding, Lead
+from auditor.core import formatting, reasons
+from auditor.core.models import Finding, Lead
 
 KEY = "lead_scoring"
 # DeLong's normal approximation and a ten-band lift table need some cases in each
@@ -381,8 +381,13 @@ def _finding(
 def _findings(section: Mapping[str, Any], language: str) -> list[Finding]:
     out: list[Finding] = []
     auc = section["auc"]
-    pct = lambda v: formatting.pct(v, language, 1)  # noqa: E731
-    num = lambda v: formatting.number(v, language, 2)  # noqa: E731
+
+    def pct(value: float | None) -> str:
+        return formatting.pct(value, language, 1)
+
+    def num(value: float | None) -> str:
+        return formatting.number(value, language, 2)
+
     if auc["value"] < WEAK_AUC or auc["low"] <= 0.5:
         values = {
             "auc": num(auc["value"]),

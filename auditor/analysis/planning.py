@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.analysis import AnalysisContext, AnalysisOutput
-from auditor.models import PeriodMetrics
-from auditor.reasons import text as reason_text
+from auditor.core.models import PeriodMetrics
+from auditor.core.reasons import text as reason_text
 
 KEY = "plan"
 RATES = ("visitor_to_lead_rate", "lead_to_customer_rate", "average_deal_size", "cost_per_lead")

@@ -27,14 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from auditor import formatting
-from auditor.errors import InputError, Problem
+from auditor.core import formatting
+from auditor.core.errors import InputError, Problem
+from auditor.core.models import SourceData
+from auditor.core.period import Month, Period, add_months, parse_month
+from auditor.core.reasons import text as reason_text
 from auditor.metrics.calculator import compute_period
 from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, KPI_BY_ID, category_of, unit_of
 from auditor.metrics.expression import Undefined
-from auditor.models import SourceData
-from auditor.period import Month, Period, add_months, parse_month
-from auditor.reasons import text as reason_text
 
 # The six monthly metrics of issue 7's "trends and realistic expectations".
 KEY_METRICS = (
@@ -337,7 +337,8 @@ class Fit:
     @property
     def fitted(self) -> np.ndarray:
         """The model's value for every observed month (set-aside ones included)."""
-        return _design(self.t, self.months, self.seasonal) @ self.beta
+        fitted: np.ndarray = _design(self.t, self.months, self.seasonal) @ self.beta
+        return fitted
 
     @property
     def r2(self) -> float | None:
@@ -570,7 +571,8 @@ def _judgeable(calendar: np.ndarray, inlier: np.ndarray, seasonal: bool) -> np.n
     if not seasonal:
         return np.ones(len(calendar), dtype=bool)
     counts = np.bincount(calendar[inlier], minlength=13)
-    return counts[calendar] >= 2
+    judgeable: np.ndarray = counts[calendar] >= 2
+    return judgeable
 
 
 # ------------------------------------------------------------ shared fits

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting, reasons
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
 from auditor.analysis.series import (
     TREND_DEFAULTS,
@@ -32,9 +31,10 @@ from auditor.analysis.series import (
     rounded,
     show,
 )
+from auditor.core import formatting, reasons
+from auditor.core.models import Finding
+from auditor.core.period import Period
 from auditor.metrics.catalog import category_of, unit_of
-from auditor.models import Finding
-from auditor.period import Period
 
 KEY = "trends"
 LEVELS = (0.8, 0.95)  # the forecast's intervals; a target is judged against the wider one
@@ -186,6 +186,7 @@ def metric_section(
 ) -> dict[str, Any]:
     """One metric's trend, season, fit quality, forecast and plain-language sentence."""
     text = TEXT.get(context.language, TEXT["en"])
+    out: dict[str, Any]
     if isinstance(fit, NotEnoughData):
         out = fit.to_json()
         out.update(metric=series.metric, unit=series.unit, category=series.category)
@@ -208,7 +209,7 @@ def metric_section(
     fitted = fit.fitted
     observed = dict(zip(fit.months, fit.y.tolist(), strict=True))
     fitted_by_month = dict(zip(fit.months, fitted.tolist(), strict=True))
-    out: dict[str, Any] = {
+    out = {
         "status": "ok",
         "metric": series.metric,
         "unit": series.unit,

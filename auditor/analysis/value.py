@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.models import Finding, PeriodMetrics, finding_rank_key
+from auditor.core.models import Finding, PeriodMetrics, finding_rank_key
 
 KEY = "estimates"
 URGENT = ("fail", "warn")

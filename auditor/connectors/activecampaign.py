@@ -51,19 +51,19 @@ from typing import Any, ClassVar
 
 import requests
 
-from auditor import reasons
 from auditor.connectors.base import BaseUrl, ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import month_of, parse_instant, period_bounds, to_iso_z
-from auditor.errors import (
+from auditor.core import reasons
+from auditor.core.errors import (
     InputError,
     Problem,
     SourceAuthError,
     SourcePaginationError,
     SourceResponseError,
 )
-from auditor.models import SourceData
-from auditor.period import Month, add_months, parse_month
+from auditor.core.models import SourceData
+from auditor.core.period import Month, add_months, parse_month
 
 PLATFORM = "ActiveCampaign"
 API_PATH = "/api/3"

@@ -32,12 +32,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from auditor.errors import InputError, Problem
+from auditor.core.errors import InputError, Problem
+from auditor.core.models import SourceData
+from auditor.core.period import Month
+from auditor.core.redaction import looks_like_credential
+from auditor.core.validation import Number
 from auditor.metrics.catalog import BASE_BY_ID
-from auditor.models import SourceData
-from auditor.period import Month
-from auditor.redaction import looks_like_credential
-from auditor.validation import Number
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _USUAL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")  # HUBSPOT_TOKEN: a name, whatever else holds it

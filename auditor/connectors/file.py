@@ -30,11 +30,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TextIO, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TextIO, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from auditor import reasons
 from auditor.connectors import exports
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.connectors.cells import CellError as _CellError
@@ -50,12 +49,13 @@ from auditor.connectors.filelimits import (
     MAX_RECORDS_FILE_BYTES,
     read_regular_file,
 )
-from auditor.errors import InputError, Problem, ProblemCollector, inert, quote
-from auditor.leads import read_leads
+from auditor.connectors.leads import read_leads
+from auditor.core import reasons
+from auditor.core.errors import InputError, Problem, ProblemCollector, inert, quote
+from auditor.core.models import Lead, SourceData
+from auditor.core.period import Month
+from auditor.core.yamlpos import KeyPath, Located, load_yaml_text
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
-from auditor.models import Lead, SourceData
-from auditor.period import Month
-from auditor.yamlpos import KeyPath, Located, load_yaml_text
 
 MAX_PROBLEMS = 50
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
@@ -115,7 +115,7 @@ class FileOptions(ConnectorOptions):
     delimiter: Literal["auto", ",", ";", "\t"] = "auto"
     decimal: Literal["auto", ".", ","] = "auto"
     leads: str | None = None
-    """A second CSV, one row per lead, for the lead-scoring analysis (auditor/leads.py)."""
+    """A second CSV, one row per lead, for the lead-scoring analysis (auditor/connectors/leads.py)."""
     columns: ColumnMapping | None = None
     """With `format: columns`: which export column gives each base metric."""
     deal_stages: DealStages | None = None
@@ -582,7 +582,7 @@ class _Totals:
             return self._read(cell, parse)
         key = (parse, cell.value)
         if key in self._parsed:
-            return self._parsed[key]
+            return cast("T | None", self._parsed[key])
         try:
             found = self._parsed[key] = parse(cell.value)
         except _CellError as exc:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.errors import InputError, ProblemCollector
-from auditor.userfiles import MiB, read_user_file
+from auditor.core.errors import InputError, ProblemCollector
+from auditor.core.userfiles import MiB, read_user_file
 
 MAX_DATA_FILE_BYTES = 100 * MiB
 MAX_RECORDS_FILE_BYTES = 2 * MiB
@@ -46,7 +46,7 @@ def read_regular_file(
 ) -> bytes:
     """The whole file, if it is a regular file of at most `limit` bytes; else a clear stop.
 
-    The one bounded reader (`auditor.userfiles.read_user_file`), with its
+    The one bounded reader (`auditor.core.userfiles.read_user_file`), with its
     problem kept in this file's collector: `expected` names what the file
     should be ("a CSV data file"), `too_large_hint` what to do about a file over
     the limit.

@@ -20,7 +20,7 @@ what an interactive audit can afford:
 - pagination helpers (offset/count, cursor, next URL/token) that stop on an
   empty page and raise on a repeated cursor, URL or page and past a page cap;
 - errors split by what to do next (auth, not found, malformed, unavailable,
-  quota: `auditor.errors`), a request log for provenance, and redaction of
+  quota: `auditor.core.errors`), a request log for provenance, and redaction of
   every registered secret from messages, log records and the log.
 
 Sleeping, the clocks and the jitter are injectable, so tests never sleep.
@@ -52,7 +52,7 @@ import requests
 
 from auditor import __version__
 from auditor.connectors.base import DEFAULT_DEADLINE, Connector, ConnectorOptions, HttpOptions
-from auditor.errors import (
+from auditor.core.errors import (
     InputError,
     Problem,
     SourceAuthError,
@@ -62,9 +62,9 @@ from auditor.errors import (
     SourceResponseError,
     SourceUnavailableError,
 )
-from auditor.models import SourceData
-from auditor.period import Month
-from auditor.userfiles import size_text
+from auditor.core.models import SourceData
+from auditor.core.period import Month
+from auditor.core.userfiles import size_text
 
 log = logging.getLogger("auditor.http")
 
@@ -544,9 +544,8 @@ class HttpClient:
                     return self._checked(response, shown)
                 last_status = response.status_code
                 last = f"HTTP {response.status_code}"
-                wait = self._server_wait(response, hinted)
-                if wait is None:
-                    wait = self._backoff(attempt)
+                server_wait = self._server_wait(response, hinted)
+                wait = self._backoff(attempt) if server_wait is None else server_wait
             if wait > policy.max_wait:
                 raise self._quota_error(shown, last, wait, last_status)
             if attempt >= policy.max_tries:
@@ -698,7 +697,7 @@ class HttpClient:
             self.policy.max_wait,
             self.policy.backoff_base * 2 ** (attempt - 1),
         )
-        return ceiling * self._random()
+        return float(ceiling * self._random())
 
     def _quota_error(
         self, shown: str, last: str, wait: float, status: int | None

@@ -36,6 +36,7 @@ with their lead score and MQL / customer flags, for the lead-scoring analysis
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import time
@@ -48,7 +49,6 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import requests
 from pydantic import AfterValidator, Field
 
-from auditor import reasons
 from auditor.connectors.base import ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import (
@@ -58,13 +58,15 @@ from auditor.connectors.timeutil import (
     to_iso_z,
     zone,
 )
-from auditor.errors import (
+from auditor.core import reasons
+from auditor.core.errors import (
     SourceAuthError,
     SourceNotFoundError,
     SourceResponseError,
 )
-from auditor.models import Lead, SourceData
-from auditor.period import Month
+from auditor.core.models import Lead, SourceData
+from auditor.core.period import Month
+from auditor.core.shapes import mapping_or_empty
 
 T = TypeVar("T")
 
@@ -478,7 +480,7 @@ class _Run:
             "leads": (),
         }
         for name, scope, run, missing_ok in sections:
-            done = self._optional(name, lambda run=run: run() or True, missing_ok=missing_ok)
+            done = self._optional(name, functools.partial(_ran, run), missing_ok=missing_ok)
             if done is None:
                 why = self._refusal(name, scope)
                 for metric in metrics_of[name]:
@@ -771,7 +773,7 @@ class _Run:
             revenue = attributed = 0.0
             with_source = 0
             for deal in won:
-                props = deal.get("properties") if isinstance(deal.get("properties"), dict) else {}
+                props = mapping_or_empty(deal.get("properties"))
                 amount = self._home_amount(props)
                 source = str(props.get(options.source_property) or "").strip()
                 marketing = bool(source) and source.upper() not in {
@@ -1280,6 +1282,11 @@ def _not_counted(flow: Mapping[str, Any], end: datetime) -> str | None:
 def _codes(value: Any) -> list[str]:
     """The currency codes of a list (anything else: none), as the portal gave them."""
     return [str(code) for code in value] if isinstance(value, list) else []
+
+
+def _ran(run: Callable[[], object]) -> bool:
+    """A section's run as `_optional` takes it: done (True) unless it was refused."""
+    return bool(run() or True)
 
 
 def _is_set(value: Any) -> bool:

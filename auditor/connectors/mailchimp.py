@@ -31,7 +31,6 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from auditor import reasons
 from auditor.connectors.base import ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, basic_auth, dig
 from auditor.connectors.timeutil import (
@@ -41,15 +40,16 @@ from auditor.connectors.timeutil import (
     period_bounds,
     to_iso_z,
 )
-from auditor.errors import (
+from auditor.core import reasons
+from auditor.core.errors import (
     InputError,
     Problem,
     SourceAuthError,
     SourceNotFoundError,
     SourceResponseError,
 )
-from auditor.models import SourceData
-from auditor.period import Month
+from auditor.core.models import SourceData
+from auditor.core.period import Month
 
 PLATFORM = "Mailchimp"
 BASIC_USER = "auditor"  # Mailchimp accepts any user name with the key as password

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from auditor.connectors.base import Connector, ConnectorOptions
-from auditor.errors import InputError, Problem
+from auditor.core.errors import InputError, Problem
+from auditor.core.models import SourceData
+from auditor.core.period import Month
 from auditor.metrics.catalog import BASE_BY_ID
-from auditor.models import SourceData
-from auditor.period import Month
 
 
 @dataclass(frozen=True)

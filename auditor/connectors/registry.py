@@ -14,7 +14,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 
 from auditor.connectors.base import Connector, contract_problems
-from auditor.errors import InputError, Problem
+from auditor.core.errors import InputError, Problem
 
 GROUP = "auditor.connectors"
 _BUILTIN = {
@@ -78,7 +78,7 @@ def load(name: str) -> type[Connector]:
     """The connector class called `name`; an unknown or broken one is an InputError."""
     refs = available()
     if name not in refs:
-        from auditor.validation import did_you_mean
+        from auditor.core.validation import did_you_mean
 
         known = ", ".join(sorted(refs))
         hint = did_you_mean(name, refs)

@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from auditor.errors import SourceResponseError
-from auditor.period import Month, add_months, parse_month
+from auditor.core.errors import SourceResponseError
+from auditor.core.period import Month, add_months, parse_month
 
 Timestamp = str | int | float | datetime | date
 
@@ -59,7 +59,7 @@ def _epoch(number: float, unit: str) -> datetime:
         raise _bad(number, " (out of range)") from None
 
 
-def parse_instant(value: Timestamp, naive_tz: str = "UTC", unit: str = "auto") -> datetime:
+def parse_instant(value: Timestamp | None, naive_tz: str = "UTC", unit: str = "auto") -> datetime:
     """An aware datetime for a platform timestamp (not for date-only values: see `month_of`).
 
     `unit` is 'auto', 's' or 'ms' for epoch numbers; naive date-times are wall

@@ -2,8 +2,8 @@
 
 - `HistoryStore` (store.py): the SQLite file, its schema migrations and queries.
 - `record_result` / `default_store_path`: what `run --record` / `check --record` call
-  (after their outputs are written: `auditor.session.FinishedAudit.record`).
-- `ClientIdentity` (auditor/identity.py): whose runs a reader asks for; every
+  (after their outputs are written: `auditor.pipeline.session.FinishedAudit.record`).
+- `ClientIdentity` (auditor/core/identity.py): whose runs a reader asks for; every
   read of one client's runs selects by it, never by slug alone.
 - `apply_history_baselines` / `history_baselines`: the runner's step between the
   KPI calculator and the rule engine (DESIGN.md section 2) that fills the
@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.core.identity import ClientIdentity
+from auditor.core.models import MetricValue, PeriodMetrics
 from auditor.history.diff import diff_results, new_failures, regressions, resolved_findings
 from auditor.history.store import (
     ClientRef,
@@ -28,8 +30,6 @@ from auditor.history.store import (
     shared_key_message,
     stored_metrics,
 )
-from auditor.identity import ClientIdentity
-from auditor.models import MetricValue, PeriodMetrics
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig

@@ -169,7 +169,7 @@ def diff_results(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[st
 
 def render_diff_text(diff: Mapping[str, Any], language: str = "en", currency: str = "EUR") -> str:
     """`auditor history diff` as a terminal table."""
-    from auditor import formatting
+    from auditor.core import formatting
 
     def fmt(value: float | None, unit: str) -> str:
         return formatting.metric(value, unit, language, currency) if value is not None else "—"

@@ -9,7 +9,7 @@ recorded_at); category scores in `run_scores`, one row per finding in
 tool gives one row, not two.  A different pack hash or tool version is a new
 row; `latest()` then returns the most recently recorded of them.
 
-Whose run a row is (`ClientIdentity`, auditor/identity.py): the config's
+Whose run a row is (`ClientIdentity`, auditor/core/identity.py): the config's
 `client_id` when it has one (`runs.client_id`, and then also the key), else the
 exact client name (`runs.client_name`, client_id NULL).  A key never holds two
 clients: recording a client under a key that holds another client's runs is
@@ -46,9 +46,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError, Problem, inert
+from auditor.core.errors import InputError, Problem, inert
+from auditor.core.identity import CLIENT_ID_RULE, ClientIdentity, legacy_slug, slugify
+from auditor.core.shapes import mapping_or_empty
 from auditor.history.migrations import CLIENT_ID_SINCE, LATEST_VERSION, MIGRATIONS
-from auditor.identity import CLIENT_ID_RULE, ClientIdentity, legacy_slug, slugify
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
 APPLICATION_ID = 0x41554454  # "AUDT": marks the file as an auditor history store
@@ -153,7 +154,7 @@ def _key_fields(result: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("client", "client_slug", "period", "rule_packs", "scores", "findings"):
         if key not in result:
             missing.append(key)
-    period = result.get("period") if isinstance(result.get("period"), Mapping) else {}
+    period = mapping_or_empty(result.get("period"))
     missing += [f"period.{k}" for k in ("label", "start", "end") if k not in period]
     if missing:
         raise HistoryError(f"cannot record: not an audit result (missing {', '.join(missing)})")
@@ -727,7 +728,9 @@ class HistoryStore:
             ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
-    def latest_run(self, client: ClientRef, period_label: str) -> tuple[RunSummary, dict] | None:
+    def latest_run(
+        self, client: ClientRef, period_label: str
+    ) -> tuple[RunSummary, dict[str, Any]] | None:
         """The most recently recorded run of a client's period and its full result."""
         found = self._latest_row(client, period_label)
         if found is None:

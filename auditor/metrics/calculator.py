@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from auditor import reasons
+from auditor.core import reasons
+from auditor.core.models import MetricValue, PeriodMetrics, SourceData
+from auditor.core.period import Month, Period, add_months
 from auditor.metrics.catalog import BASE_METRICS, COST_KEYS, KPIS, Kpi
 from auditor.metrics.consistency import suspect_metrics, suspicion
 from auditor.metrics.expression import Formula, Outcome, Undefined
-from auditor.models import MetricValue, PeriodMetrics, SourceData
-from auditor.period import Month, Period, add_months
 
 NOT_SET = reasons.text("not_set")
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from auditor.core.vocabulary import CATEGORIES as CATEGORIES
 from auditor.metrics.expression import Formula
-from auditor.vocabulary import CATEGORIES as CATEGORIES
 
 UNITS = ("count", "ratio", "money", "months", "multiple")
 

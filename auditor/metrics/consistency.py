@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from auditor import reasons
-from auditor.period import Month
+from auditor.core import reasons
+from auditor.core.period import Month
 
 MONTHS_SHOWN = 3  # months named per contradiction in a reason; the rest are counted
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from auditor import reasons
+from auditor.core import reasons
 
 _OPS: dict[type[ast.operator], Callable[[float, float], float]] = {
     ast.Add: lambda a, b: a + b,
@@ -86,7 +86,7 @@ class Formula:
 
     def _eval(self, node: ast.expr, values: Mapping[str, Outcome | None]) -> Outcome:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(node.value)  # type: ignore[arg-type]  # the parser admits numbers only
         if isinstance(node, ast.UnaryOp):
             inner = self._eval(node.operand, values)
             if isinstance(inner, Undefined) or isinstance(node.op, ast.UAdd):

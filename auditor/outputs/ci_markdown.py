@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting, reasons
+from auditor.core import formatting, reasons
 from auditor.outputs.text import (
     STATUS_WORDS,
     category_order,

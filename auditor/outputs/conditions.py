@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor import formatting
+from auditor.core import formatting
 
 TRIGGER = {"above": ">", "below": "<", "at_least": "≥", "at_most": "≤"}
 PASSING = {"above": "≤", "below": "≥", "at_least": "<", "at_most": ">"}

@@ -25,15 +25,13 @@ the file the audit was computed from.  Symbolic and hard links are seen through.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
-from auditor.errors import InputError
+from auditor.core.errors import InputError
 
 Writer = Callable[[Path], None]
 
@@ -190,35 +188,3 @@ def write_all(
     finally:
         for temp in temps.values():
             discard_temporary(temp)
-
-
-def output_writers(result: dict[str, Any], out_dir: Path, formats: list[str]) -> dict[Path, Writer]:
-    """Each output file `run` (and each client of a batch) writes for this result, with the
-    function that writes it (the batch claims the paths before writing them)."""
-    from auditor.outputs.json_out import render_json
-
-    stem = f"{result['client_slug']}_{result['period']['label']}"
-    outputs: dict[Path, Writer] = {}
-    if result.get("snapshot"):  # always kept: the data this audit was computed from
-        outputs[out_dir / f"{stem}.snapshot.json"] = write_text(render_json(result["snapshot"]))
-    for fmt in formats:
-        target = out_dir / f"{stem}.{fmt}"
-        if fmt == "json":
-            outputs[target] = write_text(render_json(result))
-        elif fmt == "html":
-            from auditor.report.html import render_html
-
-            outputs[target] = write_text(render_html(result))
-        elif fmt == "md":
-            from auditor.outputs.markdown import render_markdown
-
-            outputs[target] = write_text(render_markdown(result))
-        elif fmt == "pdf":
-            from auditor.report.pdf import write_pdf
-
-            outputs[target] = functools.partial(_pdf_writer, write_pdf, result)
-    return outputs
-
-
-def _pdf_writer(write_pdf: Callable[..., None], result: dict[str, Any], path: Path) -> None:
-    write_pdf(result, path)

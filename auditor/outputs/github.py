@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting
+from auditor.core import formatting
 from auditor.outputs.text import (
     STATUS_WORDS,
     clean,
@@ -40,7 +40,7 @@ def escape_data(text: Any) -> str:
     """A workflow command's message: `%`, CR and LF percent-encoded, other control
     characters dropped, bidi controls shown as [U+202E] (`formatting.visible`)."""
     text = formatting.visible("" if text is None else str(text), control="", keep="\r\n")
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: Any) -> str:

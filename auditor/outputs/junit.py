@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from auditor import formatting
+from auditor.core import formatting
 from auditor.outputs.text import (
     category_order,
     clean,

@@ -15,10 +15,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting
+from auditor.core import formatting
 from auditor.metrics.catalog import BASE_BY_ID, CATEGORIES, KPI_BY_ID
-from auditor.report.definitions import definition_rows
-from auditor.report.html import (
+from auditor.outputs.report.definitions import definition_rows
+from auditor.outputs.report.html import (
     KEY_FIGURES,
     Formats,
     _figure,
@@ -28,7 +28,7 @@ from auditor.report.html import (
     rank_in_category,
     rank_urgent,
 )
-from auditor.report.i18n import Translator, resolve_language
+from auditor.outputs.report.i18n import Translator, resolve_language
 
 # The characters that can start markup in the middle of a line (CommonMark and
 # GitHub's extensions): emphasis, code, links and images, raw HTML and entities,

@@ -1,6 +1,6 @@
 """The portfolio of a batch (`auditor batch`) as HTML, CSV, JSON and a terminal summary.
 
-Pure functions of the portfolio dict (`auditor.batch.build_portfolio`); none
+Pure functions of the portfolio dict (`auditor.pipeline.batch.build_portfolio`); none
 does I/O.  Client data (names, config paths, error messages, rule titles) is
 never trusted:
 
@@ -28,11 +28,11 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from auditor import formatting
+from auditor.core import formatting
+from auditor.core.vocabulary import CATEGORIES
 from auditor.outputs.json_out import render_json as _render_json
 from auditor.outputs.spreadsheet import csv_cell, safe_text
 from auditor.outputs.text import cells, clean, truncate
-from auditor.vocabulary import CATEGORIES
 
 TEMPLATE = "portfolio.html.j2"
 TOP_REGRESSIONS = 10
@@ -275,7 +275,7 @@ def render_json(portfolio: Mapping[str, Any]) -> str:
 def environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    from auditor.resources import templates_dir
+    from auditor.core.resources import templates_dir
 
     return Environment(
         loader=FileSystemLoader(templates_dir()),
@@ -294,7 +294,7 @@ def _category_cells(row: Mapping[str, Any], language: str) -> list[dict[str, str
     ]
 
 
-def _client_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]) -> dict:
+def _client_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]) -> dict[str, Any]:
     scores = row.get("scores") or {}
     overall = _number(scores.get("overall"))
     regression = row.get("regression") or {}
@@ -323,7 +323,7 @@ def _client_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]) ->
     }
 
 
-def _regression_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]) -> dict:
+def _regression_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]) -> dict[str, Any]:
     overall = row.get("overall") or {}
     worst = row.get("worst") or {}
     worst_name = worst.get("score")
@@ -345,7 +345,7 @@ def _regression_view(row: Mapping[str, Any], language: str, t: Mapping[str, str]
 
 def _common_view(
     entry: Mapping[str, Any], audited: int, language: str, t: Mapping[str, str]
-) -> dict:
+) -> dict[str, Any]:
     share = (entry["fail"] + entry["warn"]) / audited if audited else None
     return {
         "rule": safe_text(entry.get("rule")),
@@ -432,7 +432,7 @@ def build_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
 
 def render_html(portfolio: Mapping[str, Any]) -> str:
     """The portfolio as one standalone HTML page (inline CSS, no external resource)."""
-    return environment().get_template(TEMPLATE).render(build_view(portfolio))
+    return str(environment().get_template(TEMPLATE).render(build_view(portfolio)))
 
 
 # ------------------------------------------------------------------- terminal

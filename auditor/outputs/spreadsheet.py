@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor import formatting
+from auditor.core import formatting
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

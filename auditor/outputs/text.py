@@ -21,9 +21,9 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from auditor import formatting, reasons
+from auditor.core import formatting, reasons
+from auditor.core.vocabulary import CATEGORIES
 from auditor.outputs import conditions
-from auditor.vocabulary import CATEGORIES
 
 CATEGORY_ORDER = CATEGORIES
 JUDGED = ("pass", "warn", "fail")
@@ -391,8 +391,8 @@ def completeness_lines(
     result: Mapping[str, Any], language: str, labels: Mapping[str, str]
 ) -> list[str]:
     """'What would complete this audit': the unjudged rules per category and where the
-    missing base metrics can come from (auditor/completeness.py)."""
-    from auditor import completeness
+    missing base metrics can come from (auditor/analysis/completeness.py)."""
+    from auditor.analysis import completeness
 
     found = completeness.gaps(result)
     if not found:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
+from auditor.core.validation import did_you_mean
+from auditor.core.yamlpos import KeyPath
 from auditor.rules.model import Rule, literal_kind
-from auditor.validation import did_you_mean
-from auditor.yamlpos import KeyPath
 
 Report = Callable[[KeyPath, str], None]
 UNIT_NOUNS = {

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from auditor import reasons
-from auditor.models import Finding, PeriodMetrics, rank_key
+from auditor.core import reasons
+from auditor.core.models import Finding, PeriodMetrics, rank_key
 from auditor.rules.loader import RuleSet
 from auditor.rules.model import Citation, Rule, RuleSource
 from auditor.rules.scoring_curves import log_normal_score

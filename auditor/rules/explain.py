@@ -19,11 +19,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from auditor.errors import Problem
+from auditor.core.errors import Problem
+from auditor.core.yamlpos import KeyPath, format_path
 from auditor.metrics.catalog import ALL_METRIC_IDS, unit_of
 from auditor.rules.loader import RuleSet
 from auditor.rules.model import Band, Rule
-from auditor.yamlpos import KeyPath, format_path
 
 _OPERATORS = {"above": ">", "below": "<", "at_least": ">=", "at_most": "<="}
 # keys shown with their default value when no file sets them: the ones that change a verdict

@@ -28,16 +28,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from auditor.errors import InputError, Problem
+from auditor.core.errors import InputError, Problem
+from auditor.core.resources import rules_dir
+from auditor.core.validation import did_you_mean, located_problems, problems_from
+from auditor.core.vocabulary import LANGUAGES
+from auditor.core.yamlpos import KeyPath, Located, load_yaml_file_bytes
 from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, COST_KEYS, unit_of
 from auditor.metrics.expression import Formula, FormulaError
-from auditor.resources import rules_dir
 from auditor.rules.checks import check_rule
 from auditor.rules.model import Citation, DerivedMetric, PackHeader, Rule, RuleSource
 from auditor.rules.templates import check_template
-from auditor.validation import did_you_mean, located_problems, problems_from
-from auditor.vocabulary import LANGUAGES
-from auditor.yamlpos import KeyPath, Located, load_yaml_file_bytes
 
 Origin = dict[KeyPath, tuple[Located, KeyPath]]
 
@@ -233,8 +233,8 @@ class _Builder:
         header = self._within_limits(header, located)
         for index, parent in enumerate(header.extends):
             self.add_pack(parent, path.parent, (located, ("extends", index)))
-        for category, definition in header.categories.items():
-            self.categories[category] = definition.weight
+        for category, category_def in header.categories.items():
+            self.categories[category] = category_def.weight
         for metric_id, definition in header.metrics.items():
             self.metrics[metric_id] = (definition, located, ("metrics", metric_id))
         self.citations.update(header.citations)

@@ -26,9 +26,9 @@ from pydantic import (
     model_validator,
 )
 
+from auditor.core.validation import NonNegative
+from auditor.core.vocabulary import Category
 from auditor.metrics.catalog import UNITS
-from auditor.validation import NonNegative
-from auditor.vocabulary import Category
 
 RULE_ID = r"^[a-z0-9][a-z0-9-]*$"
 STATUS_ON_MISSING = ("no_data", "not_applicable", "warn", "fail")
@@ -131,14 +131,14 @@ class Band(_Strict):
     def matches(self, value: float) -> bool:
         op, limit = self.comparator, self.limit
         if op == "above":
-            return value > limit
+            return bool(value > limit)
         if op == "below":
-            return value < limit
+            return bool(value < limit)
         if op == "at_least":
-            return value >= limit
+            return bool(value >= limit)
         if op == "at_most":
-            return value <= limit
-        return limit[0] <= value <= limit[1]
+            return bool(value <= limit)
+        return bool(limit[0] <= value <= limit[1])
 
     def describe(self) -> str:
         """The band as a condition: `>= 0.01`."""

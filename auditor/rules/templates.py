@@ -29,12 +29,13 @@ from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from auditor import formatting
+from auditor.core import formatting
+from auditor.core.validation import did_you_mean
 from auditor.metrics.catalog import ALL_METRIC_IDS
-from auditor.validation import did_you_mean
 
 MAX_LOOP_ITERATIONS = 10_000
 MAX_TEXT_CHARS = 10_000

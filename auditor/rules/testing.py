@@ -30,17 +30,17 @@ from xml.etree import ElementTree as ET
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from auditor.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, InputError, Problem
+from auditor.core.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, InputError, Problem
+from auditor.core.models import STATUSES, Finding, MetricValue, PeriodMetrics
+from auditor.core.period import Period, PeriodError, parse_period
+from auditor.core.validation import did_you_mean, problems_from
+from auditor.core.vocabulary import Language
+from auditor.core.yamlpos import KeyPath, Located, format_path, load_yaml_file
 from auditor.metrics.calculator import add_derived
 from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, KPI_BY_ID
-from auditor.models import STATUSES, Finding, MetricValue, PeriodMetrics
-from auditor.period import Period, PeriodError, parse_period
 from auditor.rules.engine import evaluate
 from auditor.rules.loader import RuleSet, load_rules
 from auditor.rules.model import literal_kind, parse_threshold
-from auditor.validation import did_you_mean, problems_from
-from auditor.vocabulary import Language
-from auditor.yamlpos import KeyPath, Located, format_path, load_yaml_file
 
 DEFAULT_PERIOD = "2026-Q3"
 CLIENT = {"name": "Test client", "slug": "test-client"}
@@ -599,8 +599,8 @@ def same(expected: Any, actual: Any) -> bool:
         if not _is_number(expected):
             return False
         if not (math.isfinite(expected) and math.isfinite(actual)):
-            return expected == actual
-        return abs(actual - expected) <= max(REL_TOLERANCE * abs(expected), ABS_TOLERANCE)
+            return bool(expected == actual)
+        return bool(abs(actual - expected) <= max(REL_TOLERANCE * abs(expected), ABS_TOLERANCE))
     if isinstance(actual, Mapping):
         return isinstance(expected, Mapping) and all(
             key in actual and same(value, actual[key]) for key, value in expected.items()

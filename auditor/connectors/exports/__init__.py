@@ -11,8 +11,9 @@ import difflib
 from collections.abc import Sequence
 
 from auditor.connectors.exports.layouts import ga4, hubspot, klaviyo, mailchimp
-from auditor.connectors.exports.model import Layout, norm
-from auditor.errors import ProblemCollector, quote
+from auditor.connectors.exports.model import Layout as Layout
+from auditor.connectors.exports.model import norm
+from auditor.core.errors import ProblemCollector, quote
 
 LAYOUTS: tuple[Layout, ...] = (
     *mailchimp.LAYOUTS,

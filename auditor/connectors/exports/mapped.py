@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from auditor.connectors.exports.model import Filter, Layout, Measure
-from auditor.errors import quote
+from auditor.core.errors import quote
 from auditor.metrics.catalog import BASE_BY_ID
 
 ColumnName = Annotated[str, Field(min_length=1, max_length=200)]

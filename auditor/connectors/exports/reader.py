@@ -18,13 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor import reasons
 from auditor.connectors.cells import CellError
 from auditor.connectors.exports.model import Layout, Measure, norm
 from auditor.connectors.exports.values import count_value, is_missing, money_value, month_of_date
 from auditor.connectors.filelimits import MAX_DATA_ROWS
-from auditor.errors import ProblemCollector, quote
-from auditor.period import Month, add_months
+from auditor.core import reasons
+from auditor.core.errors import ProblemCollector, quote
+from auditor.core.period import Month, add_months
 
 
 @dataclass
@@ -126,7 +126,7 @@ class _Reader:
         # an older export without the filter's column holds only the rows it filters for
         if row_filter is not None and norm(row_filter.column) in row and not row_filter.holds(row):
             return
-        self.dates: dict[str, Month | None] = {}  # this row's months, per date column
+        self.dates = {}  # this row's months, per date column
         self.totals.rows += 1
         if self.totals.rows > MAX_DATA_ROWS:
             raise self.problems.stop(

@@ -13,8 +13,8 @@ import math
 from datetime import date, datetime
 
 from auditor.connectors.cells import CellError, parse_number
-from auditor.errors import quote
-from auditor.period import Month
+from auditor.core.errors import quote
+from auditor.core.period import Month
 
 MISSING = frozenset({"", "n/a", "na", "-", "—", "–", "none", "null"})
 """Cells that mean 'not tracked' (not measured), never 0."""

@@ -24,9 +24,9 @@ from pydantic import Field
 from auditor.connectors.base import BaseUrl, ConnectorOptions, EnvVarName, HttpOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy
 from auditor.connectors.timeutil import month_of, period_bounds, to_iso_z
+from auditor.core.models import SourceData
+from auditor.core.period import Month
 from auditor.metrics.catalog import BASE_BY_ID
-from auditor.models import SourceData
-from auditor.period import Month
 
 EVENTS: Mapping[str, str] = {
     "email.sent": "emails_sent",
