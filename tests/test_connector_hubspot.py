@@ -24,7 +24,7 @@ import responses
 from click.testing import CliRunner
 
 from auditor.config import load_config
-from auditor.connectors import hubspot, registry
+from auditor.connectors import registry
 from auditor.connectors.base import contract_problems
 from auditor.connectors.hubspot import (
     HubSpotConnector,
@@ -32,6 +32,7 @@ from auditor.connectors.hubspot import (
     classify_trigger,
     hubspot_wait,
 )
+from auditor.connectors.hubspot import api as hubspot_api
 from auditor.connectors.timeutil import parse_instant, to_epoch_ms
 from auditor.core.errors import (
     EXIT_BAD_INPUT,
@@ -645,7 +646,7 @@ def test_won_deals_are_paged_and_flows_too(api, fake_time):
 def test_a_month_past_the_search_cap_is_split_in_halves(api, fake_time, monkeypatch):
     fake = served(api, q3_account())
     fake.search_cap = 2
-    monkeypatch.setattr(hubspot, "SEARCH_CAP", 2)
+    monkeypatch.setattr(hubspot_api, "SEARCH_CAP", 2)
     data = make(fake_time, search_page_size=1).fetch(Q3)
     assert data.monthly == Q3_EXPECTED
     assert data.provenance["deals"]["windows_split_at_10000"] == 1  # September: 3 won deals
@@ -903,7 +904,7 @@ def test_no_marketing_email_access_is_not_measured_with_the_scope(api, fake_time
     fake.refuse.add("/marketing/")
     data = make(fake_time).fetch(Q3)
     expected = {
-        m: {k: v for k, v in values.items() if k not in hubspot.EMAIL_METRICS}
+        m: {k: v for k, v in values.items() if k not in hubspot_api.EMAIL_METRICS}
         for m, values in Q3_EXPECTED.items()
     }
     assert data.monthly == expected
@@ -1270,7 +1271,7 @@ def test_max_leads_truncates_the_sample_and_says_so(api, fake_time):
 def test_a_lead_window_past_the_search_cap_is_split_in_halves(api, fake_time, monkeypatch):
     fake = served(api, leads_account())
     fake.search_cap = 2
-    monkeypatch.setattr(hubspot, "SEARCH_CAP", 2)
+    monkeypatch.setattr(hubspot_api, "SEARCH_CAP", 2)
     data = make(fake_time, "Europe/Madrid", leads=True, analytics=False, search_page_size=1).fetch(
         Q3
     )
