@@ -16,12 +16,13 @@ import pytest
 
 from auditor.analysis.channels import closed_loop
 from auditor.config import load_config
-from auditor.connectors import file as file_connector
 from auditor.connectors.file import FileConnector, FileOptions
+from auditor.connectors.file import totals as file_totals
 from auditor.connectors.filelimits import (
     MAX_CHANNELS,
     MAX_DATA_FILE_BYTES,
     MAX_LEADS_FILE_BYTES,
+    MAX_RECORDS_FILE_BYTES,
 )
 from auditor.core.errors import InputError, Problem, quote
 from auditor.core.models import SourceData
@@ -190,7 +191,7 @@ def test_data_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path)
 
 def test_json_data_has_a_smaller_size_limit(tmp_path: Path) -> None:
     with (tmp_path / "big.json").open("wb") as handle:
-        handle.truncate(file_connector.MAX_RECORDS_FILE_BYTES + 1)
+        handle.truncate(MAX_RECORDS_FILE_BYTES + 1)
     (found,) = problems(tmp_path, "big.json")
     assert "too large for a JSON or YAML data file: the limit is 2 MiB" in found.message
 
@@ -208,7 +209,7 @@ def test_leads_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 
 
 def test_rows_past_the_limit_stop_reading(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(file_connector, "MAX_DATA_ROWS", 3)
+    monkeypatch.setattr(file_totals, "MAX_DATA_ROWS", 3)
     rows = "".join(f"2026-0{m},1\n" for m in range(1, 6))
     (tmp_path / "d.csv").write_text("month,mqls\n" + rows, encoding="utf-8")
     found = problems(tmp_path, "d.csv")
