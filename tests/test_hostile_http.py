@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import responses
 
-from auditor.connectors import http
 from auditor.connectors.http import HttpClient, HttpPolicy
+from auditor.connectors.http import transport as http_transport
 from auditor.core.errors import SourceResponseError
 
 
@@ -23,7 +23,7 @@ def _client(base_url: str) -> HttpClient:
 
 
 def test_a_body_past_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(http, "MAX_RESPONSE_BYTES", 1000)
+    monkeypatch.setattr(http_transport, "MAX_RESPONSE_BYTES", 1000)
     with responses.RequestsMock() as api:
         api.get("https://api.example.test/big", body=b"[" + b"1," * 600 + b"1]")
         api.get("https://api.example.test/small", json=[1, 2, 3])
@@ -74,7 +74,7 @@ def endless_server() -> Iterator[str]:
 def test_an_endless_body_on_loopback_stops_at_the_limit(
     endless_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(http, "MAX_RESPONSE_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(http_transport, "MAX_RESPONSE_BYTES", 2 * 1024 * 1024)
     with pytest.raises(SourceResponseError, match="the limit for one answer"):
         _client(endless_server).get_json("/stats")
     assert _Endless.sent < 64 * 1024 * 1024  # stopped reading long before the server's cap
