@@ -20,12 +20,8 @@ from responses import matchers
 
 from auditor.config import load_config
 from auditor.connectors import registry
-from auditor.connectors.activecampaign import (
-    DEAL_METRICS,
-    EMAIL_METRICS,
-    ActiveCampaignConnector,
-    ActiveCampaignOptions,
-)
+from auditor.connectors.activecampaign import ActiveCampaignConnector, ActiveCampaignOptions
+from auditor.connectors.activecampaign.api import DEAL_METRICS, EMAIL_METRICS
 from auditor.connectors.base import contract_problems
 from auditor.core.errors import (
     EXIT_BAD_INPUT,

@@ -33,11 +33,8 @@ from responses import matchers
 from auditor.config import load_config
 from auditor.connectors import registry
 from auditor.connectors.base import contract_problems
-from auditor.connectors.mailchimp import (
-    NOT_MEASURED,
-    MailchimpConnector,
-    MailchimpOptions,
-)
+from auditor.connectors.mailchimp import MailchimpConnector, MailchimpOptions
+from auditor.connectors.mailchimp.api import NOT_MEASURED
 from auditor.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_SOURCE,

@@ -1,60 +1,45 @@
-"""`activecampaign`: monthly base metrics from ActiveCampaign's API v3.
-
-The API lives at `<account_url>/api/3` (Settings > Developer shows the
-account URL, e.g. https://youraccount.api-us1.com) and takes the user's key in
-the `Api-Token` header.  Every number in its answers is a JSON string, deal
-values are in cents, list pages are `limit` (at most 100) / `offset` with the
-count in `meta.total`, and the account may make 5 requests per second.
-
-What is read (docs/connectors/activecampaign.md has the full definitions):
-
-- campaigns: `GET /campaigns?orders[sdate]=DESC`, newest send first; paging
-  stops at the first page that reaches back past the window (the API has no
-  date filter for campaigns), so the requests grow with the campaigns sent in
-  the window, not with the account's history.  A campaign counts in the month
-  of its send date `sdate` in the config's time zone.  Automation emails
-  (`type` responder/reminder/special/activerss/recurring, or a non-zero
-  `automation`/`seriesid`) are left out: their counters are lifetime totals,
-  not figures of the month they first went out.
-- automations: `GET /automations`, `status` "1" = active, at fetch time.
-- new contacts: `GET /contacts?filters[created_after]=..&filters[created_before]=..&limit=1`,
-  one request per month, reading only `meta.total`; the bounds are the months' midnights
-  in the audit time zone written with their offset (a bare date would be read in the
-  account's zone).
-- deals: `GET /deals?filters[status]=1|2&filters[updated_after]=..&filters[updated_before]=..`;
-  a deal has no won/lost date, so it is dated by `mdate` (its last change,
-  normally the status change) and the month is taken from that.  A closed deal
-  edited later moves to the month of the edit: the API reference lists
-  `GET /api/3/dealActivities` ("View a recent activity for Deals") but documents
-  no status-change record to date a win by, so this is declared as a definition
-  difference and flagged in the report's appendix (docs/connectors/activecampaign.md).
-
-Requests for a quarterly audit (19 months with history): 19 contact counts,
-1 automations page per 100 automations, 1 campaigns page per 100 campaigns sent
-since the window's start (plus the page crossing it), and 1 page per 100 won or
-lost deals changed in the window (at least 2): about 25-30, whatever the
-number of contacts.
-"""
+"""The ActiveCampaign connector: campaigns, automations, contacts and deals per month."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from itertools import count
 from typing import Any, ClassVar
 
-import requests
-
-from auditor.connectors.base import BaseUrl, ConnectorOptions, EnvVarName, HttpOptions
+from auditor.connectors.activecampaign.api import (
+    API_PATH,
+    AUTOMATED_TYPES,
+    AUTOMATION_ACTIVE,
+    CAMPAIGN_FIELDS,
+    DEAL_LOST,
+    DEAL_METRICS,
+    DEAL_WON,
+    DEFINITION_DIFFERENCES,
+    DEFINITIONS,
+    EMAIL_METRICS,
+    MEASURED,
+    NOT_MEASURED,
+    PAGE_SIZE,
+    PLATFORM,
+    UNSENT_STATUSES,
+    _as_int,
+    _cents,
+    _excerpt,
+    _fingerprint,
+    _first_day,
+    _nonzero,
+    _rows,
+    _truthy,
+    _whole,
+)
+from auditor.connectors.activecampaign.options import ActiveCampaignOptions, RetryForbiddenOnce
+from auditor.connectors.base import ConnectorOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import month_of, parse_instant, period_bounds, to_iso_z
-from auditor.core import reasons
 from auditor.core.errors import (
     InputError,
     Problem,
@@ -63,195 +48,7 @@ from auditor.core.errors import (
     SourceResponseError,
 )
 from auditor.core.models import SourceData
-from auditor.core.period import Month, add_months, parse_month
-
-PLATFORM = "ActiveCampaign"
-API_PATH = "/api/3"
-PAGE_SIZE = 100  # the API's maximum `limit`
-EXCERPT_CHARS = 200
-
-EMAIL_METRICS = (
-    "emails_sent",
-    "emails_delivered",
-    "campaigns_sent",
-    "unique_opens",
-    "unique_clicks",
-    "unsubscribes",
-    "bounces",
-)
-DEAL_METRICS = ("deals_won", "deals_lost", "revenue_won")
-MEASURED = (*EMAIL_METRICS, "workflows_active", "leads_new", *DEAL_METRICS)
-
-# Campaign counters summed into each email metric (all JSON strings in the API).
-CAMPAIGN_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "emails_sent": ("send_amt",),
-    "unique_opens": ("uniqueopens",),
-    # contacts who clicked ("total contact clicks"), not (contact, link) pairs
-    "unique_clicks": ("subscriberclicks",),
-    "unsubscribes": ("unsubscribes",),
-    "bounces": ("hardbounces", "softbounces"),
-}
-AUTOMATED_TYPES = frozenset({"responder", "reminder", "special", "activerss", "recurring"})
-"""Campaign types whose counters accumulate over many sends (automations, RSS,
-date-based and recurring mailings): lifetime totals, not one month's."""
-UNSENT_STATUSES = frozenset({"0", "1"})  # draft, scheduled
-AUTOMATION_ACTIVE = "1"  # "2" is inactive
-DEAL_WON, DEAL_LOST = "1", "2"  # "0" is open
-
-_NO_BILLING = "ActiveCampaign has no subscription billing data (MRR, paying accounts, churn)"
-_NO_TRAFFIC = (
-    "ActiveCampaign's API does not report website sessions or visitors: site tracking "
-    "is only exposed per contact (tracking logs), never as counts"
-)
-
-NOT_MEASURED: Mapping[str, str] = {
-    "emails_automated": (
-        "ActiveCampaign's API v3 gives an automation email's counters (send_amt...) as "
-        "lifetime totals with no date range, so its sends in a month cannot be told; the "
-        "older v1 action campaign_report_totals accepts a date range (sdate, ldate), but it "
-        "uses another authentication and answer format, which this connector does not read"
-    ),
-    "unique_opens_human": (
-        "ActiveCampaign's API v3 campaign object counts opens (opens, uniqueopens) with no "
-        "figure that leaves out mail privacy proxies such as Apple Mail Privacy Protection"
-    ),
-    "contacts_lost": (
-        "ActiveCampaign's API v3 filters contacts by list status (unsubscribed, bounced) and "
-        "by creation or last update date, never by the date they left a list, so the "
-        "contacts lost in a month cannot be counted"
-    ),
-    "workflows_behavioral": (
-        "ActiveCampaign's documented API v3 does not say what starts an automation: GET "
-        "/api/3/automations has no trigger field, and the per-automation trigger and block "
-        "endpoints are undocumented, with no list of trigger types, so behaviour-triggered "
-        "automations cannot be told from date- or list-triggered ones"
-    ),
-    "spam_complaints": (
-        "ActiveCampaign's API v3 campaign object has no spam-complaint (abuse) counter; "
-        "complaints are only shown in the app's campaign reports"
-    ),
-    "email_sessions": _NO_TRAFFIC,
-    "website_sessions": _NO_TRAFFIC,
-    "website_visitors": _NO_TRAFFIC,
-    "conversions": (
-        "ActiveCampaign's API v3 gives no monthly count of form submissions or "
-        "conversions: forms carry no submission statistics and conversions are "
-        "per-contact records"
-    ),
-    "mqls": (
-        "ActiveCampaign has no lifecycle stages: what makes a lead marketing-qualified "
-        "(a tag, a lead score, a deal stage) differs per account; supply mqls in a file"
-    ),
-    "sqls": (
-        "ActiveCampaign has no lifecycle stages: what makes a lead sales-accepted (a tag, "
-        "a deal stage) differs per account; supply sqls in a file"
-    ),
-    "customers_new": (
-        "ActiveCampaign does not record when a contact became a customer: a won deal may "
-        "be a repeat purchase, so new customers cannot be told from deals_won"
-    ),
-    "deals_won_with_source": (
-        "ActiveCampaign deals have no original-source (attribution) field, so "
-        "closed-loop coverage cannot be measured"
-    ),
-    "revenue_attributed": (
-        "ActiveCampaign's API v3 exposes no attribution of revenue to marketing (the "
-        "value of won deals is in revenue_won)"
-    ),
-    "revenue_total": (
-        "ActiveCampaign holds CRM deals only, not all of the business's revenue; give "
-        "revenue_total in a file"
-    ),
-    "mrr": _NO_BILLING,
-    "mrr_churned": _NO_BILLING,
-    "accounts_active": _NO_BILLING,
-    "accounts_churned": _NO_BILLING,
-}
-
-DEFINITIONS: Mapping[str, str] = {
-    "campaigns": (
-        "one-off campaigns (not automation, RSS, date-based or recurring mailings) whose "
-        "send date sdate falls in the month in the config's time zone; drafts and "
-        "scheduled campaigns (status 0, 1) are not counted"
-    ),
-    "emails_sent": "sum of send_amt",
-    "emails_delivered": "send_amt - hardbounces - softbounces",
-    "campaigns_sent": "number of campaigns counted",
-    "unique_opens": "sum of uniqueopens",
-    "unique_clicks": (
-        "sum of subscriberclicks (contacts who clicked: 'total contact clicks'); "
-        "uniquelinkclicks counts (contact, link) pairs and is not read"
-    ),
-    "unsubscribes": "sum of unsubscribes",
-    "bounces": "sum of hardbounces + softbounces",
-    "workflows_active": (
-        "automations with status 1 (active) when fetched, created before the window's "
-        "end; reported in the last requested month only (the API keeps no history)"
-    ),
-    "leads_new": (
-        "contacts created in the month: meta.total of GET /contacts with "
-        "filters[created_after] = the month's first midnight and filters[created_before] = "
-        "the next month's, both ISO 8601 date-times with the audit time zone's offset (a "
-        "date alone would be read in the account's zone)"
-    ),
-    "deals_won": "deals with status 1 (won), in the month of their mdate (last change)",
-    "deals_lost": "deals with status 2 (lost), in the month of their mdate (last change)",
-    "revenue_won": "sum of the value (cents / 100) of the won deals, in their one currency",
-}
-
-
-_ONE_OFF_ONLY = (
-    "one-off campaigns only: automation emails are not included (API v3 gives their "
-    "counters as lifetime totals, never a month's)"
-)
-_DATED_BY_MDATE = (
-    "dated by the deal's last change (mdate), not by when it was won or lost: a closed deal "
-    "edited later moves to the month of the edit"
-)
-DEFINITION_DIFFERENCES: Mapping[str, str] = {
-    "emails_sent": _ONE_OFF_ONLY,
-    "emails_delivered": _ONE_OFF_ONLY,
-    "campaigns_sent": _ONE_OFF_ONLY,
-    "unique_opens": _ONE_OFF_ONLY,
-    "unique_clicks": _ONE_OFF_ONLY,
-    "unsubscribes": _ONE_OFF_ONLY,
-    "bounces": _ONE_OFF_ONLY,
-    "deals_won": _DATED_BY_MDATE,
-    "deals_lost": _DATED_BY_MDATE,
-    "revenue_won": _DATED_BY_MDATE,
-}
-"""Where this connector's figure is not the catalog's definition (docs/definitions.md)."""
-
-
-class ActiveCampaignOptions(HttpOptions):
-    """`source:` options: the account's API URL and the variable holding its API token."""
-
-    account_url: BaseUrl | None = None
-    """https://youraccount.api-us1.com (Settings > Developer); `base_url` overrides it."""
-    token_env: EnvVarName = "ACTIVECAMPAIGN_API_TOKEN"
-
-
-class RetryForbiddenOnce:
-    """`retry_if` for ActiveCampaign's intermittent 403s: one more try, not more.
-
-    A second 403 in a row for the same URL is a real refusal (a bad token or a
-    missing permission) and fails at once, so a wrong token costs one extra
-    request, not a full round of backoff.  One instance per client: it keeps state.
-    """
-
-    def __init__(self) -> None:
-        self._last: str | None = None
-
-    def __call__(self, response: requests.Response) -> bool:
-        if response.status_code != 403:
-            self._last = None
-            return False
-        url = response.request.url if response.request is not None else response.url
-        if self._last == url:
-            self._last = None
-            return False
-        self._last = url
-        return True
+from auditor.core.period import Month, add_months
 
 
 class ActiveCampaignConnector(HttpConnector):
@@ -713,148 +510,3 @@ class ActiveCampaignConnector(HttpConnector):
             return parse_instant(value, naive_tz=self.timezone)
         except SourceResponseError as exc:
             raise SourceResponseError(f"{PLATFORM}: {what}: {exc}", platform=PLATFORM) from None
-
-
-# --- parsing ------------------------------------------------------------------------------
-
-
-def _rows(client: HttpClient, page: Any, key: str, shown: str) -> list[Any]:
-    found = page.get(key, ...) if isinstance(page, dict) else ...
-    if found is None:
-        return []
-    if not isinstance(found, list):
-        raise SourceResponseError(
-            f"{PLATFORM}: {shown} answered a page without a '{key}' list: "
-            f"{_excerpt(client, page)!r}",
-            platform=PLATFORM,
-        )
-    return found
-
-
-def _excerpt(client: HttpClient, data: Any) -> str:
-    text = " ".join(client.redact(json.dumps(data, default=str)).split())
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
-
-
-def _fingerprint(rows: Iterable[Any]) -> str:
-    text = json.dumps(list(rows), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _number(value: Any) -> float | None:
-    """A JSON string or number as a float; None when it is not a finite number."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _as_int(value: Any) -> int | None:
-    if value is None:
-        return None
-    number = _number(value)
-    return None if number is None or number < 0 else int(number)
-
-
-def _whole(row: Mapping[str, Any], field: str, what: str) -> int:
-    """A counter such as send_amt ("1500"); absent or null counts as 0."""
-    value = row.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return 0
-    number = _number(value)
-    if number is None or number < 0 or number != int(number):
-        raise SourceResponseError(
-            f"{PLATFORM}: {what} has {field}={str(value)[:40]!r}, not a count",
-            platform=PLATFORM,
-        )
-    return int(number)
-
-
-def _cents(row: Mapping[str, Any], what: str) -> int:
-    """A deal's value ("1250000" = 12,500.00); absent or null is 0."""
-    value = row.get("value")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return 0
-    try:
-        cents = Decimal(str(value).strip())
-    except InvalidOperation:
-        cents = Decimal("NaN")
-    if not cents.is_finite() or cents < 0:
-        raise SourceResponseError(
-            f"{PLATFORM}: {what} has value={str(value)[:40]!r}, not an amount in cents",
-            platform=PLATFORM,
-        )
-    return int(cents.to_integral_value())
-
-
-def _nonzero(value: Any) -> bool:
-    number = _number(value) if value not in (None, "") else None
-    return bool(number)
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
-
-
-def _first_day(month: Month) -> date:
-    year, mon = parse_month(month)
-    return date(year, mon, 1)
-
-
-_NO_TRAFFIC_ES = (
-    "La API de ActiveCampaign no informa de sesiones ni visitantes web: el seguimiento del "
-    "sitio solo se expone por contacto (registros de seguimiento), nunca como recuentos"
-)
-_NO_BILLING_ES = (
-    "ActiveCampaign no tiene datos de facturación de suscripciones (MRR, cuentas de pago, bajas)"
-)
-NOT_MEASURED_ES: Mapping[str, str] = {
-    "emails_automated": "La API v3 de ActiveCampaign da los contadores de un email de "
-    "automatización (send_amt...) como totales de toda la vida, sin rango de fechas, así que "
-    "no se pueden saber sus envíos de un mes; la acción antigua campaign_report_totals de la "
-    "v1 admite un rango de fechas (sdate, ldate), pero usa otra autenticación y otro formato "
-    "de respuesta, que este conector no lee",
-    "unique_opens_human": "El objeto campaña de la API v3 de ActiveCampaign cuenta aperturas "
-    "(opens, uniqueopens) sin ninguna cifra que excluya los proxies de privacidad como la "
-    "protección de privacidad de Apple Mail",
-    "contacts_lost": "La API v3 de ActiveCampaign filtra los contactos por estado en la lista "
-    "(baja, rebote) y por fecha de alta o de última modificación, nunca por la fecha en que "
-    "dejaron una lista, así que no se pueden contar los contactos perdidos en un mes",
-    "workflows_behavioral": "La API v3 documentada de ActiveCampaign no dice qué inicia una "
-    "automatización: GET /api/3/automations no tiene campo de disparador y los endpoints de "
-    "disparadores y bloques no están documentados ni listan sus tipos, así que no se pueden "
-    "distinguir las automatizaciones por comportamiento de las que inicia una fecha o una lista",
-    "spam_complaints": "El objeto campaña de la API v3 de ActiveCampaign no tiene contador de "
-    "quejas por spam; las quejas solo aparecen en los informes de campaña de la aplicación",
-    "email_sessions": _NO_TRAFFIC_ES,
-    "website_sessions": _NO_TRAFFIC_ES,
-    "website_visitors": _NO_TRAFFIC_ES,
-    "conversions": "La API v3 de ActiveCampaign no da un recuento mensual de envíos de "
-    "formularios ni de conversiones: los formularios no tienen estadísticas de envíos y las "
-    "conversiones son registros por contacto",
-    "mqls": "ActiveCampaign no tiene etapas de ciclo de vida: lo que hace a un lead cualificado "
-    "por marketing (una etiqueta, una puntuación, una etapa de negocio) cambia de una cuenta a "
-    "otra; dé los mqls en un fichero",
-    "sqls": "ActiveCampaign no tiene etapas de ciclo de vida: lo que hace a un lead aceptado por "
-    "ventas (una etiqueta, una etapa de negocio) cambia de una cuenta a otra; dé los sqls en un "
-    "fichero",
-    "customers_new": "ActiveCampaign no registra cuándo un contacto se hizo cliente: un negocio "
-    "ganado puede ser una compra repetida, así que los clientes nuevos no se pueden deducir de "
-    "deals_won",
-    "deals_won_with_source": "Los negocios de ActiveCampaign no tienen campo de origen "
-    "(atribución), así que no se puede medir la cobertura del ciclo cerrado",
-    "revenue_attributed": "La API v3 de ActiveCampaign no expone ninguna atribución de ingresos "
-    "al marketing (el valor de los negocios ganados está en revenue_won)",
-    "revenue_total": "ActiveCampaign solo guarda negocios del CRM, no todos los ingresos del "
-    "negocio; dé revenue_total en un fichero",
-    "mrr": _NO_BILLING_ES,
-    "mrr_churned": _NO_BILLING_ES,
-    "accounts_active": _NO_BILLING_ES,
-    "accounts_churned": _NO_BILLING_ES,
-}
-reasons.register(NOT_MEASURED, NOT_MEASURED_ES, "es")
