@@ -42,7 +42,7 @@ def _charts(result: dict, language: str) -> int:
     """Every chart the report draws, built exactly as the report builds them."""
     from auditor.metrics.catalog import CATEGORIES
     from auditor.outputs.report import html
-    from auditor.outputs.report.i18n import Translator
+    from auditor.outputs.strings import Translator
 
     t = Translator(language)
     fmt = html.Formats(language, "EUR")

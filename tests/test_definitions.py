@@ -22,7 +22,7 @@ from auditor.core.period import Month
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, DEFINITIONS
 from auditor.outputs.report.definitions import definition_rows
 from auditor.outputs.report.html import render_html
-from auditor.outputs.report.i18n import Translator, catalog
+from auditor.outputs.strings import Translator, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "result_sample.json"

@@ -237,7 +237,7 @@ def test_a_live_connector_and_a_finance_file_mix(tmp_path: Path, monkeypatch) ->
     assert result["metrics"]["mrr"]["value"] == 22000
     # the definitions appendix names each metric's own source
     from auditor.outputs.report.definitions import definition_rows
-    from auditor.outputs.report.i18n import Translator
+    from auditor.outputs.strings import Translator
 
     rows = {r["id"]: r for r in definition_rows(result, Translator("en"))}
     assert rows["mrr"]["source"] == "column 'mrr' of the data file"

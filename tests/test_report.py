@@ -21,24 +21,20 @@ import pytest
 from auditor.core.errors import AuditorError, InputError
 from auditor.core.resources import templates_dir
 from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, CATEGORIES, KPI_BY_ID
-from auditor.outputs.report import charts, pdf
-from auditor.outputs.report.html import (
-    DEFAULT_ACCENT,
-    FUNNEL,
-    TREND_CHARTS,
-    Formats,
-    describe_bands,
-    logo_path,
-    rank_urgent,
-    render_html,
-)
-from auditor.outputs.report.i18n import (
+from auditor.outputs import charts
+from auditor.outputs.numbers import Formats
+from auditor.outputs.report import pdf
+from auditor.outputs.report.html import render_html
+from auditor.outputs.report.sections import FUNNEL, TREND_CHARTS
+from auditor.outputs.report.settings import DEFAULT_ACCENT, logo_path
+from auditor.outputs.strings import (
     CatalogError,
     Translator,
     _check_entry,
     _placeholders,
     catalog,
 )
+from auditor.outputs.view import describe_bands, rank_urgent
 
 FIXTURE = Path(__file__).parent / "fixtures" / "result_sample.json"
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"

@@ -2,7 +2,7 @@
 
 A logo is accepted only if the report will show it, so none is dropped
 silently: the config check (`auditor.config`, at `report.logo`) and the
-renderer (`auditor.outputs.report.html.logo_path`) ask the same question here.
+renderer (`auditor.outputs.report.settings.logo_path`) ask the same question here.
 
 - Types: `.png`, `.jpg`/`.jpeg` and `.svg`, and the content must be what the
   name says: PNG and JPEG by their magic bytes, SVG by parsing it as XML whose

@@ -17,10 +17,11 @@ from typing import Any
 
 from auditor.core import formatting
 from auditor.metrics.catalog import BASE_BY_ID, CATEGORIES, KPI_BY_ID
+from auditor.outputs.numbers import Formats
 from auditor.outputs.report.definitions import definition_rows
-from auditor.outputs.report.html import (
+from auditor.outputs.strings import Translator, resolve_language
+from auditor.outputs.view import (
     KEY_FIGURES,
-    Formats,
     _figure,
     action_plan,
     finding_view,
@@ -28,7 +29,6 @@ from auditor.outputs.report.html import (
     rank_in_category,
     rank_urgent,
 )
-from auditor.outputs.report.i18n import Translator, resolve_language
 
 # The characters that can start markup in the middle of a line (CommonMark and
 # GitHub's extensions): emphasis, code, links and images, raw HTML and entities,

@@ -18,7 +18,7 @@ from typing import Any
 
 from auditor.core.shapes import mapping_or_empty
 from auditor.metrics.catalog import BASE_METRICS
-from auditor.outputs.report.i18n import Translator
+from auditor.outputs.strings import Translator
 
 MAX_SOURCE_CHARS = 300
 """A connector's source note is connector text: bounded so it cannot fill a page."""
