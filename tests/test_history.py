@@ -30,7 +30,7 @@ from auditor.history import (
     resolved_findings,
 )
 from auditor.history.migrations import LATEST_VERSION, MIGRATIONS
-from auditor.history.store import APPLICATION_ID
+from auditor.history.records import APPLICATION_ID
 from auditor.pipeline.runner import audit
 
 SLUG = "suministros-industriales-ebro-s-l"

@@ -31,7 +31,7 @@ from auditor.core.identity import MAX_SLUG_BYTES, legacy_slug, slugify
 from auditor.core.resources import demo_dir
 from auditor.history import ClientIdentity, HistoryError, HistoryStore, default_store_path
 from auditor.history.migrations import MIGRATIONS
-from auditor.history.store import APPLICATION_ID
+from auditor.history.records import APPLICATION_ID
 from auditor.pipeline.batch import BatchOptions, audit_client, duplicate_clients
 from auditor.pipeline.runner import audit
 from tests.helpers import CONFIG, q3_data, write_wide_csv

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 from auditor.core.identity import ClientIdentity
 from auditor.core.models import MetricValue, PeriodMetrics
 from auditor.history.diff import diff_results, new_failures, regressions, resolved_findings
-from auditor.history.store import (
+from auditor.history.records import (
     ClientRef,
     HistoryError,
-    HistoryStore,
     RunSummary,
     pack_hash,
     shared_key_message,
     stored_metrics,
 )
+from auditor.history.store import HistoryStore
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig

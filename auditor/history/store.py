@@ -28,219 +28,40 @@ file is in WAL mode, every connection waits up to `BUSY_TIMEOUT` seconds for a
 lock, and every write is one `BEGIN IMMEDIATE` transaction, so a result is
 either stored whole or not at all.  Each operation opens and closes its own
 connection, so a store object may be handed to worker processes.  WAL needs a
-local file system (not a network share).
-"""
+local file system (not a network share)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-import random
 import sqlite3
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from auditor.core.errors import InputError, Problem, inert
-from auditor.core.identity import CLIENT_ID_RULE, ClientIdentity, legacy_slug, slugify
-from auditor.core.shapes import mapping_or_empty
-from auditor.history.migrations import CLIENT_ID_SINCE, LATEST_VERSION, MIGRATIONS
-
-BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one to finish
-APPLICATION_ID = 0x41554454  # "AUDT": marks the file as an auditor history store
-
-
-class HistoryError(InputError):
-    """The store cannot be used (missing, corrupt, foreign or newer file; unknown
-    client or period): a bad input, exit 2."""
-
-
-def pack_hash(result: Mapping[str, Any]) -> str:
-    """sha256 (hex) of the result's rule-pack hashes, sorted and joined by newlines."""
-    hashes = sorted(str(p.get("sha256", "")) for p in result.get("rule_packs", []))
-    return hashlib.sha256("\n".join(hashes).encode("utf-8")).hexdigest()
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: such values become null (as in the JSON output)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One recorded run as `auditor history list` shows it."""
-
-    id: int
-    client_slug: str
-    client: str
-    period: str
-    period_start: str
-    period_end: str
-    pack_hash: str
-    tool_version: str
-    overall: float | None
-    exit_code: int | None
-    exit_reason: str | None
-    generated_at: str | None
-    recorded_at: str
-    categories: Mapping[str, float | None] = field(default_factory=dict)
-    client_id: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "client_slug": self.client_slug,
-            "client": self.client,
-            "client_id": self.client_id,
-            "period": self.period,
-            "period_start": self.period_start,
-            "period_end": self.period_end,
-            "pack_hash": self.pack_hash,
-            "tool_version": self.tool_version,
-            "scores": {"overall": self.overall, **self.categories},
-            "exit_code": self.exit_code,
-            "exit_reason": self.exit_reason,
-            "generated_at": self.generated_at,
-            "recorded_at": self.recorded_at,
-        }
-
-
-_SUMMARY_COLUMNS = (
-    "id, client_slug, client_name, period_label, period_start, period_end, pack_hash, "
-    "tool_version, overall_score, exit_code, exit_reason, generated_at, recorded_at, {client_id}"
+from auditor.core.errors import Problem, inert
+from auditor.core.identity import ClientIdentity, legacy_slug, slugify
+from auditor.history.migrations import LATEST_VERSION
+from auditor.history.records import (
+    _RESULT_SHAPE,
+    _SUMMARY_COLUMNS,
+    _SUMMARY_TYPES,
+    ClientRef,
+    HistoryError,
+    RunSummary,
+    _finite,
+    _identity_filter,
+    _key_fields,
+    _Known,
+    _listed,
+    _now,
+    _owned_by,
+    _Reader,
+    shared_key_message,
+    stored_metrics,
 )
-# The type of each `runs` column `runs()` reads, as `record` writes it (None: NULL allowed).
-_SUMMARY_TYPES: tuple[tuple[str, tuple[type, ...]], ...] = (
-    ("id", (int,)),
-    ("client_slug", (str,)),
-    ("client_name", (str,)),
-    ("period_label", (str,)),
-    ("period_start", (str,)),
-    ("period_end", (str,)),
-    ("pack_hash", (str,)),
-    ("tool_version", (str,)),
-    ("overall_score", (int, float, type(None))),
-    ("exit_code", (int, type(None))),
-    ("exit_reason", (str, type(None))),
-    ("generated_at", (str, type(None))),
-    ("recorded_at", (str,)),
-    ("client_id", (str, type(None))),
-)
-# Parts of a stored result that readers (show, diff, --baseline) index into.
-_RESULT_SHAPE: dict[str, type] = {
-    "findings": list,
-    "metrics": dict,
-    "scores": dict,
-    "period": dict,
-    "analysis": dict,
-}
-ClientRef = str | ClientIdentity  # a slug, client_id or name as typed; or an exact identity
+from auditor.history.storefile import StoreFile
 
 
-def _key_fields(result: Mapping[str, Any]) -> dict[str, Any]:
-    """The indexed columns of a result; a HistoryError if it is not an audit result."""
-    missing = []
-    for key in ("client", "client_slug", "period", "rule_packs", "scores", "findings"):
-        if key not in result:
-            missing.append(key)
-    period = mapping_or_empty(result.get("period"))
-    missing += [f"period.{k}" for k in ("label", "start", "end") if k not in period]
-    if missing:
-        raise HistoryError(f"cannot record: not an audit result (missing {', '.join(missing)})")
-    tool = result.get("tool") or {}
-    client_id = result.get("client_id")
-    return {
-        "client_slug": str(result["client_slug"]),
-        "client_name": str(result["client"]),
-        "client_id": None if client_id is None else str(client_id),
-        "period_label": str(period["label"]),
-        "period_start": str(period["start"]),
-        "period_end": str(period["end"]),
-        "pack_hash": pack_hash(result),
-        "tool_version": str(tool.get("version", "unknown")),
-        "schema_version": int(result.get("schema_version", 1)),
-        "language": result.get("language"),
-        "generated_at": result.get("generated_at"),
-        "overall_score": result["scores"].get("overall"),
-        "exit_code": result.get("exit_code"),
-        "exit_reason": result.get("exit_reason"),
-    }
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def stored_metrics(result: Mapping[str, Any]) -> dict[str, float | None]:
-    """A result's metrics by id: defined ones with their value, undefined ones as None."""
-    out: dict[str, float | None] = {}
-    for metric_id in result.get("undefined") or {}:
-        out[metric_id] = None
-    for metric_id, info in (result.get("metrics") or {}).items():
-        value = info.get("value") if isinstance(info, Mapping) else None
-        out[metric_id] = float(value) if isinstance(value, int | float) else None
-    return out
-
-
-def _identity_filter(client: ClientIdentity, id_column: str) -> tuple[str, list[str]]:
-    """SQL selecting exactly `client`'s runs: by client_id, or by exact name.
-
-    A config with a client_id also owns the runs recorded under that key, by its
-    name, before it had the client_id (they become its own when it next records).
-    """
-    if client.client_id is not None:
-        return (
-            f"({id_column} = ? OR ({id_column} IS NULL AND client_slug = ? AND client_name = ?))",
-            [client.client_id, client.client_id, client.name],
-        )
-    return f"({id_column} IS NULL AND client_name = ?)", [client.name]
-
-
-def _owned_by(client: ClientIdentity, client_id: str | None, name: str) -> bool:
-    """Whether a row (under `client`'s own key) with this client_id and name is `client`'s."""
-    if client_id is not None:
-        return client_id == client.client_id
-    return name == client.name
-
-
-def shared_key_message(key: str, client: ClientIdentity, others: list[ClientIdentity]) -> str:
-    """Why `client` may not record under `key`, and what to do about it."""
-    held = ", ".join(o.describe() for o in others)
-    if client.client_id is None:
-        fix = f"add a client_id to the config of {client.describe()} ({CLIENT_ID_RULE})"
-    else:
-        fix = "choose another client_id for one of them"
-    return (
-        f"the history key '{key}' already holds the audits of {held}, not of "
-        f"{client.describe()}: two clients cannot share one history; {fix}. The history "
-        "was not changed"
-    )
-
-
-@dataclass
-class _Known:
-    """A client recorded in the store, as `auditor history` lists and finds it."""
-
-    identity: ClientIdentity
-    keys: list[str]  # every key its runs are under, latest last
-
-    @property
-    def key(self) -> str:
-        return self.keys[-1]
-
-
-class HistoryStore:
+class HistoryStore(StoreFile):
     """The history database at `path` (created, with its folder, on the first `record`).
 
     Reading a store whose file does not exist finds nothing (no file is created);
@@ -248,134 +69,6 @@ class HistoryStore:
     given to the reading methods as a `ClientIdentity` (exactly that client's runs)
     or as text: a key, client_id or name, as `identify` finds it.
     """
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-
-    def __repr__(self) -> str:
-        return f"HistoryStore({str(self.path)!r})"
-
-    @property
-    def exists(self) -> bool:
-        return self.path.is_file()
-
-    # ------------------------------------------------------------------ connection
-
-    def _error(self, exc: sqlite3.Error) -> HistoryError:
-        text = str(exc)
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
-            return HistoryError(
-                Problem(
-                    f"history store is busy: another process held it for more than "
-                    f"{BUSY_TIMEOUT:g} s ({text}); try again",
-                    str(self.path),
-                )
-            )
-        return HistoryError(
-            Problem(
-                f"not a readable auditor history store ({text}); move the file aside "
-                "(the next --record creates a new one) or point --store at another file",
-                str(self.path),
-            )
-        )
-
-    def _open(self) -> sqlite3.Connection:
-        """A prepared connection (WAL, latest schema).
-
-        SQLite answers "database is locked" at once, without waiting for the busy
-        timeout, in a few cases that only concurrent creation of a new store
-        meets (switching a fresh file to WAL while another process migrates it):
-        those are retried briefly, never turned into a lost record.
-        """
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:
-            try:
-                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
-            try:
-                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-                conn.execute("PRAGMA foreign_keys = ON")
-                self._prepare(conn)
-                return conn
-            except sqlite3.OperationalError as exc:
-                conn.close()
-                busy = "locked" in str(exc) or "busy" in str(exc)
-                if not busy or time.monotonic() > deadline:
-                    raise self._error(exc) from None
-                time.sleep(0.02 + random.random() * 0.08)
-            except sqlite3.Error as exc:
-                conn.close()
-                raise self._error(exc) from None
-            except BaseException:
-                conn.close()
-                raise
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = self._open()
-        try:
-            yield conn
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.rollback()
-            raise self._error(exc) from None
-        finally:
-            conn.close()
-
-    def _prepare(self, conn: sqlite3.Connection) -> None:
-        """WAL mode and the latest schema, applying pending migrations in one transaction."""
-        # Read version and tables in ONE transaction: between two autocommit reads another
-        # process may commit its migration, and version 0 with tables would look foreign.
-        conn.execute("BEGIN")
-        try:
-            version = self._check_file(conn)
-        finally:
-            conn.execute("COMMIT")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        if version >= LATEST_VERSION:
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = self._check_file(conn)  # another process may have migrated meanwhile
-            for migration in MIGRATIONS:
-                if migration.version > version:
-                    for statement in migration.statements:
-                        conn.execute(statement)
-            if version < LATEST_VERSION:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {LATEST_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.rollback()
-            raise
-
-    def _check_file(self, conn: sqlite3.Connection) -> int:
-        """The schema version; a HistoryError for a foreign or newer database."""
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if app_id not in (0, APPLICATION_ID) or (
-            version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-        ):
-            raise HistoryError(
-                Problem(
-                    "this SQLite database is not an auditor history store (it holds other "
-                    "tables); point --store at another file",
-                    str(self.path),
-                )
-            )
-        if version > LATEST_VERSION:
-            raise HistoryError(
-                Problem(
-                    f"the history store has schema version {version}, written by a newer "
-                    f"auditor; this one knows up to {LATEST_VERSION}: upgrade auditor",
-                    str(self.path),
-                )
-            )
-        return int(version)
-
-    # ------------------------------------------------------------------ writing
 
     def record(self, result: Mapping[str, Any]) -> int:
         """Store one audit result (replacing the run with the same key); its run id.
@@ -473,79 +166,6 @@ class HistoryStore:
             )
 
     # ------------------------------------------------------------------ reading
-
-    def _open_read(self) -> sqlite3.Connection:
-        """A read-only connection: never creates, migrates or otherwise writes the file.
-
-        A WAL file in a folder this user may not write (no `-shm` can be made) is
-        opened `immutable`, as SQLite documents for read-only media.
-        """
-        base = self.path.absolute().as_uri() + "?mode=ro"
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        for uri in (base, base + "&immutable=1"):
-            while True:
-                try:
-                    conn = sqlite3.connect(
-                        uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None
-                    )
-                except sqlite3.Error as exc:
-                    raise self._error(exc) from None
-                try:
-                    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-                    return conn
-                except sqlite3.Error as exc:
-                    conn.close()
-                    name = getattr(exc, "sqlite_errorname", "")
-                    if name in _READ_ONLY_FOLDER and not uri.endswith("immutable=1"):
-                        break  # try immutable
-                    text = str(exc)
-                    busy = "locked" in text or "busy" in text
-                    if not busy or time.monotonic() > deadline:
-                        raise self._error(exc) from None
-                    time.sleep(0.02 + random.random() * 0.08)
-        raise HistoryError(Problem("cannot open the history store read-only", str(self.path)))
-
-    @contextmanager
-    def _read(self) -> Iterator[_Reader | None]:
-        """A read transaction (one consistent snapshot), or None if nothing is recorded."""
-        if not self.exists:
-            yield None
-            return
-        conn = self._open_read()
-        try:
-            conn.execute("BEGIN")
-            try:
-                version = self._check_file(conn)
-                yield None if version == 0 else _Reader(conn, version)
-            finally:
-                conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
-        finally:
-            conn.close()
-
-    def _make_folder(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise HistoryError(
-                Problem(
-                    f"cannot create the history store's folder: {exc.strerror or exc}",
-                    str(self.path.parent),
-                )
-            ) from None
-
-    def migrate(self) -> int:
-        """Create the file if need be and apply the pending migrations; the version now."""
-        self._make_folder()
-        with self._connect() as conn:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-    def schema_version(self) -> int:
-        """The schema version of the file as it is (reading never migrates it)."""
-        with self._read() as reader:
-            return 0 if reader is None else reader.version
 
     def _known(self, reader: _Reader) -> list[_Known]:
         """Every recorded client, by key (see `_identity_filter` for who owns which run)."""
@@ -797,32 +417,3 @@ class HistoryStore:
             if not isinstance(value, kinds) or isinstance(value, bool):
                 raise self._damaged(row[0], f"column {column} holds {inert(repr(value), 60)}")
         return row
-
-
-# SQLite's answers when a read-only user opens a WAL file it cannot make a -shm for.
-_READ_ONLY_FOLDER = frozenset(
-    {"SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_CANTOPEN"}
-)
-
-
-@dataclass(frozen=True)
-class _Reader:
-    """A read transaction on a store of schema `version` (which may be older than ours)."""
-
-    conn: sqlite3.Connection
-    version: int
-
-    @property
-    def id_column(self) -> str:
-        """`runs.client_id`, or NULL on a store older than client identities."""
-        return "client_id" if self.version >= CLIENT_ID_SINCE else "NULL"
-
-    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, args)
-
-
-def _listed(known: _Known) -> str:
-    identity = known.identity
-    if identity.client_id is not None:
-        return f"{identity.client_id} ({identity.name})"
-    return f"{known.key} ({identity.name})"
