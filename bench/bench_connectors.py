@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.config import load_config  # noqa: E402
+from auditor.config.loader import load_config  # noqa: E402
 from auditor.connectors import registry  # noqa: E402
 from auditor.connectors.activecampaign import ActiveCampaignConnector  # noqa: E402
 from auditor.connectors.hubspot import HubSpotConnector  # noqa: E402

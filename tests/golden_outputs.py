@@ -21,7 +21,7 @@ _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 
 
 def demo_result() -> dict[str, Any]:
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
     from auditor.core.resources import demo_dir
     from auditor.gating.gate import Gate
     from auditor.pipeline.runner import audit

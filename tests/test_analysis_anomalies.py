@@ -15,9 +15,10 @@ import yaml
 from click.testing import CliRunner
 
 from auditor.analysis import ANALYSIS_LABEL, anomalies
-from auditor.analysis.series import Series, fit_series
+from auditor.analysis.fit import fit_series
+from auditor.analysis.series import Series
 from auditor.cli.main import main
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.resources import demo_dir
 from auditor.gating.gate import Gate
 from auditor.pipeline.runner import audit

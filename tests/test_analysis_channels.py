@@ -12,7 +12,7 @@ from auditor.analysis import AnalysisContext
 from auditor.analysis.channels import analyse
 from auditor.analysis.lead_scoring import analyse as analyse_leads
 from auditor.analysis.planning import analyse as analyse_plan
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors.file import FileConnector, FileOptions
 from auditor.core.errors import InputError
 from auditor.core.models import SourceData

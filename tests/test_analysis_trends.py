@@ -10,14 +10,8 @@ import numpy as np
 import pytest
 
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, trends
-from auditor.analysis.series import (
-    Series,
-    fit_series,
-    monthly_series,
-    next_quarter,
-    read_options,
-    t_quantile,
-)
+from auditor.analysis.fit import fit_series, t_quantile
+from auditor.analysis.series import Series, monthly_series, next_quarter, read_options
 from auditor.core.errors import InputError
 from auditor.core.models import SourceData
 from auditor.core.period import add_months, parse_period

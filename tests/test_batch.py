@@ -19,14 +19,8 @@ from auditor.cli.main import main
 from auditor.core.resources import demo_dir
 from auditor.outputs.portfolio import csv_cell, render_html
 from auditor.pipeline import batch as batch_module
-from auditor.pipeline.batch import (
-    BatchOptions,
-    batch_exit,
-    discover,
-    duplicate_clients,
-    is_analysis,
-    run_batch,
-)
+from auditor.pipeline.batch import BatchOptions, discover, duplicate_clients, is_analysis, run_batch
+from auditor.pipeline.portfolio import batch_exit
 from tests.helpers import CONFIG, q3_data, write_wide_csv
 
 

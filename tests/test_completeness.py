@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from auditor.analysis.completeness import gaps, source_text
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.resources import demo_dir
 from auditor.gating.gate import Gate
 from auditor.outputs.text import render_text

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.resources import demo_dir
 from auditor.gating.gate import Gate
 from auditor.outputs import conditions

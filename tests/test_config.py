@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import load_config, slugify
+from auditor.config.loader import load_config
+from auditor.config.schema import slugify
 from auditor.core.errors import InputError
 from tests.helpers import CONFIG
 

@@ -18,7 +18,7 @@ import requests
 import responses
 from responses import matchers
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors import registry
 from auditor.connectors.activecampaign import ActiveCampaignConnector, ActiveCampaignOptions
 from auditor.connectors.activecampaign.api import DEAL_METRICS, EMAIL_METRICS

@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.cli.main import main
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors import registry
 from auditor.connectors.base import (
     Connector,

@@ -23,7 +23,7 @@ import requests
 import responses
 from click.testing import CliRunner
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors import registry
 from auditor.connectors.base import contract_problems
 from auditor.connectors.hubspot import (

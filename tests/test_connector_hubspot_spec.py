@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import responses
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors.hubspot import HubSpotConnector
 from auditor.connectors.snapshot import snapshot_from_json, snapshot_to_json
 from auditor.core.errors import EXIT_BAD_INPUT, InputError

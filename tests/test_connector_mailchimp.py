@@ -30,7 +30,7 @@ import requests
 import responses
 from responses import matchers
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors import registry
 from auditor.connectors.base import contract_problems
 from auditor.connectors.mailchimp import MailchimpConnector, MailchimpOptions

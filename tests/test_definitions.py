@@ -199,7 +199,7 @@ def test_provenance_table_leaves_the_definitions_to_their_own_table() -> None:
 
 
 def test_demo_report_lists_its_file_columns() -> None:
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
     from auditor.core.resources import demo_dir
     from auditor.gating.gate import Gate
     from auditor.pipeline.runner import audit

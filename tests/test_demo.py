@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.resources import demo_dir
 from auditor.gating.gate import Gate
 from auditor.pipeline.runner import audit

@@ -8,7 +8,7 @@ import click
 import pytest
 
 from auditor.cli.main import main
-from auditor.config import ConfigModel
+from auditor.config.schema import ConfigModel
 from auditor.connectors.file import FileConnector
 from auditor.metrics.catalog import ALL_METRIC_IDS
 from auditor.rules.loader import load_rules, shipped_packs

@@ -27,7 +27,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors import registry
 from auditor.connectors.activecampaign import ActiveCampaignConnector
 from auditor.connectors.hubspot import HubSpotConnector

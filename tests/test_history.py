@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.errors import EXIT_BAD_INPUT, InputError
 from auditor.core.resources import demo_dir
 from auditor.history import (

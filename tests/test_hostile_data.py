@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from auditor.analysis.channels import closed_loop
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors.file import FileConnector, FileOptions
 from auditor.connectors.file import totals as file_totals
 from auditor.connectors.filelimits import (

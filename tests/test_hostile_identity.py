@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.identity import MAX_SLUG_BYTES, legacy_slug, slugify
 from auditor.core.resources import demo_dir
 from auditor.history import ClientIdentity, HistoryError, HistoryStore, default_store_path

@@ -163,7 +163,8 @@ def test_lead_scores_of_1e308_give_no_numpy_warning() -> None:
 
 
 def test_a_monthly_series_near_1e300_fits_without_numpy_warning() -> None:
-    from auditor.analysis.series import Series, fit_series
+    from auditor.analysis.fit import fit_series
+    from auditor.analysis.series import Series
     from auditor.core.period import add_months
 
     months = tuple(add_months("2024-01", i) for i in range(24))
@@ -377,7 +378,7 @@ def logo_config(folder: Path, name: str, content: bytes, size: int | None = None
 def test_a_logo_the_report_would_drop_is_refused_at_report_logo(
     tmp_path: Path, name: str, content: bytes, size: int | None, reason: str
 ) -> None:
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
 
     config = logo_config(tmp_path, name, content, size)
     with pytest.raises(InputError) as info:
@@ -389,7 +390,7 @@ def test_a_logo_the_report_would_drop_is_refused_at_report_logo(
 
 
 def test_every_logo_the_config_accepts_is_in_the_report(tmp_path: Path) -> None:
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
     from auditor.outputs.report.html import render_html
     from tests.test_report import sample
 

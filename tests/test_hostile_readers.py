@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors.file import FileConnector, FileOptions
 from auditor.connectors.snapshot import load_snapshot
 from auditor.core.errors import InputError

@@ -320,7 +320,7 @@ MUST_FAIL = {
 def test_many_unknown_keys_give_a_bounded_message_and_few_suggestions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
     from auditor.core import validation
     from auditor.core.errors import MAX_SHOWN_PROBLEMS, InputError
 

@@ -90,7 +90,7 @@ def test_token_env_given_the_token_by_expansion_names_the_mistake_not_the_token(
 
 def test_token_env_may_expand_to_the_name_of_a_set_variable(tmp_path, monkeypatch):
     """`token_env: ${WHICH}` with WHICH=AC_KEY names AC_KEY: allowed (and then read)."""
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
 
     monkeypatch.setenv("WHICH", "AC_KEY")
     monkeypatch.setenv("AC_KEY", HEX_TOKEN)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli.main import main
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.resources import demo_dir
 
 EXPORT = Path(__file__).parent / "fixtures" / "exports" / "mailchimp-campaigns.csv"

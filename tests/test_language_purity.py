@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core import reasons
 from auditor.core.resources import demo_dir
 from auditor.gating.gate import Gate

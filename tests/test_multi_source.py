@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli.main import main
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors.multi import MultiConnector
 from auditor.core.errors import InputError
 from auditor.core.resources import demo_dir

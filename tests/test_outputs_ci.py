@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE, InputError
 from auditor.core.resources import demo_dir
 from auditor.gating.gate import Gate, exit_status

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.analysis.series import next_quarter
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.connectors.file import FileConnector, FileOptions
 from auditor.connectors.leads import read_leads
 from auditor.connectors.snapshot import load_snapshot

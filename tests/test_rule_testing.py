@@ -12,15 +12,9 @@ import pytest
 import yaml
 
 from auditor.core.period import parse_period
+from auditor.rules.case_runner import build_metrics, metric_literal, same, show
 from auditor.rules.loader import load_rules
-from auditor.rules.testing import (
-    build_metrics,
-    metric_literal,
-    run_test_file,
-    run_test_files,
-    same,
-    show,
-)
+from auditor.rules.testing import run_test_file, run_test_files
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path("tests/fixtures/rule_tests")

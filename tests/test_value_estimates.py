@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.analysis import value
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.models import Finding, MetricValue, PeriodMetrics
 from auditor.core.period import parse_period
 from auditor.core.resources import demo_dir

@@ -23,11 +23,10 @@ from typing import Any
 import numpy as np
 
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
+from auditor.analysis.fit import Fit, fitted
 from auditor.analysis.series import (
     ANOMALY_DEFAULTS,
     TREND_DEFAULTS,
-    Fit,
-    fitted,
     metric_name,
     model_settings,
     read_options,

@@ -16,13 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
+from auditor.analysis.fit import Fit, Interval, NotEnoughData, fitted
 from auditor.analysis.series import (
     TREND_DEFAULTS,
-    Fit,
-    Interval,
-    NotEnoughData,
     Series,
-    fitted,
     metric_name,
     model_settings,
     month_name,

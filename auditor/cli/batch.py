@@ -183,14 +183,12 @@ def batch(
     from auditor.outputs.text import clean, terminal_width
     from auditor.pipeline.batch import (
         BatchOptions,
-        BatchRun,
-        build_portfolio,
         default_jobs,
         discover,
         duplicate_clients,
         run_batch,
-        write_portfolio,
     )
+    from auditor.pipeline.portfolio import BatchRun, build_portfolio, write_portfolio
 
     ctx = click.get_current_context()  # `guarded` took --debug out of the keyword arguments
     debug = bool(ctx.params.get("debug")) or bool(ctx.find_root().params.get("debug"))

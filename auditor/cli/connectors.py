@@ -202,7 +202,7 @@ def test_connection(config: Path, fmt: str) -> None:
     \b
     Example: HUBSPOT_TOKEN=... auditor connectors test client.yaml
     """
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
 
     loaded = load_config(config, _period_if_missing(config))
     cls = loaded.connector

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -149,56 +150,16 @@ def init(
     Example: auditor init campaigns.csv deals.csv --client "Acme S.L." --lang es \\
                  --cost platform=800 --cost staff=2000 -o acme.yaml
     """
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
     from auditor.gating.gate import Gate
     from auditor.outputs.files import write_all, write_text
-    from auditor.outputs.text import LABELS, completeness_lines
     from auditor.pipeline.runner import audit
 
     problems: list[Problem] = []
-    costs: dict[str, float] = {}
-    for item in cost_items:
-        key, sep, amount = item.partition("=")
-        try:
-            value = float(amount)
-        except ValueError:
-            value = -1.0
-        if not sep or key not in COST_OPTIONS or not value >= 0:
-            problems.append(
-                Problem(
-                    f"--cost {item!r}: expected KEY=AMOUNT with KEY one of "
-                    f"{', '.join(COST_OPTIONS)} and a non-negative amount"
-                )
-            )
-        else:
-            costs[key] = value
+    costs = _parse_costs(cost_items, problems)
     target = output if output.is_absolute() else Path.cwd() / output
     folder = target.parent
-    inspected: list[tuple[str, str, list[str], list[str]]] = []
-    for file in files:
-        path = file if file.is_absolute() else Path.cwd() / file
-        if path.resolve() == target.resolve():
-            problems.append(Problem(f"{file} is both an input and the config to write"))
-            continue
-        try:
-            kind, months, metrics = _inspect(path)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        try:
-            rel = str(path.resolve().relative_to(folder.resolve()))
-        except ValueError:
-            rel = str(path.resolve())
-        inspected.append((rel, kind, months, metrics))
-    given: dict[str, str] = {}
-    for rel, _, _, metrics in inspected:
-        if metrics and all(m in given for m in metrics):
-            earlier = ", ".join(sorted({given[m] for m in metrics}))
-            problems.append(
-                Problem(f"{rel} gives no base metric that {earlier} does not; leave one out")
-            )
-        for metric in metrics:
-            given.setdefault(metric, rel)
+    inspected = _inspect_files(files, target, problems)
     if target.exists() and not force:
         problems.append(Problem(f"{output} exists; choose another -o or add --force"))
     if problems:
@@ -237,11 +198,78 @@ def init(
     }
     write_all({target: write_text(text)}, protected)
     click.echo(f"wrote {output}")
+    _print_summary(inspected, period, result, config.language)
+
+
+def _parse_costs(cost_items: tuple[str, ...], problems: list[Problem]) -> dict[str, float]:
+    """`--cost KEY=AMOUNT` options as monthly costs; each bad one a problem."""
+    costs: dict[str, float] = {}
+    for item in cost_items:
+        key, sep, amount = item.partition("=")
+        try:
+            value = float(amount)
+        except ValueError:
+            value = -1.0
+        if not sep or key not in COST_OPTIONS or not value >= 0:
+            problems.append(
+                Problem(
+                    f"--cost {item!r}: expected KEY=AMOUNT with KEY one of "
+                    f"{', '.join(COST_OPTIONS)} and a non-negative amount"
+                )
+            )
+        else:
+            costs[key] = value
+    return costs
+
+
+Inspected = tuple[str, str, list[str], list[str]]  # (path as written, kind, months, metrics)
+
+
+def _inspect_files(
+    files: tuple[Path, ...], target: Path, problems: list[Problem]
+) -> list[Inspected]:
+    """Each data file read as the file connector reads it; a file that adds no base metric
+    another one gives, or that is the config itself, is a problem."""
+    folder = target.parent
+    inspected: list[Inspected] = []
+    for file in files:
+        path = file if file.is_absolute() else Path.cwd() / file
+        if path.resolve() == target.resolve():
+            problems.append(Problem(f"{file} is both an input and the config to write"))
+            continue
+        try:
+            kind, months, metrics = _inspect(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            rel = str(path.resolve().relative_to(folder.resolve()))
+        except ValueError:
+            rel = str(path.resolve())
+        inspected.append((rel, kind, months, metrics))
+    given: dict[str, str] = {}
+    for rel, _, _, metrics in inspected:
+        if metrics and all(m in given for m in metrics):
+            earlier = ", ".join(sorted({given[m] for m in metrics}))
+            problems.append(
+                Problem(f"{rel} gives no base metric that {earlier} does not; leave one out")
+            )
+        for metric in metrics:
+            given.setdefault(metric, rel)
+    return inspected
+
+
+def _print_summary(
+    inspected: list[Inspected], period: str, result: dict[str, Any], language: str
+) -> None:
+    """What each file gave, what the audit judges, and what would complete it."""
+    from auditor.outputs.text import LABELS, completeness_lines
+
     for rel, kind, months, metrics in inspected:
         span = f"{months[0]} to {months[-1]}" if months else "no months"
         click.echo(f"  {rel}: {kind}, {len(months)} months ({span}), {len(metrics)} base metrics")
     judged = sum(1 for f in result["findings"] if f.get("status") in ("pass", "warn", "fail"))
     click.echo(f"the audit of {period} judges {judged} of {len(result['findings'])} findings")
-    labels = LABELS.get(config.language, LABELS["en"])
-    for line in completeness_lines(result, config.language, labels):
+    labels = LABELS.get(language, LABELS["en"])
+    for line in completeness_lines(result, language, labels):
         click.echo(line)

@@ -112,7 +112,7 @@ def build_plan(
 ) -> dict[str, Any]:
     """Load the config, fetch its data, compute the period's metrics and plan on them."""
     from auditor.analysis.planning import plan, plan_inputs
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
     from auditor.metrics.calculator import calculate
     from auditor.pipeline.currency import reconcile_currency
     from auditor.pipeline.runner import months_needed

@@ -169,7 +169,7 @@ def _validate_one(path: Path) -> tuple[int, tuple[Problem, ...]]:
 
     located = load_yaml_file(path)
     if isinstance(located.data, dict) and "client" in located.data:
-        from auditor.config import load_config
+        from auditor.config.loader import load_config
         from auditor.pipeline.runner import load_rule_set
 
         rule_set = load_rule_set(load_config(path))
@@ -298,7 +298,7 @@ def explain(config: Path, rule_ids: tuple[str, ...], full: bool, fmt: str) -> No
     Example:
       auditor rules explain clients/aceros.yaml --rule unsubscribe-rate
     """
-    from auditor.config import load_config
+    from auditor.config.loader import load_config
     from auditor.core.validation import did_you_mean
     from auditor.pipeline.runner import load_rule_set
     from auditor.rules.explain import explain_json, explain_text

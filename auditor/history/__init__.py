@@ -32,7 +32,7 @@ from auditor.history.records import (
 from auditor.history.store import HistoryStore
 
 if TYPE_CHECKING:
-    from auditor.config import AuditConfig
+    from auditor.config.settings import AuditConfig
 
 __all__ = [
     "DEFAULT_STORE",

@@ -250,6 +250,31 @@ def _text_width(text: str, size: float) -> float:
     return len(text) * size * 0.62
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """Where a line chart's plot area sits, and how periods and values map into it."""
+
+    left: float
+    top: float
+    bottom: float
+    width: float
+    count: int
+    y_low: float
+    y_high: float
+
+    @property
+    def slot(self) -> float:
+        return self.width / self.count
+
+    def x_at(self, i: int) -> float:
+        return self.left + self.slot * (i + 0.5)
+
+    def y_at(self, v: float) -> float:
+        return self.bottom - (v - self.y_low) / (self.y_high - self.y_low) * (
+            self.bottom - self.top
+        )
+
+
 def line_chart(
     periods: Sequence[str],
     series: Sequence[Series],
@@ -290,87 +315,21 @@ def line_chart(
     left = 8 + max(_text_width(t, small) for t in tick_texts)
     right = 10 + max(_text_width(f"{a} {b}", font) for a, b in labels)
     right = min(right, width * 0.42)
-    top, bottom = 22.0, height - 36.0
-    plot_w = width - left - right
-    slot = plot_w / count
-    y_low, y_high = ticks[0], ticks[-1]
-
-    def x_at(i: int) -> float:
-        return left + slot * (i + 0.5)
-
-    def y_at(v: float) -> float:
-        return bottom - (v - y_low) / (y_high - y_low) * (bottom - top)
-
+    plot = _Plot(left, 22.0, height - 36.0, width - left - right, count, ticks[0], ticks[-1])
     parts = [_svg_open("chart trend", width, height, title, 'width="100%"')]
-    # The audited period (the last one) behind everything else.
+    parts += _trend_axes(plot, ticks, tick_texts, periods, y_title, small)
     parts.append(
-        f'<rect x="{left + slot * (count - 1):.1f}" y="{top - 6:.1f}" width="{slot:.1f}" '
-        f'height="{bottom - top + 6:.1f}" fill="{HIGHLIGHT}"/>'
-    )
-    parts.append(
-        f'<text x="{left - 6:.1f}" y="11" font-size="{small}" fill="{MUTED}">'
-        f"{escape(y_title)}</text>"
-    )
-    for t, text in zip(ticks, tick_texts, strict=True):
-        y = y_at(t)
-        stroke = AXIS if t == 0 else GRID
-        parts.append(
-            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{left + plot_w:.1f}" y2="{y:.1f}" '
-            f'stroke="{stroke}" stroke-width="{0.9 if t == 0 else 0.6}"/>'
-        )
-        parts.append(
-            f'<text x="{left - 4:.1f}" y="{y + 3:.1f}" text-anchor="end" font-size="{small}" '
-            f'fill="{MUTED}">{escape(text)}</text>'
-        )
-    for i, (line1, line2) in enumerate(_period_labels(periods)):
-        weight = ' font-weight="bold"' if i == count - 1 else ""
-        colour = INK if i == count - 1 else MUTED
-        parts.append(
-            f'<text x="{x_at(i):.1f}" y="{bottom + 12:.1f}" text-anchor="middle" '
-            f'font-size="{small}" fill="{colour}"{weight}>{escape(line1)}</text>'
-        )
-        if line2:
-            parts.append(
-                f'<text x="{x_at(i):.1f}" y="{bottom + 22:.1f}" text-anchor="middle" '
-                f'font-size="{small}" fill="{MUTED}">{escape(line2)}</text>'
-            )
-    parts.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 2:.1f}" text-anchor="middle" '
+        f'<text x="{left + plot.width / 2:.1f}" y="{height - 2:.1f}" text-anchor="middle" '
         f'font-size="{small}" fill="{MUTED}">{escape(x_title)}</text>'
     )
     ends: list[float] = []
     for index, values in enumerate(clean):
-        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        dash = SERIES_DASHES[index % len(SERIES_DASHES)]
-        marker = SERIES_MARKERS[index % len(SERIES_MARKERS)]
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        segment: list[str] = []
-        segments: list[list[str]] = []
-        for i, v in enumerate(values):
-            if v is None:
-                if segment:
-                    segments.append(segment)
-                segment = []
-            else:
-                segment.append(f"{x_at(i):.1f},{y_at(v):.1f}")
-        if segment:
-            segments.append(segment)
-        parts.append(f'<g class="series" data-series="{index}">')
-        for points in segments:
-            if len(points) > 1:
-                parts.append(
-                    f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
-                    f'stroke-width="1.8" stroke-linejoin="round"{dash_attr}/>'
-                )
-        for i, v in enumerate(values):
-            if v is not None:
-                parts.append(_marker(marker, x_at(i), y_at(v), colour))
-        parts.append("</g>")
+        parts += _trend_series(plot, index, values)
         last_index = max((i for i, v in enumerate(values) if v is not None), default=None)
         last_value = values[last_index] if last_index is not None else None
-        ends.append(y_at(last_value) if last_value is not None else bottom)
-    positions = _spread(ends, font + 2, top, bottom)
-    label_x = left + plot_w + 6
+        ends.append(plot.y_at(last_value) if last_value is not None else plot.bottom)
+    positions = _spread(ends, font + 2, plot.top, plot.bottom)
+    label_x = left + plot.width + 6
     for index, ((series_name, last_text), label_y) in enumerate(
         zip(labels, positions, strict=True)
     ):
@@ -382,6 +341,80 @@ def line_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _trend_axes(
+    plot: _Plot,
+    ticks: list[float],
+    tick_texts: list[str],
+    periods: list[str],
+    y_title: str,
+    small: float,
+) -> list[str]:
+    """The audited period's shading, the y title and grid with its ticks, the period labels."""
+    left, top, bottom, count = plot.left, plot.top, plot.bottom, plot.count
+    parts = [
+        # The audited period (the last one) behind everything else.
+        f'<rect x="{left + plot.slot * (count - 1):.1f}" y="{top - 6:.1f}" '
+        f'width="{plot.slot:.1f}" height="{bottom - top + 6:.1f}" fill="{HIGHLIGHT}"/>',
+        f'<text x="{left - 6:.1f}" y="11" font-size="{small}" fill="{MUTED}">'
+        f"{escape(y_title)}</text>",
+    ]
+    for t, text in zip(ticks, tick_texts, strict=True):
+        y = plot.y_at(t)
+        stroke = AXIS if t == 0 else GRID
+        parts.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{left + plot.width:.1f}" y2="{y:.1f}" '
+            f'stroke="{stroke}" stroke-width="{0.9 if t == 0 else 0.6}"/>'
+        )
+        parts.append(
+            f'<text x="{left - 4:.1f}" y="{y + 3:.1f}" text-anchor="end" font-size="{small}" '
+            f'fill="{MUTED}">{escape(text)}</text>'
+        )
+    for i, (line1, line2) in enumerate(_period_labels(periods)):
+        weight = ' font-weight="bold"' if i == count - 1 else ""
+        colour = INK if i == count - 1 else MUTED
+        parts.append(
+            f'<text x="{plot.x_at(i):.1f}" y="{bottom + 12:.1f}" text-anchor="middle" '
+            f'font-size="{small}" fill="{colour}"{weight}>{escape(line1)}</text>'
+        )
+        if line2:
+            parts.append(
+                f'<text x="{plot.x_at(i):.1f}" y="{bottom + 22:.1f}" text-anchor="middle" '
+                f'font-size="{small}" fill="{MUTED}">{escape(line2)}</text>'
+            )
+    return parts
+
+
+def _trend_series(plot: _Plot, index: int, values: list[float | None]) -> list[str]:
+    """One series: its line broken at gaps, and a marker on every value."""
+    colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+    dash = SERIES_DASHES[index % len(SERIES_DASHES)]
+    marker = SERIES_MARKERS[index % len(SERIES_MARKERS)]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+        else:
+            segment.append(f"{plot.x_at(i):.1f},{plot.y_at(v):.1f}")
+    if segment:
+        segments.append(segment)
+    parts = [f'<g class="series" data-series="{index}">']
+    for points in segments:
+        if len(points) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
+                f'stroke-width="1.8" stroke-linejoin="round"{dash_attr}/>'
+            )
+    for i, v in enumerate(values):
+        if v is not None:
+            parts.append(_marker(marker, plot.x_at(i), plot.y_at(v), colour))
+    parts.append("</g>")
+    return parts
 
 
 def sparkline(values: Sequence[float | None], *, title: str, width: int = 84) -> Markup:

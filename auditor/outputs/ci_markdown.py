@@ -184,8 +184,16 @@ def _finding_rows(
 
 def render_ci_markdown(result: Mapping[str, Any]) -> str:
     """The CI job summary / PR comment of one audit result."""
-    language, currency = language_of(result), currency_of(result)
-    t = LABELS.get(language, LABELS["en"])
+    t = LABELS.get(language_of(result), LABELS["en"])
+    lines: list[str] = []
+    for section in (_heading, _categories, _findings, _undefined, _footer):
+        lines += section(result, t)
+    return "\n".join(lines) + "\n"
+
+
+def _heading(result: Mapping[str, Any], t: Mapping[str, str]) -> list[str]:
+    """The exit code, the overall score and the selection."""
+    language = language_of(result)
     e = md_escape
     code = result.get("exit_code")
     period = (result.get("period") or {}).get("label")
@@ -206,8 +214,15 @@ def render_ci_markdown(result: Mapping[str, Any]) -> str:
     if selection:
         lines += ["", f"**{e(t['selection'])}:** {e(selection)}"]
     lines.append("")
+    return lines
 
-    # -------------------------------------------------------------- categories
+
+def _categories(result: Mapping[str, Any], t: Mapping[str, str]) -> list[str]:
+    """One row per category with findings: score, coverage and counts."""
+    language = language_of(result)
+    e = md_escape
+    lines: list[str] = []
+    scores = result.get("scores") or {}
     categories = result.get("categories") or {}
     rows = []
     for name in category_order(result):
@@ -239,8 +254,14 @@ def render_ci_markdown(result: Mapping[str, Any]) -> str:
         headers = ["category", "score", "coverage", "fail", "warn", "pass", "other"]
         lines += _table([e(t[h]) for h in headers], rows, {1, 2, 3, 4, 5, 6})
         lines.append("")
+    return lines
 
-    # ---------------------------------------------------------------- findings
+
+def _findings(result: Mapping[str, Any], t: Mapping[str, str]) -> list[str]:
+    """What needs attention, then the rest folded."""
+    language, currency = language_of(result), currency_of(result)
+    e = md_escape
+    lines: list[str] = []
     findings = list(result.get("findings") or [])
     attention = [f for f in findings if f.get("status") in ("fail", "warn")]
     rest = [f for f in findings if f.get("status") not in ("fail", "warn")]
@@ -255,8 +276,13 @@ def render_ci_markdown(result: Mapping[str, Any]) -> str:
         lines += ["<details>", f"<summary>{e(t['rest'].format(n=len(rest)))}</summary>", ""]
         lines += _table(headers, _finding_rows(rest, language, currency, t), {3})
         lines += ["", "</details>", ""]
+    return lines
 
-    # ------------------------------------------------------------- undefined
+
+def _undefined(result: Mapping[str, Any], t: Mapping[str, str]) -> list[str]:
+    """The undefined metrics and why, folded."""
+    e = md_escape
+    lines: list[str] = []
     undefined = result.get("undefined") or {}
     if undefined:
         lines += [e(t["undefined"].format(n=len(undefined))), ""]
@@ -270,7 +296,13 @@ def render_ci_markdown(result: Mapping[str, Any]) -> str:
         lines += ["", "</details>", ""]
     else:
         lines += [e(t["undefined_none"]), ""]
+    return lines
 
+
+def _footer(result: Mapping[str, Any], t: Mapping[str, str]) -> list[str]:
+    """The tool, the packs and the time."""
+    e = md_escape
+    lines: list[str] = []
     tool = result.get("tool") or {}
     packs = ", ".join(
         clean(p.get("name")) for p in result.get("rule_packs") or [] if isinstance(p, Mapping)
@@ -282,4 +314,4 @@ def render_ci_markdown(result: Mapping[str, Any]) -> str:
         date=clean(result.get("generated_at")) or "—",
     )
     lines.append(f"<sub>{e(footer)}</sub>")
-    return "\n".join(lines) + "\n"
+    return lines

@@ -63,6 +63,14 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
     lang = resolve_language(result, language)
     t = Translator(lang)
     fmt = Formats(lang, str((result.get("config") or {}).get("currency") or "EUR"))
+    lines: list[str] = []
+    for section in (_heading, _summary, _plan, _findings, _definitions, _unmeasured, _footer):
+        lines += section(result, t, fmt)
+    return "\n".join(lines) + "\n"
+
+
+def _heading(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[str]:
+    """The client, the period and who prepared the report."""
     e = md_escape
     period = result["period"]
     lines = [f"# {e(result['client'])} — {e(period['label'])}", ""]
@@ -77,8 +85,13 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
         lines.append("")
         lines.append(f"{e(t('cover.prepared_by'))}: {e(agency)}")
     lines.append("")
+    return lines
 
-    # ---------------------------------------------------------------- summary
+
+def _summary(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[str]:
+    """The overall and category scores, and the key figures."""
+    e = md_escape
+    lines: list[str] = []
     scores = result.get("scores") or {}
     overall = scores.get("overall")
     lines += [f"## {e(t('summary.title'))}", ""]
@@ -107,6 +120,13 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
         text = figure["text"] if figure["text"] is not None else figure["missing"]
         lines.append(f"- {e(figure['label'])}: **{e(text)}**")
     lines.append("")
+    return lines
+
+
+def _plan(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[str]:
+    """The action plan, when any finding has an estimate or a recommendation."""
+    e = md_escape
+    lines: list[str] = []
     plan = action_plan(result, t, fmt)
     if plan:
         lines += [f"### {e(t('plan.title'))}", "", e(t("plan.intro")), ""]
@@ -131,8 +151,13 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
             {0, 4},
         )
         lines += ["", e(t("plan.note")), ""]
+    return lines
 
-    # --------------------------------------------------------------- findings
+
+def _findings(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[str]:
+    """Every finding ranked in one table, then the urgent ones in full."""
+    e = md_escape
+    lines: list[str] = []
     findings = list(result.get("findings") or [])
     urgent = rank_urgent(findings)
     rest = [f for f in rank_in_category(findings) if f not in urgent]
@@ -177,8 +202,13 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
         if finding.get("recommendation"):
             lines += ["", f"**{e(t('findings.recommendation'))}:** {e(finding['recommendation'])}"]
     lines.append("")
+    return lines
 
-    # ------------------------------------------- base metrics: definition and source
+
+def _definitions(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[str]:
+    """The base metrics: what each means and where it came from."""
+    e = md_escape
+    lines: list[str] = []
     definitions = definition_rows(result, t)
     lines += [f"## {e(t('appendix.definitions'))}", ""]
     if definitions:
@@ -203,8 +233,13 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
     else:
         lines.append(e(t("appendix.definitions_none")))
     lines.append("")
+    return lines
 
-    # ----------------------------------------------------- what was not measured
+
+def _unmeasured(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[str]:
+    """What was not measured, and why."""
+    e = md_escape
+    lines: list[str] = []
     undefined = result.get("undefined") or {}
     lines += [f"## {e(t('appendix.unmeasured'))}", ""]
     if undefined:
@@ -221,6 +256,13 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
     else:
         lines.append(e(t("appendix.unmeasured_none")))
     lines.append("")
+    return lines
+
+
+def _footer(result: Mapping[str, Any], t: Translator, fmt: Formats) -> list[str]:
+    """The tool, its version and the time of the audit."""
+    e = md_escape
+    lines: list[str] = []
     tool = result.get("tool") or {}
     lines.append(
         "_"
@@ -234,7 +276,7 @@ def render_markdown(result: Mapping[str, Any], *, language: str | None = None) -
         )
         + "_"
     )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def e_code(text: Any) -> str:

@@ -497,6 +497,29 @@ def render_text(portfolio: Mapping[str, Any], *, width: int | None = None) -> st
         )
     lines += _table(rows, {0, 3, 4, 5, 6, 7}, width)
 
+    lines += _regression_lines(portfolio, t, width)
+
+    lines += _common_lines(portfolio, t, width)
+
+    errors = portfolio.get("errors") or []
+    if errors:
+        lines += ["", t["errors"]]
+        for e in errors:
+            message = [clean(m) for m in safe_text(e.get("error")).splitlines() if m.strip()]
+            lines.append(f"  {clean(e.get('config'))} (exit {e.get('exit_code')})")
+            lines += [f"    {m}" for m in message]
+
+    code = t["exit"].format(code=portfolio.get("exit_code"))
+    lines += ["", f"{code}: {clean(portfolio.get('exit_reason'))}"]
+    return "\n".join(lines) + "\n"
+
+
+def _regression_lines(
+    portfolio: Mapping[str, Any], t: Mapping[str, str], width: int | None
+) -> list[str]:
+    """The clients whose score fell since their previous period, worst first."""
+    language = str(portfolio.get("language") or "en")
+    lines: list[str] = []
     regressions = (portfolio.get("regressions") or [])[:TOP_REGRESSIONS]
     if regressions:
         lines += ["", t["regressions"]]
@@ -517,7 +540,14 @@ def render_text(portfolio: Mapping[str, Any], *, width: int | None = None) -> st
             if new:
                 line += f"; {t['col_new'].lower()}: {new}"
             lines.append(truncate(line, width) if width else line)
+    return lines
 
+
+def _common_lines(
+    portfolio: Mapping[str, Any], t: Mapping[str, str], width: int | None
+) -> list[str]:
+    """The rules failing or warning for most clients."""
+    lines: list[str] = []
     common = (portfolio.get("common_failures") or [])[:TOP_RULES]
     if common:
         lines += ["", t["common"]]
@@ -528,15 +558,4 @@ def render_text(portfolio: Mapping[str, Any], *, width: int | None = None) -> st
                 f"{t['fails_warns'].format(fail=e['fail'], warn=e['warn'], fail_word=t['fail_one' if e['fail'] == 1 else 'fail_many'], warn_word=t['warn_one' if e['warn'] == 1 else 'warn_many'])}"
             )
             lines.append(truncate(line, width) if width else line)
-
-    errors = portfolio.get("errors") or []
-    if errors:
-        lines += ["", t["errors"]]
-        for e in errors:
-            message = [clean(m) for m in safe_text(e.get("error")).splitlines() if m.strip()]
-            lines.append(f"  {clean(e.get('config'))} (exit {e.get('exit_code')})")
-            lines += [f"    {m}" for m in message]
-
-    code = t["exit"].format(code=portfolio.get("exit_code"))
-    lines += ["", f"{code}: {clean(portfolio.get('exit_reason'))}"]
-    return "\n".join(lines) + "\n"
+    return lines

@@ -425,8 +425,30 @@ def render_text(
     `colour` adds ANSI colours to the status column; `width` (terminal columns)
     cuts each message so a row fits on one line; None leaves messages whole.
     """
-    language, currency = language_of(result), currency_of(result)
+    language = language_of(result)
     labels = labels_for(result)
+    lines = _score_lines(result, labels)
+    lines.append("")
+    lines.append(labels["findings"])
+
+    lines += _finding_table(result, labels, colour, width)
+
+    undefined = result.get("undefined") or {}
+    if undefined:
+        names = ", ".join(clean(name) for name in sorted(undefined, key=str))
+        text = labels["undefined"].format(n=len(undefined), names=names)
+        lines += ["", text if width is None else truncate(text, max(MIN_MESSAGE, width))]
+    lines += completeness_lines(result, language, labels)
+    lines.append("")
+    code = result.get("exit_code")
+    reason = reasons.localize_all(str(result.get("exit_reason") or ""), language)
+    lines.append(f"{labels['exit']} {code}: {clean(reason)}")
+    return "\n".join(lines) + "\n"
+
+
+def _score_lines(result: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    """The client and period, the overall score and each category's, and the selection."""
+    language = language_of(result)
     period = clean((result.get("period") or {}).get("label"))
     lines = [f"{clean(result.get('client'))} · {period}"]
     scores = result.get("scores") or {}
@@ -452,9 +474,15 @@ def render_text(
     selection = selection_text(result)
     if selection:
         lines.append(labels["selection"].format(text=selection))
-    lines.append("")
-    lines.append(labels["findings"])
+    return lines
 
+
+def _finding_table(
+    result: Mapping[str, Any], labels: Mapping[str, str], colour: bool, width: int | None
+) -> list[str]:
+    """One row per finding, columns fitted to the terminal's `width` (None: whole)."""
+    language, currency = language_of(result), currency_of(result)
+    lines: list[str] = []
     findings = list(result.get("findings") or [])
     rows = []
     for finding in findings:
@@ -501,14 +529,4 @@ def render_text(
             ]
             lines.append((indent + "  ".join(cells_)).rstrip())
 
-    undefined = result.get("undefined") or {}
-    if undefined:
-        names = ", ".join(clean(name) for name in sorted(undefined, key=str))
-        text = labels["undefined"].format(n=len(undefined), names=names)
-        lines += ["", text if width is None else truncate(text, max(MIN_MESSAGE, width))]
-    lines += completeness_lines(result, language, labels)
-    lines.append("")
-    code = result.get("exit_code")
-    reason = reasons.localize_all(str(result.get("exit_reason") or ""), language)
-    lines.append(f"{labels['exit']} {code}: {clean(reason)}")
-    return "\n".join(lines) + "\n"
+    return lines

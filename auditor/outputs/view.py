@@ -88,7 +88,6 @@ def finding_view(
     """Everything printed about one finding, formatted: the card and the short row read this."""
     unit = str(finding.get("unit") or "")
     compare = finding.get("compare") or None
-    base_unit = metric_unit(str(finding.get("metric") or ""), result, unit)
     value = _num(finding.get("value"))
     condition, bands = describe_bands(finding, t, fmt)
     condition_line = conditions.condition_line(finding, fmt.language, fmt.currency)
@@ -105,55 +104,9 @@ def finding_view(
     confidence_text = (
         t(f"confidence.{confidence}") if t.has(f"confidence.{confidence}") else confidence
     )
-    facts: list[tuple[str, str]]
-    if compare:
-        to = str(compare.get("to") or "previous_period")
-        base_key = f"findings.baseline.{to}"
-        facts = [
-            (t("findings.measured_change"), measured or missing),
-            (t("findings.pass_condition"), condition),
-            (
-                t("findings.value_in", period=result["period"]["label"]),
-                fmt.metric(_num(compare.get("current")), base_unit),
-            ),
-            (
-                t(
-                    base_key if t.has(base_key) else "findings.baseline.other",
-                    period=str(compare.get("period") or "—"),
-                ),
-                fmt.metric(_num(compare.get("baseline")), base_unit),
-            ),
-        ]
-    else:
-        facts = [
-            (t("findings.measured"), measured or missing),
-            (t("findings.pass_condition"), condition),
-            (
-                t("findings.previous", period=result["previous_period"]["label"]),
-                fmt.metric(_num(finding.get("previous")), unit),
-            ),
-            (
-                t("findings.change"),
-                fmt.change(value, _num(finding.get("previous")), _num(finding.get("change")), unit),
-            ),
-        ]
+    facts = _facts(finding, result, t, fmt, measured or missing, condition)
     facts.append((t("findings.confidence"), confidence_text))
-    spark = None
-    values = trend_values(result, str(finding.get("metric") or ""))
-    periods = (result.get("trend") or {}).get("periods") or []
-    if values and sum(v is not None for v in values) >= 2:
-        spark = {
-            "svg": charts.sparkline(
-                values,
-                title=t(
-                    "findings.trend_label",
-                    metric=metric_name(str(finding.get("metric")), t),
-                    first=str(periods[0]),
-                    last=str(periods[-1]),
-                ),
-            ),
-            "caption": t("findings.trend_caption", first=str(periods[0]), last=str(periods[-1])),
-        }
+    spark = _sparkline(finding, result, t)
     waiver = finding.get("waiver") or None
     waived_note = None
     if finding.get("status") == "waived" and waiver:
@@ -177,6 +130,78 @@ def finding_view(
         "labels": labels,
         "detail": finding.get("reason") or None,
     }
+
+
+def _facts(
+    finding: Mapping[str, Any],
+    result: Mapping[str, Any],
+    t: Translator,
+    fmt: Formats,
+    measured: str,
+    condition: str,
+) -> list[tuple[str, str]]:
+    """The finding's facts: what was measured against what, and the change (for a change
+    rule, the current value and its baseline)."""
+    unit = str(finding.get("unit") or "")
+    compare = finding.get("compare") or None
+    base_unit = metric_unit(str(finding.get("metric") or ""), result, unit)
+    value = _num(finding.get("value"))
+    facts: list[tuple[str, str]]
+    if compare:
+        to = str(compare.get("to") or "previous_period")
+        base_key = f"findings.baseline.{to}"
+        facts = [
+            (t("findings.measured_change"), measured),
+            (t("findings.pass_condition"), condition),
+            (
+                t("findings.value_in", period=result["period"]["label"]),
+                fmt.metric(_num(compare.get("current")), base_unit),
+            ),
+            (
+                t(
+                    base_key if t.has(base_key) else "findings.baseline.other",
+                    period=str(compare.get("period") or "—"),
+                ),
+                fmt.metric(_num(compare.get("baseline")), base_unit),
+            ),
+        ]
+    else:
+        facts = [
+            (t("findings.measured"), measured),
+            (t("findings.pass_condition"), condition),
+            (
+                t("findings.previous", period=result["previous_period"]["label"]),
+                fmt.metric(_num(finding.get("previous")), unit),
+            ),
+            (
+                t("findings.change"),
+                fmt.change(value, _num(finding.get("previous")), _num(finding.get("change")), unit),
+            ),
+        ]
+    return facts
+
+
+def _sparkline(
+    finding: Mapping[str, Any], result: Mapping[str, Any], t: Translator
+) -> dict[str, Any] | None:
+    """The metric's line over the trend's periods, when it has two values or more."""
+    spark = None
+    values = trend_values(result, str(finding.get("metric") or ""))
+    periods = (result.get("trend") or {}).get("periods") or []
+    if values and sum(v is not None for v in values) >= 2:
+        spark = {
+            "svg": charts.sparkline(
+                values,
+                title=t(
+                    "findings.trend_label",
+                    metric=metric_name(str(finding.get("metric")), t),
+                    first=str(periods[0]),
+                    last=str(periods[-1]),
+                ),
+            ),
+            "caption": t("findings.trend_caption", first=str(periods[0]), last=str(periods[-1])),
+        }
+    return spark
 
 
 def _figure(

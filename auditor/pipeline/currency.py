@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from auditor.config import AuditConfig
+from auditor.config.settings import AuditConfig
 from auditor.core.errors import InputError
 from auditor.core.models import SourceData
 from auditor.metrics.catalog import BASE_BY_ID

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from auditor import __version__
 from auditor.analysis import AnalysisContext, run_analysis
 from auditor.analysis import value as value_estimates
-from auditor.config import AuditConfig, load_config
+from auditor.config.loader import load_config
+from auditor.config.settings import AuditConfig
 from auditor.connectors import coverage
 from auditor.connectors.snapshot import snapshot_to_json
 from auditor.core import reasons
 from auditor.core.errors import InputError, Problem
-from auditor.core.models import AuditResult, SourceData
+from auditor.core.models import AuditResult, PeriodMetrics, SourceData
 from auditor.core.period import Period, add_months
 from auditor.gating.gate import Gate, exit_status
 from auditor.history import configured_store_path, history_baselines
@@ -95,19 +97,7 @@ def audit(
     findings = evaluate(
         rule_set, metrics, language=language, currency=config.currency, client=client
     )
-    analysis, analysis_findings = run_analysis(
-        AnalysisContext(
-            data=data,
-            period=period,
-            metrics=metrics,
-            targets=config.targets,
-            costs=config.costs_for(period.count),
-            gross_margin=config.gross_margin,
-            language=language,
-            currency=config.currency,
-            options=config.analysis_options(period.count),
-        )
-    )
+    analysis, analysis_findings = run_analysis(_analysis_context(config, data, metrics, language))
     # what each problem costs and the action plan: analysis, never scored
     analysis[value_estimates.KEY] = value_estimates.estimates(findings, metrics, language)
     findings = rank([*findings, *analysis_findings])
@@ -120,16 +110,7 @@ def audit(
         language=language,
         period=period,
         previous_period=period.previous(),
-        source={
-            "connector": data.connector,
-            "label": data.label,
-            "fetched_at": data.fetched_at,
-            "months": [data.months[0], data.months[-1]] if data.months else [],
-            "not_measured": dict(data.not_measured),
-            "provenance": dict(data.provenance),
-            "baselines": baselines,
-            "currency": data.currency,
-        },
+        source=_source_block(data, baselines),
         metrics=metrics,
         findings=tuple(findings),
         scores=scores,
@@ -157,6 +138,40 @@ def audit(
             config.gross_margin,
         ),
     )
+
+
+def _analysis_context(
+    config: AuditConfig, data: SourceData, metrics: PeriodMetrics, language: str
+) -> AnalysisContext:
+    """What the informative analyses read: the data, the period's metrics, the config's
+    targets, costs and options."""
+    period = config.period
+    return AnalysisContext(
+        data=data,
+        period=period,
+        metrics=metrics,
+        targets=config.targets,
+        costs=config.costs_for(period.count),
+        gross_margin=config.gross_margin,
+        language=language,
+        currency=config.currency,
+        options=config.analysis_options(period.count),
+    )
+
+
+def _source_block(data: SourceData, baselines: Any) -> dict[str, Any]:
+    """The result's `source`: where the data came from, what it could not measure, and
+    the baselines taken from recorded audits."""
+    return {
+        "connector": data.connector,
+        "label": data.label,
+        "fetched_at": data.fetched_at,
+        "months": [data.months[0], data.months[-1]] if data.months else [],
+        "not_measured": dict(data.not_measured),
+        "provenance": dict(data.provenance),
+        "baselines": baselines,
+        "currency": data.currency,
+    }
 
 
 def audit_file(

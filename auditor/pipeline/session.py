@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.config import load_config
+from auditor.config.loader import load_config
 from auditor.core.errors import AuditorError, InputError, Problem
 from auditor.gating.gate import Gate
 
 if TYPE_CHECKING:
-    from auditor.config import AuditConfig
+    from auditor.config.settings import AuditConfig
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,19 @@ from auditor.core.errors import (
 from auditor.core.models import SourceData
 from auditor.core.period import Month, add_months
 
+ENDPOINTS: dict[str, str] = {
+    "campaigns": f"GET {API_PATH}/campaigns?orders[sdate]=DESC&limit=100&offset=N",
+    "automations": f"GET {API_PATH}/automations?limit=100&offset=N",
+    "contacts": (
+        f"GET {API_PATH}/contacts?filters[created_after]=YYYY-MM-01T00:00:00+HH:MM"
+        "&filters[created_before]=<next month's midnight>&limit=1 (one per month)"
+    ),
+    "deals": (
+        f"GET {API_PATH}/deals?filters[status]=1|2&filters[updated_after]=D1"
+        "&filters[updated_before]=D2&orders[cdate]=ASC&limit=100&offset=N"
+    ),
+}
+
 
 class ActiveCampaignConnector(HttpConnector):
     """Campaign statistics, automations, new contacts and won/lost deals by month."""
@@ -154,57 +167,18 @@ class ActiveCampaignConnector(HttpConnector):
                 "deals", lambda: self._deals(client, wanted, start, end)
             )
 
-        first, last = wanted[0], wanted[-1]
+        last = wanted[-1]
         extra: dict[str, str] = {}
         monthly: dict[Month, dict[str, float]] = {m: {"leads_new": float(leads[m])} for m in wanted}
 
-        if campaign_stats["counted"]:
-            for m in wanted:
-                totals = email.get(m, Counter())
-                sent, bounced = totals["emails_sent"], totals["bounces"]
-                monthly[m].update(
-                    emails_sent=float(sent),
-                    emails_delivered=float(max(0, sent - bounced)),
-                    campaigns_sent=float(totals["campaigns_sent"]),
-                    unique_opens=float(totals["unique_opens"]),
-                    unique_clicks=float(totals["unique_clicks"]),
-                    unsubscribes=float(totals["unsubscribes"]),
-                    bounces=float(bounced),
-                )
-        else:
-            reason = (
-                f"no ActiveCampaign campaign was sent from {first} to {last} "
-                "(automation emails aside): email metrics are undefined, not 0"
-            )
-            extra.update(dict.fromkeys(EMAIL_METRICS, reason))
+        _put_email(monthly, extra, email, campaign_stats, wanted)
 
         if automation_gap:
             extra["workflows_active"] = automation_gap
         else:
             monthly[last]["workflows_active"] = float(workflows)
 
-        if deal_gap:
-            extra.update(dict.fromkeys(DEAL_METRICS, deal_gap))
-        elif deal_stats["won"] + deal_stats["lost"] == 0:
-            reason = (
-                f"no ActiveCampaign deal was won or lost from {first} to {last}: deal "
-                "metrics are undefined, not 0 (is the CRM in use?)"
-            )
-            extra.update(dict.fromkeys(DEAL_METRICS, reason))
-        else:
-            currencies = sorted(deal_stats["currencies"])
-            for m in wanted:
-                row = deals.get(m, Counter())
-                monthly[m]["deals_won"] = float(row["won"])
-                monthly[m]["deals_lost"] = float(row["lost"])
-                if len(currencies) <= 1:
-                    monthly[m]["revenue_won"] = float(Decimal(row["won_cents"]) / 100)
-            if len(currencies) > 1:
-                extra["revenue_won"] = (
-                    "the deals won are in several currencies ("
-                    + ", ".join(c.upper() for c in currencies)
-                    + ") and ActiveCampaign gives no exchange rates, so they are not added up"
-                )
+        _put_deals(monthly, extra, deals, deal_stats, deal_gap, wanted)
 
         provenance: dict[str, Any] = {
             "account_url": self.account_url(),
@@ -212,18 +186,7 @@ class ActiveCampaignConnector(HttpConnector):
             "timezone": self.timezone,
             "window": [to_iso_z(start), to_iso_z(end)],
             "fetched_at": to_iso_z(fetched_at),
-            "endpoints": {
-                "campaigns": f"GET {API_PATH}/campaigns?orders[sdate]=DESC&limit=100&offset=N",
-                "automations": f"GET {API_PATH}/automations?limit=100&offset=N",
-                "contacts": (
-                    f"GET {API_PATH}/contacts?filters[created_after]=YYYY-MM-01T00:00:00+HH:MM"
-                    "&filters[created_before]=<next month's midnight>&limit=1 (one per month)"
-                ),
-                "deals": (
-                    f"GET {API_PATH}/deals?filters[status]=1|2&filters[updated_after]=D1"
-                    "&filters[updated_before]=D2&orders[cdate]=ASC&limit=100&offset=N"
-                ),
-            },
+            "endpoints": dict(ENDPOINTS),
             "definitions": dict(DEFINITIONS),
             "campaigns": dict(campaign_stats),
             "automations": {**automation_stats, "as_of": to_iso_z(fetched_at), "month": last},
@@ -510,3 +473,68 @@ class ActiveCampaignConnector(HttpConnector):
             return parse_instant(value, naive_tz=self.timezone)
         except SourceResponseError as exc:
             raise SourceResponseError(f"{PLATFORM}: {what}: {exc}", platform=PLATFORM) from None
+
+
+def _put_email(
+    monthly: dict[Month, dict[str, float]],
+    extra: dict[str, str],
+    email: Mapping[Month, Counter[str]],
+    campaign_stats: Mapping[str, Any],
+    wanted: list[Month],
+) -> None:
+    """The campaigns' totals per month, or why the email metrics are undefined."""
+    first, last = wanted[0], wanted[-1]
+    if campaign_stats["counted"]:
+        for m in wanted:
+            totals = email.get(m, Counter())
+            sent, bounced = totals["emails_sent"], totals["bounces"]
+            monthly[m].update(
+                emails_sent=float(sent),
+                emails_delivered=float(max(0, sent - bounced)),
+                campaigns_sent=float(totals["campaigns_sent"]),
+                unique_opens=float(totals["unique_opens"]),
+                unique_clicks=float(totals["unique_clicks"]),
+                unsubscribes=float(totals["unsubscribes"]),
+                bounces=float(bounced),
+            )
+    else:
+        reason = (
+            f"no ActiveCampaign campaign was sent from {first} to {last} "
+            "(automation emails aside): email metrics are undefined, not 0"
+        )
+        extra.update(dict.fromkeys(EMAIL_METRICS, reason))
+
+
+def _put_deals(
+    monthly: dict[Month, dict[str, float]],
+    extra: dict[str, str],
+    deals: Mapping[Month, Counter[str]],
+    deal_stats: Mapping[str, Any],
+    deal_gap: str,
+    wanted: list[Month],
+) -> None:
+    """Deals won and lost per month and the revenue won, or why they are not measured
+    (refused, no deal closed, or amounts in several currencies)."""
+    first, last = wanted[0], wanted[-1]
+    if deal_gap:
+        extra.update(dict.fromkeys(DEAL_METRICS, deal_gap))
+    elif deal_stats["won"] + deal_stats["lost"] == 0:
+        reason = (
+            f"no ActiveCampaign deal was won or lost from {first} to {last}: deal "
+            "metrics are undefined, not 0 (is the CRM in use?)"
+        )
+        extra.update(dict.fromkeys(DEAL_METRICS, reason))
+    else:
+        currencies = sorted(deal_stats["currencies"])
+        for m in wanted:
+            row = deals.get(m, Counter())
+            monthly[m]["deals_won"] = float(row["won"])
+            monthly[m]["deals_lost"] = float(row["lost"])
+            if len(currencies) <= 1:
+                monthly[m]["revenue_won"] = float(Decimal(row["won_cents"]) / 100)
+        if len(currencies) > 1:
+            extra["revenue_won"] = (
+                "the deals won are in several currencies ("
+                + ", ".join(c.upper() for c in currencies)
+                + ") and ActiveCampaign gives no exchange rates, so they are not added up"
+            )
