@@ -182,18 +182,8 @@ def metric_section(
     fit: Fit | NotEnoughData, series: Series, quarter: Period, context: AnalysisContext
 ) -> dict[str, Any]:
     """One metric's trend, season, fit quality, forecast and plain-language sentence."""
-    text = TEXT.get(context.language, TEXT["en"])
-    out: dict[str, Any]
     if isinstance(fit, NotEnoughData):
-        out = fit.to_json()
-        out.update(metric=series.metric, unit=series.unit, category=series.category)
-        out["explanation"] = text["short" if fit.months else "none"].format(
-            name=metric_name(series.metric, context.language, capital=True),
-            months=fit.months,
-            needed=fit.needed,
-            reason=reasons.localize(fit.reason or "", context.language),
-        )
-        return out
+        return _short_section(fit, series, context)
     monthly = fit.predict(quarter.months, LEVELS)
     total = fit.predict_total(quarter.months, series.aggregation, LEVELS)
     low, high = fit.slope_interval(0.95)
@@ -206,7 +196,7 @@ def metric_section(
     fitted = fit.fitted
     observed = dict(zip(fit.months, fit.y.tolist(), strict=True))
     fitted_by_month = dict(zip(fit.months, fitted.tolist(), strict=True))
-    out = {
+    out: dict[str, Any] = {
         "status": "ok",
         "metric": series.metric,
         "unit": series.unit,
@@ -224,18 +214,7 @@ def metric_section(
         "slope_pct_of_mean": rounded(fit.slope / mean) if mean else None,
         "slope_interval_95": [rounded(low), rounded(high)],
         "direction": direction,
-        "season": (
-            [
-                {
-                    "month": i + 1,
-                    "effect": rounded(e),
-                    "effect_pct": rounded(e / mean) if mean else None,
-                }
-                for i, e in enumerate(season)
-            ]
-            if season is not None
-            else None
-        ),
+        "season": _season_json(season, mean),
         "season_clear": bool(clear),
         "fit": {
             "r2": rounded(fit.r2),
@@ -259,6 +238,30 @@ def metric_section(
     }
     out["explanation"] = _sentence(out, series, quarter, total, context)
     return out
+
+
+def _short_section(fit: NotEnoughData, series: Series, context: AnalysisContext) -> dict[str, Any]:
+    """A metric with too few months for a trend: how many it has, and why that is short."""
+    text = TEXT.get(context.language, TEXT["en"])
+    out = fit.to_json()
+    out.update(metric=series.metric, unit=series.unit, category=series.category)
+    out["explanation"] = text["short" if fit.months else "none"].format(
+        name=metric_name(series.metric, context.language, capital=True),
+        months=fit.months,
+        needed=fit.needed,
+        reason=reasons.localize(fit.reason or "", context.language),
+    )
+    return out
+
+
+def _season_json(season: Any, mean: float) -> list[dict[str, Any]] | None:
+    """Each calendar month's effect, absolute and relative to the mean."""
+    if season is None:
+        return None
+    return [
+        {"month": i + 1, "effect": rounded(e), "effect_pct": rounded(e / mean) if mean else None}
+        for i, e in enumerate(season)
+    ]
 
 
 def _interval_json(interval: Interval) -> dict[str, Any]:

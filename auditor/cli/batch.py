@@ -10,13 +10,16 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from auditor.cli.common import DEBUG_OPTION, RUN_FORMATS, _formats, echo_warning, guarded
 from auditor.core.vocabulary import LANGUAGES
 from auditor.gating.gate import FAIL_ON
+
+if TYPE_CHECKING:
+    from auditor.pipeline.batch import BatchOptions
 
 
 class Progress:
@@ -182,7 +185,6 @@ def batch(
     from auditor.outputs.portfolio import render_text
     from auditor.outputs.text import clean, terminal_width
     from auditor.pipeline.batch import (
-        BatchOptions,
         default_jobs,
         discover,
         duplicate_clients,
@@ -202,18 +204,7 @@ def batch(
                 f"top-level 'client:' key{'' if recursive else ' (subfolders: --recursive)'}"
             )
         )
-    batch_options = BatchOptions(
-        output_dir=output_dir,
-        formats=tuple(formats),
-        period=options["period"],
-        language=options["lang"],
-        fail_on=options["fail_on"],
-        fail_under=tuple(options["fail_under"]),
-        select=tuple(options["select"]),
-        ignore=tuple(options["ignore"]),
-        record=options["record"],
-        debug=debug,
-    )
+    batch_options = _batch_options(output_dir, formats, debug, options)
     jobs = min(jobs or default_jobs(), len(configs))
     start = time.perf_counter()
     with Progress(len(configs)) as progress:
@@ -239,3 +230,23 @@ def batch(
     for path in written:
         click.echo(f"wrote {path}")
     sys.exit(portfolio["exit_code"])
+
+
+def _batch_options(
+    output_dir: Path, formats: list[str], debug: bool, options: dict[str, Any]
+) -> BatchOptions:
+    """What every client's audit is run with."""
+    from auditor.pipeline.batch import BatchOptions
+
+    return BatchOptions(
+        output_dir=output_dir,
+        formats=tuple(formats),
+        period=options["period"],
+        language=options["lang"],
+        fail_on=options["fail_on"],
+        fail_under=tuple(options["fail_under"]),
+        select=tuple(options["select"]),
+        ignore=tuple(options["ignore"]),
+        record=options["record"],
+        debug=debug,
+    )

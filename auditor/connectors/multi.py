@@ -92,8 +92,9 @@ def _measured(data: SourceData) -> set[str]:
     return {metric for row in data.monthly.values() for metric in row}
 
 
-def merge(fetched: list[tuple[SourceSpec, SourceData]]) -> SourceData:
-    """One SourceData from several; two sources delivering one metric is an error."""
+def _conflicts(fetched: list[tuple[SourceSpec, SourceData]], currencies: set[str]) -> list[Problem]:
+    """What stops a merge: one metric from two sources, money in two currencies, leads
+    from two sources."""
     owner: dict[str, str] = {}
     problems: list[Problem] = []
     for spec, data in fetched:
@@ -107,7 +108,6 @@ def merge(fetched: list[tuple[SourceSpec, SourceData]]) -> SourceData:
                 )
             else:
                 owner[metric] = spec.name
-    currencies = {data.currency for _, data in fetched if data.currency}
     if len(currencies) > 1:
         problems.append(
             Problem(
@@ -121,6 +121,13 @@ def merge(fetched: list[tuple[SourceSpec, SourceData]]) -> SourceData:
         problems.append(
             Problem(f"sources: several sources hold leads ({', '.join(with_leads)}); keep one")
         )
+    return problems
+
+
+def merge(fetched: list[tuple[SourceSpec, SourceData]]) -> SourceData:
+    """One SourceData from several; two sources delivering one metric is an error."""
+    currencies = {data.currency for _, data in fetched if data.currency}
+    problems = _conflicts(fetched, currencies)
     if problems:
         raise InputError(problems)
 

@@ -159,21 +159,30 @@ def history_baselines(
             filled_last_year,
         ),
     ):
-        entry: dict[str, Any] = {"period": period.label, "from": _origin(from_source, bool(filled))}
-        if filled:
-            summary = stored[key][0]  # type: ignore[index]
-            entry["run"] = {
-                "id": summary.id,
-                "recorded_at": summary.recorded_at,
-                "generated_at": summary.generated_at,
-                "tool_version": summary.tool_version,
-                "pack_hash": summary.pack_hash,
-            }
-            entry["metrics"] = sorted(filled)
-        provenance[key] = entry
+        found = stored[key]
+        provenance[key] = _baseline_entry(
+            period.label, from_source, filled, found[0] if found and filled else None
+        )
     if not filled_previous and not filled_last_year:
         return metrics, provenance
     return replace(metrics, values=values, last_year=last_year), provenance
+
+
+def _baseline_entry(
+    period: str, from_source: bool, filled: list[str], summary: Any
+) -> dict[str, Any]:
+    """Where one baseline came from; with the stored run and the metrics it filled."""
+    entry: dict[str, Any] = {"period": period, "from": _origin(from_source, bool(filled))}
+    if summary is not None:
+        entry["run"] = {
+            "id": summary.id,
+            "recorded_at": summary.recorded_at,
+            "generated_at": summary.generated_at,
+            "tool_version": summary.tool_version,
+            "pack_hash": summary.pack_hash,
+        }
+        entry["metrics"] = sorted(filled)
+    return entry
 
 
 def apply_history_baselines(

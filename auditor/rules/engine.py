@@ -199,18 +199,7 @@ def evaluate_rule(
         "reason": reason or "",
     }
     title = render(rule.title.get(language), context, language, currency)
-    judged_ok = reason is None
-    if judged_ok:
-        message = render(rule.message.get(language), context, language, currency)
-        recommendation = (
-            render(rule.recommendation.get(language), context, language, currency)
-            if status in ("warn", "fail")
-            else ""
-        )
-    else:
-        kind = status if status in _STANDARD else "no_data"
-        message = _STANDARD[kind][language].format(reason=reason)
-        recommendation = ""
+    message, recommendation = _texts(rule, context, status, reason, language, currency)
 
     waived_status = None
     waiver = None
@@ -235,11 +224,7 @@ def evaluate_rule(
         thresholds=thresholds,
         confidence=rule.confidence,
         source=source_note(rule, language),
-        citations=tuple(
-            citations[cited].model_dump(exclude_none=True)
-            for cited in _cited(rule)
-            if citations and cited in citations
-        ),
+        citations=_citations(rule, citations),
         reason=reason,
         pack=pack,
         compare=verdict.compare,
@@ -248,6 +233,37 @@ def evaluate_rule(
         labels=tuple(rule.labels),
         owner=rule.owner,
         effort=rule.effort,
+    )
+
+
+def _texts(
+    rule: Rule,
+    context: dict[str, Any],
+    status: str,
+    reason: str | None,
+    language: str,
+    currency: str,
+) -> tuple[str, str]:
+    """The finding's message and recommendation: the rule's templates when it was judged,
+    the standard sentence with the reason when it was not."""
+    if reason is None:
+        message = render(rule.message.get(language), context, language, currency)
+        recommendation = (
+            render(rule.recommendation.get(language), context, language, currency)
+            if status in ("warn", "fail")
+            else ""
+        )
+        return message, recommendation
+    kind = status if status in _STANDARD else "no_data"
+    return _STANDARD[kind][language].format(reason=reason), ""
+
+
+def _citations(rule: Rule, citations: Mapping[str, Citation] | None) -> tuple[dict[str, Any], ...]:
+    """The pack's citations the rule's source cites, as the finding carries them."""
+    return tuple(
+        citations[cited].model_dump(exclude_none=True)
+        for cited in _cited(rule)
+        if citations and cited in citations
     )
 
 

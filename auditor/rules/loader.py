@@ -211,6 +211,31 @@ class _Builder:
             )
         self.loading.append(path)
         located, raw = load_yaml_file_bytes(path, display=_display(path))
+        header = self._header(located)
+        header = self._within_limits(header, located)
+        for index, parent in enumerate(header.extends):
+            self.add_pack(parent, path.parent, (located, ("extends", index)))
+        for category, category_def in header.categories.items():
+            self.categories[category] = category_def.weight
+        for metric_id, definition in header.metrics.items():
+            self.metrics[metric_id] = (definition, located, ("metrics", metric_id))
+        self.citations.update(header.citations)
+        self._add_rules(header, located, name)
+        self.packs.append(
+            PackInfo(
+                header.name or name,
+                _display(path),
+                header.version,
+                hashlib.sha256(raw).hexdigest(),
+                path,
+            )
+        )
+        self.loading.pop()
+        self.loaded.add(path)
+
+    def _header(self, located: Located) -> PackHeader:
+        """The pack's header; when it is invalid, its problems are kept and its rules are
+        still checked (all errors at once)."""
         try:
             header = PackHeader.model_validate(located.data)
         except ValidationError as exc:
@@ -230,14 +255,10 @@ class _Builder:
                 citations={},
                 rules=rules,
             )
-        header = self._within_limits(header, located)
-        for index, parent in enumerate(header.extends):
-            self.add_pack(parent, path.parent, (located, ("extends", index)))
-        for category, category_def in header.categories.items():
-            self.categories[category] = category_def.weight
-        for metric_id, definition in header.metrics.items():
-            self.metrics[metric_id] = (definition, located, ("metrics", metric_id))
-        self.citations.update(header.citations)
+        return header
+
+    def _add_rules(self, header: PackHeader, located: Located, name: str) -> None:
+        """Each rule of the pack merged over the rules already loaded, ids checked."""
         seen: dict[str, int] = {}
         for index, rule in enumerate(header.rules):
             rule_id = rule.get("id")
@@ -256,17 +277,6 @@ class _Builder:
             if header.extends and rule_id not in self.raw:
                 self.new_in_extending.add(rule_id)
             self.merge(rule_id, rule, (located, ("rules", index)), header.name or name)
-        self.packs.append(
-            PackInfo(
-                header.name or name,
-                _display(path),
-                header.version,
-                hashlib.sha256(raw).hexdigest(),
-                path,
-            )
-        )
-        self.loading.pop()
-        self.loaded.add(path)
 
     def _within_limits(self, header: PackHeader, located: Located) -> PackHeader:
         """The header, without its rules or metrics if there are more than a pack may hold
@@ -474,34 +484,9 @@ def _load_rules(
     units = {m: unit_of(m) for m in ALL_METRIC_IDS} | {k: v[1] for k, v in derived.items()}
     rules: list[Rule] = []
     for rule_id, raw in builder.raw.items():
-        origin = builder.origins[rule_id]
-        try:
-            rule = Rule.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(_rule_problems(exc, rule_id, raw, origin, builder))
-            continue
-
-        def at(path: KeyPath, message: str, sink: list[Problem] = problems) -> None:
-            sink.append(_with_message(_locate(origin, path), message))  # noqa: B023
-
-        def warn(path: KeyPath, message: str) -> None:
-            at(path, message, warnings)
-
-        check_rule(rule, raw, units, at, warn, today)
-        if isinstance(rule.source, RuleSource):
-            for index, cited in enumerate(rule.source.cites):
-                if cited not in builder.citations:
-                    at(
-                        ("source", "cites", index),
-                        f"no citation '{cited}' in the loaded packs' citations:"
-                        f"{did_you_mean(cited, list(builder.citations))}",
-                    )
-        thresholds = rule.thresholds.to_json() if rule.thresholds else {}
-        for key in ("message", "recommendation", "title"):
-            for language in LANGUAGES:
-                if error := check_template(getattr(rule, key).get(language), thresholds, units):
-                    at((key, language), error)
-        rules.append(rule)
+        rule = _checked_rule(rule_id, raw, builder, units, problems, warnings, today)
+        if rule is not None:
+            rules.append(rule)
     weights = {c: builder.categories.get(c, 0.0) for c in CATEGORIES}
     for rule in rules:
         if rule.enabled and rule.category not in builder.categories and not builder.header_failed:
@@ -534,6 +519,47 @@ def _load_rules(
         dict(builder.citations),
     )
     return rule_set, files
+
+
+def _checked_rule(
+    rule_id: str,
+    raw: Mapping[str, Any],
+    builder: _Builder,
+    units: Mapping[str, str],
+    problems: list[Problem],
+    warnings: list[Problem],
+    today: date,
+) -> Rule | None:
+    """One merged rule validated and checked (metrics, thresholds, citations, templates);
+    None when it is invalid, its problems added to `problems`."""
+    origin = builder.origins[rule_id]
+    try:
+        rule = Rule.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_rule_problems(exc, rule_id, raw, origin, builder))
+        return None
+
+    def at(path: KeyPath, message: str, sink: list[Problem] = problems) -> None:
+        sink.append(_with_message(_locate(origin, path), message))
+
+    def warn(path: KeyPath, message: str) -> None:
+        at(path, message, warnings)
+
+    check_rule(rule, raw, units, at, warn, today)
+    if isinstance(rule.source, RuleSource):
+        for index, cited in enumerate(rule.source.cites):
+            if cited not in builder.citations:
+                at(
+                    ("source", "cites", index),
+                    f"no citation '{cited}' in the loaded packs' citations:"
+                    f"{did_you_mean(cited, list(builder.citations))}",
+                )
+    thresholds = rule.thresholds.to_json() if rule.thresholds else {}
+    for key in ("message", "recommendation", "title"):
+        for language in LANGUAGES:
+            if error := check_template(getattr(rule, key).get(language), thresholds, units):
+                at((key, language), error)
+    return rule
 
 
 def _size(path: Path) -> int:

@@ -164,21 +164,7 @@ class MailchimpConnector(ReportsSection, AudienceSection):
                 automations, live, monthly, reasons, audience_name
             )
         if growth is not None:
-            lost, audiences = growth
-            missing = [m for m in live if m not in lost]
-            for month in live:
-                if month in lost:
-                    monthly[month][CONTACTS_LOST] = lost[month]
-            if missing:
-                reasons[CONTACTS_LOST] = (
-                    "GET /lists/{list_id}/growth-history has no row for "
-                    + ", ".join(missing)
-                    + ": contacts lost are not measured in those months"
-                )
-            provenance["growth_history"] = {
-                "audiences": audiences,
-                "fields": "unsubscribed + cleaned + deleted",
-            }
+            provenance["growth_history"] = _put_contacts_lost(growth, live, monthly, reasons)
 
         monthly = {m: row for m, row in monthly.items() if row}
         future = [m for m in wanted if month_bounds(m, self.timezone)[0] > now]
@@ -206,3 +192,28 @@ class MailchimpConnector(ReportsSection, AudienceSection):
         if audience_name:
             label += f", audience {audience_name}"
         return self.source_data(monthly, label=label, provenance=provenance, not_measured=reasons)
+
+
+def _put_contacts_lost(
+    growth: tuple[dict[Month, float], int],
+    live: list[Month],
+    monthly: dict[Month, dict[str, float]],
+    reasons: dict[str, str],
+) -> dict[str, Any]:
+    """Contacts lost per month from the audience's growth history; a month without a row
+    is not measured. Returns the provenance of the growth history."""
+    lost, audiences = growth
+    missing = [m for m in live if m not in lost]
+    for month in live:
+        if month in lost:
+            monthly[month][CONTACTS_LOST] = lost[month]
+    if missing:
+        reasons[CONTACTS_LOST] = (
+            "GET /lists/{list_id}/growth-history has no row for "
+            + ", ".join(missing)
+            + ": contacts lost are not measured in those months"
+        )
+    return {
+        "audiences": audiences,
+        "fields": "unsubscribed + cleaned + deleted",
+    }
