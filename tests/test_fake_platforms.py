@@ -36,13 +36,9 @@ from auditor.core.errors import EXIT_SOURCE, InputError
 from auditor.core.models import AuditResult
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.pipeline.runner import audit, months_needed
-from tests.fakes.platforms import (
-    DEFAULT_TOKENS,
-    AccountSpec,
-    ContactFilter,
-    FakePlatforms,
-    month_of_ms,
-)
+from tests.fakes.account import AccountSpec, ContactFilter
+from tests.fakes.clock import month_of_ms
+from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms
 
 SEED = 7331  # an account no connector test has seen
 WRONG = "wrong-token-0000-do-not-print-me"
