@@ -39,8 +39,8 @@ from auditor.connectors.activecampaign import ActiveCampaignConnector  # noqa: E
 from auditor.connectors.hubspot import HubSpotConnector  # noqa: E402
 from auditor.connectors.mailchimp import MailchimpConnector  # noqa: E402
 from auditor.pipeline.runner import audit  # noqa: E402
-from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms
-from tests.fakes.account import AccountSpec
+from tests.fakes.account import AccountSpec  # noqa: E402
+from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms  # noqa: E402
 
 SETUP: dict[str, tuple[str, str, str]] = {
     # platform -> (credential variable, audit zone = the account's, source option)

@@ -1,0 +1,123 @@
+"""The Markdown report: summary, scores, ranked findings, unmeasured metrics; escaped data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from auditor.outputs.markdown import md_escape, render_markdown
+from tests.outputs.test_report import RANKED, sample
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "](http://127.0.0.1:9/x)",
+    "[click](http://127.0.0.1:9/x)",
+    "![img](http://127.0.0.1:9/i.png)",
+    '<img src="http://127.0.0.1:9/y">',
+    "&lt;b&gt; *bold* _em_ `code` ~~strike~~ | pipe",
+    "https://127.0.0.1:9/autolink www.example.com",
+]
+
+
+def test_sections_in_order_in_the_results_language() -> None:
+    result = sample()
+    result["language"] = "es"
+    text = render_markdown(result)
+    headings = re.findall(r"^(#{1,3}) (.+)$", text, re.M)
+    assert headings[:4] == [
+        ("#", "Aceros del Sur, S.A. — 2026-Q3"),
+        ("##", "Resumen ejecutivo"),
+        ("###", "Cifras clave"),
+        ("##", "Hallazgos por impacto"),
+    ]
+    assert ("##", "Lo que no se pudo medir") in headings
+    assert render_markdown(result, language="en").startswith("# Aceros del Sur, S.A. — 2026-Q3")
+    assert "## Executive summary" in render_markdown(result, language="en")
+
+
+def test_scores_table_is_right_aligned_and_localised() -> None:
+    text = render_markdown(sample(), language="es")
+    assert "| Categoría | Puntuación | Cobertura |\n| --- | ---: | ---: |" in text
+    assert "| Actividad | 62,5 | 100\u00a0% |" in text
+    assert "| Valor | incompleta (cobertura 44\u00a0%) | 44\u00a0% |" in text
+    assert "**Puntuación global:** 59,9 sobre 100" in text
+    assert "- Coste total de la automatización: **14.100\u00a0€**" in text
+    en = render_markdown(sample(), language="en")
+    assert "- Total cost of automation: **€14,100**" in en
+    assert "| Activity | 62.5 | 100% |" in en
+
+
+def test_findings_are_ranked_by_status_and_impact_then_the_rest() -> None:
+    text = render_markdown(sample(), language="en")
+    rules = re.findall(r"^\| \d+ \| [^|]+ \| .*?\(`([a-z0-9-]+)`\)", text, re.M)
+    assert rules[: len(RANKED)] == RANKED
+    assert len(rules) == len(sample()["findings"])
+    assert "| 4 | Fail | Unsubscribe rate does not jump" in text
+    assert "\\+1.01\u00a0pp" not in text  # '+' needs no escape
+    assert (
+        "| +1.01\u00a0pp | fail ≥ +0.5\u00a0pp · pass < +0.2\u00a0pp |".replace("<", "\\<") in text
+    )
+    for number, rule in enumerate(RANKED, 1):
+        assert f"\n### {number}\\. " in text, rule
+    assert "**Recommendation:** Replace date-based and manual list sends" in text
+
+
+def test_undefined_metrics_are_listed_with_their_reason() -> None:
+    text = render_markdown(sample(), language="en")
+    block = text.split("## What could not be measured")[1]
+    for metric, reason in sample()["undefined"].items():
+        assert f"`{metric}`" in block
+        assert md_escape(reason) in block
+    assert (
+        "| CAC payback (months) | `cac_payback_months` | arpa: mrr: not measured in 2026-Q3 |"
+        in (block)
+    )
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_escape_makes_markup_literal(payload: str) -> None:
+    escaped = md_escape(payload)
+    assert "\n" not in escaped
+    # Every markup character is preceded by a backslash.
+    for char in "<>[]`*_|~&!":
+        assert not re.search(rf"(?<!\\){re.escape(char)}", escaped), (char, escaped)
+    assert not re.search(r"(?<!\\):/", escaped)
+    assert "www." not in escaped
+
+
+def test_hostile_client_data_cannot_become_links_html_or_cells() -> None:
+    result = sample()
+    result["client"] = " ".join(HOSTILE)
+    result["findings"][2]["title"] = HOSTILE[2] + "\nnew line | cell"
+    result["findings"][2]["rule"] = "x`|`y"
+    result["findings"][2]["message"] = HOSTILE[4]
+    result["undefined"]["mrr"] = HOSTILE[0]
+    result["source"]["connector"] = "plugin"
+    result["source"]["provenance"]["metric_sources"] = {"emails_sent": HOSTILE[1] + " | cell"}
+    result["source"]["provenance"]["definition_differences"] = {"emails_sent": HOSTILE[3]}
+    text = render_markdown(result, language="en")
+    for raw in HOSTILE:
+        assert raw not in text
+    assert "\\<script\\>" in text
+    assert "\\](http\\://127.0.0.1:9/x)" in text
+    # Table rows keep their column count: no unescaped pipe from data.
+    for line in text.splitlines():
+        if line.startswith("| "):
+            assert len(re.findall(r"(?<!\\)\|", line)) in (4, 5, 8), line
+    assert text.count("| Metric | Id | Definition | Source |") == 1
+
+
+def test_a_commonmark_parser_sees_no_link_image_or_html() -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    pytest.importorskip("linkify_it")
+    result = sample()
+    result["client"] = " ".join(HOSTILE)
+    result["findings"][2]["message"] = HOSTILE[4]
+    result["undefined"]["mrr"] = "<iframe src=x>"
+    rendered = markdown_it.MarkdownIt("gfm-like").render(render_markdown(result, language="en"))
+    ours = "<p><em>Generated by auditor"  # the colophon is the report's only emphasis
+    assert not re.search(r"<(a|img|script|iframe|em|del|b)\b", rendered.replace(ours, ""))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+    assert "&lt;iframe src=x&gt;" in rendered
+    assert "*bold* _em_ `code` ~~strike~~ | pipe" in rendered
