@@ -40,9 +40,9 @@ def demo_result(language: str) -> dict:
 
 def _charts(result: dict, language: str) -> int:
     """Every chart the report draws, built exactly as the report builds them."""
+    from auditor.core.strings import Translator
     from auditor.metrics.catalog import CATEGORIES
     from auditor.outputs.report import html
-    from auditor.outputs.strings import Translator
 
     t = Translator(language)
     fmt = html.Formats(language, "EUR")

@@ -33,51 +33,14 @@ from auditor.analysis.series import (
     rounded,
     show,
 )
-from auditor.core import formatting
+from auditor.core import formatting, strings
 from auditor.core.models import Finding
 from auditor.core.period import parse_month
 
 KEY = "anomalies"
 FOREST_SHARE = 0.05  # the isolation forest marks the 5% most isolated months: a ranking, not a test
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "model_season": "the trend and season of the last {months} months",
-        "model_trend": "the trend of the last {months} months (no seasonal pattern: {note})",
-        "one": "{name} in {month}: {value}, against {expected} expected from {model} "
-        "(95% interval {low}–{high}), {z} robust standard deviations {direction}.",
-        "above": "above",
-        "below": "below",
-        "title": "{name} in {months} is far from its trend and season",
-        "title_trend": "{name} in {months} is far from its trend",
-        "advice": "Find what happened that month (a send to a new or bought list, an import, "
-        "a tracking or definition change) and, if it was a one-off, keep it out of targets "
-        "and year-on-year comparisons.",
-        "threshold": "|robust z| ≤ {threshold} against the model",
-        "and": " and ",
-        "ambiguous": "With only two years, {month} and {other} disagree and either could be "
-        "the odd one: {month} is judged against {other}.",
-        "short": "{months} months measured; judging a month needs {needed}.",
-    },
-    "es": {
-        "model_season": "la tendencia y la estacionalidad de los últimos {months} meses",
-        "model_trend": "la tendencia de los últimos {months} meses (sin estacionalidad: {note})",
-        "one": "{name} en {month}: {value}, frente a {expected} esperado según {model} "
-        "(intervalo al 95\u00a0% {low}–{high}), {z} desviaciones típicas robustas por {direction}.",
-        "above": "encima",
-        "below": "debajo",
-        "title": "{name} en {months}: muy lejos de su tendencia y estacionalidad",
-        "title_trend": "{name} en {months}: muy lejos de su tendencia",
-        "advice": "Averiguar qué pasó ese mes (un envío a una lista nueva o comprada, una "
-        "importación, un cambio de seguimiento o de definición) y, si fue algo puntual, "
-        "dejarlo fuera de objetivos y de comparaciones interanuales.",
-        "threshold": "|z robusto| ≤ {threshold} frente al modelo",
-        "and": " y ",
-        "ambiguous": "Con solo dos años, {month} y {other} no coinciden y cualquiera de los "
-        "dos podría ser el atípico: se juzga {month} frente a {other}.",
-        "short": "{months} meses medidos; juzgar un mes necesita {needed}.",
-    },
-}
+TEXT = strings.table("anomaly")  # report_templates/strings_analysis_texts.yaml
 
 
 def analyse(context: AnalysisContext) -> AnalysisOutput:

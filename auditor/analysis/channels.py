@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
-from auditor.core import formatting, reasons
+from auditor.core import formatting, reasons, strings
 from auditor.core.models import Finding
 from auditor.core.period import Month, Period
 from auditor.core.vocabulary import channel_key
@@ -39,38 +39,7 @@ UNKNOWN_SOURCE = frozenset(
 )
 CATEGORY = "value"
 
-TEXT = {
-    "loss.threshold": {
-        "en": "ROI >= 0 for every channel with spend",
-        "es": "ROI >= 0 en todo canal con inversión",
-    },
-    "loss.title": {
-        "en": "A channel returns less gross profit than it costs",
-        "es": "Un canal devuelve menos margen bruto de lo que cuesta",
-    },
-    "loss.message": {
-        "en": "Channels that returned less gross profit than their spend in {period}: "
-        "{channels}. The weakest, {channel}, has an ROI of {roi} ({revenue} revenue on "
-        "{spend} spend).",
-        "es": "Canales que devolvieron menos margen bruto que su inversión en {period}: "
-        "{channels}. El más débil, {channel}, tiene un ROI de {roi} ({revenue} de ingresos "
-        "con {spend} de inversión).",
-    },
-    "loss.shift": {
-        "en": "Test moving {amount} from {source} to {target} for one period: at current "
-        "rates that would add about {revenue} revenue ({customers} customers); returns "
-        "usually fall as spend grows, so measure before moving more.",
-        "es": "Pruebe a mover {amount} de {source} a {target} durante un periodo: a las "
-        "tasas actuales añadiría unos {revenue} de ingresos ({customers} clientes); el "
-        "retorno suele caer al crecer la inversión, así que mida antes de mover más.",
-    },
-    "loss.review": {
-        "en": "Review the channel's targeting and offer against the deals it wins, or "
-        "reduce its spend until it pays back.",
-        "es": "Revise la segmentación y la oferta del canal frente a los negocios que "
-        "gana, o reduzca su inversión hasta que se pague.",
-    },
-}
+TEXT = strings.entries("channel_finding")  # report_templates/strings_analysis_texts.yaml
 
 
 def _text(key: str, language: str, **values: Any) -> str:

@@ -13,34 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.core import strings
 from auditor.metrics.catalog import BASE_BY_ID, CATEGORIES, KPI_BY_ID
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "What would complete this audit",
-        "category": "{category} ({coverage} of its weight judged): not judged {rules}",
-        "needs": "needs {metrics}",
-        "costs": "needs {keys} in the config's costs",
-        "from": "{metric}: {sources}",
-        "column": "a '{metric}' column in a data file",
-        "connector": "the {names} connector",
-        "export": "export {names}",
-        "or": " or ",
-        "complete": "Every enabled rule could be judged.",
-    },
-    "es": {
-        "title": "Qué completaría esta auditoría",
-        "category": "{category} ({coverage} de su peso juzgado): sin juzgar {rules}",
-        "needs": "necesita {metrics}",
-        "costs": "necesita {keys} en los costes de la configuración",
-        "from": "{metric}: {sources}",
-        "column": "una columna «{metric}» en un fichero de datos",
-        "connector": "el conector {names}",
-        "export": "la exportación {names}",
-        "or": " o ",
-        "complete": "Todas las reglas activas se pudieron juzgar.",
-    },
-}
+LABELS = strings.table("completeness")  # report_templates/strings_analysis_texts.yaml
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from statistics import NormalDist
 from typing import Any
 
 from auditor.analysis import ANALYSIS_LABEL, AnalysisContext, AnalysisOutput, source_note
-from auditor.core import formatting, reasons
+from auditor.core import formatting, reasons, strings
 from auditor.core.models import Finding, Lead
 
 KEY = "lead_scoring"
@@ -45,61 +45,7 @@ MIN_J_GAIN = 0.10
 DECILES = 10
 CATEGORY = "efficiency"
 
-TEXT = {
-    "weak.threshold": {
-        "en": "AUC >= {auc} with its interval above 0.5",
-        "es": "AUC >= {auc} con su intervalo por encima de 0,5",
-    },
-    "mql.threshold": {
-        "en": "Youden's J within {gain} of the best threshold's",
-        "es": "J de Youden a menos de {gain} de la del mejor umbral",
-    },
-    "weak.title": {
-        "en": "The lead score barely predicts who becomes a customer",
-        "es": "La puntuación de leads apenas predice quién se convierte en cliente",
-    },
-    "weak.message": {
-        "en": "The lead score's AUC is {auc} (95% interval {low} to {high}) over {n} leads "
-        "and {customers} customers: a customer outscores a non-customer only {share} of "
-        "the time, where 50% is a coin toss.",
-        "es": "El AUC de la puntuación de leads es {auc} (intervalo del 95 %: {low} a {high}) "
-        "sobre {n} leads y {customers} clientes: un cliente supera en puntuación a un no "
-        "cliente solo el {share} de las veces, y el 50 % sería lanzar una moneda.",
-    },
-    "weak.recommendation": {
-        "en": "Check the scoring criteria against won deals: keep the attributes and "
-        "behaviours whose leads convert (the lift table shows where the score works), "
-        "drop the rest, and measure the AUC again next quarter.",
-        "es": "Contraste los criterios de puntuación con los negocios ganados: mantenga los "
-        "atributos y comportamientos cuyos leads convierten (la tabla de lift muestra dónde "
-        "funciona la puntuación), elimine el resto y vuelva a medir el AUC el próximo "
-        "trimestre.",
-    },
-    "mql.title": {
-        "en": "The MQL threshold is not where the score best separates customers",
-        "es": "El umbral de MQL no está donde la puntuación mejor separa a los clientes",
-    },
-    "mql.message": {
-        "en": "MQLs start at a score of {mql}; a threshold of {best} separates customers "
-        "from non-customers better (Youden's J {j_mql} to {j_best}): precision {p_mql} to "
-        "{p_best}, recall {r_mql} to {r_best}.",
-        "es": "Los MQL empiezan en una puntuación de {mql}; un umbral de {best} separa mejor "
-        "a clientes de no clientes (J de Youden {j_mql} a {j_best}): precisión {p_mql} a "
-        "{p_best}, exhaustividad {r_mql} a {r_best}.",
-    },
-    "mql.raise": {
-        "en": "Raise the MQL threshold towards {best}: sales would receive fewer leads "
-        "that convert more often ({p_best} instead of {p_mql}).",
-        "es": "Suba el umbral de MQL hacia {best}: ventas recibiría menos leads que "
-        "convierten más a menudo ({p_best} en lugar de {p_mql}).",
-    },
-    "mql.lower": {
-        "en": "Lower the MQL threshold towards {best}: it would catch {r_best} of the leads "
-        "that become customers instead of {r_mql}.",
-        "es": "Baje el umbral de MQL hacia {best}: captaría el {r_best} de los leads que "
-        "acaban siendo clientes en lugar del {r_mql}.",
-    },
-}
+TEXT = strings.entries("lead_scoring")  # report_templates/strings_analysis_texts.yaml
 
 
 def _text(key: str, language: str, **values: Any) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.core import formatting
+from auditor.core import formatting, strings
 from auditor.core.errors import InputError, Problem
 from auditor.core.models import SourceData
 from auditor.core.period import Month, Period, add_months, parse_month
@@ -48,24 +48,7 @@ MAD_TO_SD = 1.4826  # MAD of a normal sample x 1.4826 estimates its standard dev
 MIN_RESIDUAL_DF = 3  # never set months aside below this many residual degrees of freedom
 SQUARE_SAFE = 1e150  # above this, sums of squares are taken in units of the largest value
 
-NAMES: dict[str, dict[str, str]] = {
-    "es": {
-        "leads_new": "leads nuevos",
-        "mqls": "MQL",
-        "sqls": "SQL",
-        "customers_new": "clientes nuevos",
-        "revenue_attributed": "ingresos atribuidos a marketing",
-        "unsubscribe_rate": "tasa de baja",
-    },
-    "en": {
-        "leads_new": "new leads",
-        "mqls": "MQLs",
-        "sqls": "SQLs",
-        "customers_new": "new customers",
-        "revenue_attributed": "revenue attributed to marketing",
-        "unsubscribe_rate": "unsubscribe rate",
-    },
-}
+NAMES = strings.table("inline_name")  # report_templates/strings_analysis_texts.yaml
 
 
 # Options of the config's `analysis:` key (docs/analysis.md) and their defaults.

@@ -28,7 +28,7 @@ from auditor.analysis.series import (
     rounded,
     show,
 )
-from auditor.core import formatting, reasons
+from auditor.core import formatting, reasons, strings
 from auditor.core.models import Finding
 from auditor.core.period import Period
 from auditor.metrics.catalog import category_of, unit_of
@@ -61,85 +61,7 @@ LOWER_IS_BETTER = frozenset(
     }
 )
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "up": "an upward trend of about {slope} a month ({pct} of the monthly average)",
-        "down": "a downward trend of about {slope} a month ({pct} of the monthly average)",
-        "flat": "no clear upward or downward trend",
-        "left_out": " ({months} left out as unusual)",
-        "season": ", usually highest in {peak} and lowest in {trough}",
-        "sum": "{value}",
-        "mean": "{value} on average",
-        "last": "{value} at its end",
-        "sentence": "{name}: {trend} over the last {months} months{left_out}{season}; "
-        "forecast for {quarter}: {forecast} (80% likely between {low} and {high}).",
-        "short": "{name}: only {months} months measured, a trend needs {needed}.",
-        "none": "{name}: no monthly values ({reason}).",
-        "history": "the same quarter gave {values}",
-        "no_history": "no earlier year has these months fully measured",
-        "and": " and ",
-        "in": "{value} in {label}",
-        "threshold": "within the 95% forecast interval {low}–{high}",
-        "unrealistic_title": "The {name} target for {quarter} is far beyond what the data supports",
-        "unrealistic": "A target of {target} for {name} in {quarter} is not realistic: "
-        "{history}, and the {model} forecasts {forecast} (95% interval {low}–{high}); "
-        "it needs {growth} against the forecast.",
-        "unrealistic_advice": "Agree a target within {low}–{high}, or name the change "
-        "(budget, channel, campaign) expected to deliver the {gap} between forecast and target.",
-        "unambitious_title": "The {name} target for {quarter} asks for less than the trend "
-        "already gives",
-        "unambitious": "A target of {target} for {name} in {quarter} asks for less than the "
-        "data supports: {history}, and the {model} forecasts {forecast} "
-        "(95% interval {low}–{high}); it is {growth} against the forecast.",
-        "unambitious_advice": "Set the target at least at the forecast ({forecast}) so that "
-        "it asks for improvement, or record why a worse quarter is expected.",
-        "model_season": "trend and season model",
-        "model_trend": "trend model",
-        "in_line": "in line with the forecast (inside its 80% interval)",
-        "stretch": "a stretch: inside the 95% interval but above the 80% one",
-        "cautious": "cautious: inside the 95% interval but below the 80% one",
-    },
-    "es": {
-        "up": "tendencia al alza de unos {slope} al mes ({pct} de la media mensual)",
-        "down": "tendencia a la baja de unos {slope} al mes ({pct} de la media mensual)",
-        "flat": "sin tendencia clara al alza ni a la baja",
-        "left_out": " (sin contar {months}, atípico)",
-        "season": ", con máximo habitual en {peak} y mínimo en {trough}",
-        "sum": "{value}",
-        "mean": "{value} de media",
-        "last": "{value} al cierre",
-        "sentence": "{name}: {trend} en los últimos {months} meses{left_out}{season}; "
-        "previsión para {quarter}: {forecast} (con un 80\u00a0% de probabilidad, entre {low} y "
-        "{high}).",
-        "short": "{name}: solo hay {months} meses medidos y una tendencia necesita {needed}.",
-        "none": "{name}: sin valores mensuales ({reason}).",
-        "history": "el mismo trimestre dio {values}",
-        "no_history": "ningún año anterior tiene estos meses medidos completos",
-        "and": " y ",
-        "in": "{value} en {label}",
-        "threshold": "dentro del intervalo de previsión al 95\u00a0% {low}–{high}",
-        "unrealistic_title": "El objetivo de {name} para {quarter} va mucho más allá de lo "
-        "que sostienen los datos",
-        "unrealistic": "Un objetivo de {target} en {name} para {quarter} no es realista: "
-        "{history}, y el {model} prevé {forecast} (intervalo al 95\u00a0% {low}–{high}); "
-        "exige {growth} frente a la previsión.",
-        "unrealistic_advice": "Acordar un objetivo dentro de {low}–{high}, o concretar el "
-        "cambio (presupuesto, canal, campaña) que debe aportar los {gap} que separan previsión "
-        "y objetivo.",
-        "unambitious_title": "El objetivo de {name} para {quarter} pide menos de lo que ya da "
-        "la tendencia",
-        "unambitious": "Un objetivo de {target} en {name} para {quarter} pide menos de lo que "
-        "sostienen los datos: {history}, y el {model} prevé {forecast} "
-        "(intervalo al 95\u00a0% {low}–{high}); supone {growth} frente a la previsión.",
-        "unambitious_advice": "Fijar el objetivo al menos en la previsión ({forecast}) para "
-        "que pida una mejora, o dejar escrito por qué se espera un trimestre peor.",
-        "model_season": "modelo de tendencia y estacionalidad",
-        "model_trend": "modelo de tendencia",
-        "in_line": "en línea con la previsión (dentro de su intervalo al 80\u00a0%)",
-        "stretch": "exigente: dentro del intervalo al 95\u00a0% pero por encima del 80\u00a0%",
-        "cautious": "prudente: dentro del intervalo al 95\u00a0% pero por debajo del 80\u00a0%",
-    },
-}
+TEXT = strings.table("trend_text")  # report_templates/strings_analysis_texts.yaml
 
 
 def analyse(context: AnalysisContext) -> AnalysisOutput:

@@ -17,102 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.core import strings
 from auditor.core.models import Finding, PeriodMetrics, finding_rank_key
 
 KEY = "estimates"
 URGENT = ("fail", "warn")
 
-TEXT: dict[str, dict[str, str]] = {
-    "unsubscribe-rate.formula": {
-        "en": "(unsubscribes − pass line × emails delivered) × revenue per mailed contact, "
-        "where revenue per mailed contact = revenue attributed ÷ (emails delivered ÷ "
-        "campaigns sent)",
-        "es": "(bajas − línea de aprobado × emails entregados) × ingresos por contacto "
-        "mailado, donde ingresos por contacto = ingresos atribuidos ÷ (emails entregados ÷ "
-        "campañas enviadas)",
-    },
-    "unsubscribe-rate.assumptions": {
-        "en": "An unsubscriber above the pass line would have brought the average revenue of "
-        "a mailed contact for one quarter; the average audience per send stands for the "
-        "mailed list. The loss recurs every quarter the contact stays lost.",
-        "es": "Cada baja por encima de la línea de aprobado habría aportado durante un "
-        "trimestre los ingresos medios de un contacto mailado; la audiencia media por envío "
-        "representa a la lista. La pérdida se repite cada trimestre que el contacto sigue "
-        "perdido.",
-    },
-    "close-rate.formula": {
-        "en": "(pass line − close rate) × deals closed × average won deal",
-        "es": "(línea de aprobado − tasa de cierre) × negocios cerrados × venta media ganada",
-    },
-    "close-rate.assumptions": {
-        "en": "At the pass line's close rate, the same closed deals would have brought more "
-        "wins of the period's average size.",
-        "es": "Con la tasa de cierre de la línea de aprobado, los mismos negocios cerrados "
-        "habrían dado más ventas del tamaño medio del periodo.",
-    },
-    "mql-to-sql-rate.formula": {
-        "en": "(pass line − MQL-to-SQL rate) × MQLs × customers per SQL × average won deal",
-        "es": "(línea de aprobado − tasa de MQL a SQL) × MQL × clientes por SQL × venta "
-        "media ganada",
-    },
-    "mql-to-sql-rate.assumptions": {
-        "en": "The SQLs missing at the pass line would have become customers at the period's "
-        "own SQL-to-customer rate, each worth the period's average won deal.",
-        "es": "Los SQL que faltan hasta la línea de aprobado se habrían convertido en clientes "
-        "a la tasa de SQL a cliente del propio periodo, cada uno con la venta media ganada.",
-    },
-    "click-rate.formula": {
-        "en": "(pass line − click rate) × emails delivered × revenue attributed per click",
-        "es": "(línea de aprobado − tasa de clics) × emails entregados × ingresos atribuidos "
-        "por clic",
-    },
-    "click-rate.assumptions": {
-        "en": "The clicks missing at the pass line would have brought the period's own "
-        "attributed revenue per click.",
-        "es": "Los clics que faltan hasta la línea de aprobado habrían aportado los ingresos "
-        "atribuidos por clic del propio periodo.",
-    },
-    "trend.formula": {
-        "en": "({metric} − {metric} of the previous period) × {volume}",
-        "es": "({metric} − {metric} del periodo anterior) × {volume}",
-    },
-    "trend.assumptions": {
-        "en": "At the previous period's cost per unit, the same volume would have cost this "
-        "much less.",
-        "es": "Con el coste unitario del periodo anterior, el mismo volumen habría costado "
-        "esto menos.",
-    },
-    "no_model.triggered": {
-        "en": "not estimated: the data gives no revenue per email of triggered against batch "
-        "emails, so the lift of triggered emails would not be the client's own",
-        "es": "sin estimar: los datos no dan los ingresos por email de los automáticos frente "
-        "a los masivos, así que la mejora de los automáticos no sería la del propio cliente",
-    },
-    "no_model.deliverability": {
-        "en": "not estimated: no honest model links complaints or bounces to revenue without "
-        "inbox-placement data",
-        "es": "sin estimar: sin datos de llegada a la bandeja de entrada ningún modelo honesto "
-        "relaciona quejas o rebotes con ingresos",
-    },
-    "no_model.tracking": {
-        "en": "not estimated: a tracking gap, not a loss (the revenue exists; its source is "
-        "unknown)",
-        "es": "sin estimar: es un hueco de seguimiento, no una pérdida (los ingresos existen; "
-        "su origen se desconoce)",
-    },
-    "missing": {
-        "en": "not estimated: {metric} is not measured in the period",
-        "es": "sin estimar: {metric} no tiene datos en el periodo",
-    },
-    "zero": {
-        "en": "not estimated: {metric} is 0 in the period",
-        "es": "sin estimar: {metric} es 0 en el periodo",
-    },
-    "no_line": {
-        "en": "not estimated: the rule has no pass line to compare with",
-        "es": "sin estimar: la regla no tiene línea de aprobado con la que comparar",
-    },
-}
+TEXT = strings.entries("estimate")  # report_templates/strings_analysis_texts.yaml
 
 
 def _t(key: str, language: str, **values: Any) -> str:

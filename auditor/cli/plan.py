@@ -15,69 +15,17 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
 from auditor.cli.common import DEBUG_OPTION, echo_warning, guarded
-from auditor.core import formatting
+from auditor.core import formatting, strings
 from auditor.core.errors import EXIT_OK, EXIT_SOURCE, InputError, Problem
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Plan for {client}, {period} (rates of that period)",
-        "rates": "Inputs",
-        "target_revenue": "Revenue target {amount}",
-        "target_customers": "Target: {amount} customers",
-        "budget.current": "Current budget {amount}",
-        "budget.given": "Budget {amount}",
-        "visitors": "Website visitors",
-        "leads": "Leads",
-        "customers": "Customers",
-        "budget": "Marketing budget",
-        "revenue": "Revenue",
-        "gross_profit": "Gross profit",
-        "net_profit": "Net after marketing",
-        "roi": "ROI",
-        "visitor_to_lead_rate": "visitor to lead",
-        "lead_to_customer_rate": "lead to customer",
-        "average_deal_size": "average deal",
-        "cost_per_lead": "cost per lead",
-        "gross_margin": "gross margin",
-        "marketing_cost": "marketing cost",
-        "missing": "Missing",
-        "assumptions": "Target plans round customers, leads and visitors up to whole units; "
-        "a budget's yield is an expected value. Rates, deal size and cost per lead are "
-        "assumed to hold at the new scale.",
-    },
-    "es": {
-        "title": "Plan para {client}, {period} (tasas de ese periodo)",
-        "rates": "Datos de partida",
-        "target_revenue": "Objetivo de ingresos {amount}",
-        "target_customers": "Objetivo: {amount} clientes",
-        "budget.current": "Presupuesto actual {amount}",
-        "budget.given": "Presupuesto {amount}",
-        "visitors": "Visitantes web",
-        "leads": "Leads",
-        "customers": "Clientes",
-        "budget": "Presupuesto de marketing",
-        "revenue": "Ingresos",
-        "gross_profit": "Margen bruto",
-        "net_profit": "Neto tras marketing",
-        "roi": "ROI",
-        "visitor_to_lead_rate": "visitante a lead",
-        "lead_to_customer_rate": "lead a cliente",
-        "average_deal_size": "negocio medio",
-        "cost_per_lead": "coste por lead",
-        "gross_margin": "margen bruto",
-        "marketing_cost": "coste de marketing",
-        "missing": "Falta",
-        "assumptions": "Los planes de objetivo redondean clientes, leads y visitantes al alza; "
-        "lo que rinde un presupuesto es un valor esperado. Se supone que las tasas, el "
-        "negocio medio y el coste por lead se mantienen a la nueva escala.",
-    },
-}
+LABELS = strings.table("plan_cli")  # report_templates/strings_terminal.yaml
 ROWS = ("customers", "leads", "visitors", "budget", "revenue", "gross_profit", "net_profit", "roi")
 MONEY = (
     "budget",
@@ -149,7 +97,7 @@ def _value(name: str, value: float | None, language: str, currency: str) -> str:
     return formatting.number(value, language, 0 if float(value).is_integer() else 1)
 
 
-def _heading(scenario: dict[str, Any], labels: dict[str, str], currency: str, lang: str) -> str:
+def _heading(scenario: dict[str, Any], labels: Mapping[str, str], currency: str, lang: str) -> str:
     kind = scenario["kind"]
     if kind == "budget":
         key = f"budget.{scenario.get('source', 'current')}"

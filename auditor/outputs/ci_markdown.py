@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.core import formatting, reasons
+from auditor.core import formatting, reasons, strings
 from auditor.outputs.text import (
     STATUS_WORDS,
     category_order,
@@ -45,74 +45,7 @@ _ICONS = {
 }
 _EXIT_ICONS = {0: "✅", 1: "❌", 2: "⛔", 3: "⚠️"}
 
-LABELS = {
-    "en": {
-        "title": "Marketing-automation audit",
-        "overall": "Overall score",
-        "out_of": "/ 100",
-        "exit": "Exit {code}",
-        "category": "Category",
-        "score": "Score",
-        "coverage": "Coverage",
-        "incomplete": "incomplete (coverage {coverage})",
-        "fail": "Fail",
-        "warn": "Warn",
-        "pass": "Pass",
-        "other": "Not judged",
-        "attention": "Failing and warning findings ({n})",
-        "attention_none": "No failing or warning findings.",
-        "rest": "Other findings ({n})",
-        "status": "Status",
-        "rule": "Rule",
-        "value": "Value",
-        "threshold": "Threshold",
-        "message": "Message",
-        "undefined": "{n} metric(s) undefined (not measured, or a zero denominator).",
-        "undefined_none": "Every metric could be computed.",
-        "undefined_list": "Undefined metrics ({n})",
-        "metric": "Metric",
-        "reason": "Reason",
-        "selection": "Selection",
-        "footer": "{tool} {version} · rule packs: {packs} · generated {date}",
-        "activity": "Activity",
-        "response": "Response",
-        "efficiency": "Efficiency",
-        "value_cat": "Value",
-    },
-    "es": {
-        "title": "Auditoría de automatización de marketing",
-        "overall": "Puntuación global",
-        "out_of": "/ 100",
-        "exit": "Salida {code}",
-        "category": "Categoría",
-        "score": "Nota",
-        "coverage": "Cobertura",
-        "incomplete": "incompleta (cobertura {coverage})",
-        "fail": "Fallo",
-        "warn": "Aviso",
-        "pass": "Bien",
-        "other": "Sin juzgar",
-        "attention": "Hallazgos con fallo o aviso ({n})",
-        "attention_none": "Ningún hallazgo con fallo o aviso.",
-        "rest": "Resto de hallazgos ({n})",
-        "status": "Estado",
-        "rule": "Regla",
-        "value": "Valor",
-        "threshold": "Umbral",
-        "message": "Mensaje",
-        "undefined": "{n} métrica(s) sin definir (no medidas, o con denominador cero).",
-        "undefined_none": "Todas las métricas se pudieron calcular.",
-        "undefined_list": "Métricas sin definir ({n})",
-        "metric": "Métrica",
-        "reason": "Motivo",
-        "selection": "Selección",
-        "footer": "{tool} {version} · paquetes de reglas: {packs} · generado {date}",
-        "activity": "Actividad",
-        "response": "Respuesta",
-        "efficiency": "Eficiencia",
-        "value_cat": "Valor",
-    },
-}
+LABELS = strings.table("ci")  # report_templates/strings_terminal.yaml
 
 # Markdown punctuation that can start markup mid-line in GitHub-flavoured
 # Markdown: emphasis, code, links/images, headings, tables, strikethrough, math.

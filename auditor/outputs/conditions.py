@@ -18,21 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.core import formatting
+from auditor.core import formatting, strings
 
 TRIGGER = {"above": ">", "below": "<", "at_least": "≥", "at_most": "≤"}
 PASSING = {"above": "≤", "below": "≥", "at_least": "<", "at_most": ">"}
 _UPWARD = ("above", "at_least")  # bands that fire on high values
 _DOWNWARD = ("below", "at_most")
 
-WORDS = {
-    "en": {
-        "between": "between {low} and {high}",
-        "outside": "outside {low} – {high}",
-        "and": "and",
-    },
-    "es": {"between": "entre {low} y {high}", "outside": "fuera de {low} – {high}", "and": "y"},
-}
+WORDS = strings.table("condition")  # report_templates/strings_terminal.yaml
 
 JUDGED = ("pass", "warn", "fail")
 
@@ -148,10 +141,7 @@ def _unit_is_the_bands(finding: Mapping[str, Any]) -> bool:
     return (change, unit) in (("relative", "relative"), ("points", "points"))
 
 
-LEVEL_WORDS = {
-    "en": {"fail": "fail", "warn": "warning", "pass": "pass"},
-    "es": {"fail": "fallo", "warn": "aviso", "pass": "correcto"},
-}
+LEVEL_WORDS = strings.table("condition_level")  # report_templates/strings_terminal.yaml
 
 
 def condition_line(finding: Mapping[str, Any], language: str, currency: str) -> str:

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.core import formatting
+from auditor.core.strings import Translator, resolve_language
 from auditor.metrics.catalog import BASE_BY_ID, CATEGORIES, KPI_BY_ID
 from auditor.outputs.numbers import Formats
 from auditor.outputs.report.definitions import definition_rows
-from auditor.outputs.strings import Translator, resolve_language
 from auditor.outputs.view import (
     KEY_FIGURES,
     _figure,

@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from auditor.core import formatting
+from auditor.core import formatting, strings
 from auditor.core.vocabulary import CATEGORIES
 from auditor.outputs.json_out import render_json as _render_json
 from auditor.outputs.spreadsheet import csv_cell, safe_text
@@ -38,121 +38,11 @@ TEMPLATE = "portfolio.html.j2"
 TOP_REGRESSIONS = 10
 TOP_RULES = 15
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Portfolio",
-        "clients_n": "{n} client(s)",
-        "audited_n": "{n} audited",
-        "errored_n": "{n} could not be audited",
-        "generated": "Generated {when} by auditor {version}",
-        "exit": "Exit {code}",
-        "ranking": "Clients ranked by overall score",
-        "ranking_note": "Best first; a withheld score (coverage under 75%) ranks after the "
-        "scored clients. Change: overall score against the recorded audit of the previous "
-        "period (history).",
-        "col_rank": "#",
-        "col_client": "Client",
-        "col_period": "Period",
-        "col_overall": "Overall",
-        "col_fail": "Fail",
-        "col_warn": "Warn",
-        "col_change": "Change",
-        "col_exit": "Exit",
-        "col_rule": "Rule",
-        "col_category": "Category",
-        "col_clients": "Clients",
-        "col_share": "Share",
-        "col_config": "Config",
-        "col_message": "Error",
-        "col_before_after": "Overall",
-        "col_worst": "Biggest drop",
-        "col_new": "New failures",
-        "activity": "Activity",
-        "response": "Response",
-        "efficiency": "Efficiency",
-        "value": "Value",
-        "overall": "Overall",
-        "incomplete": "incomplete",
-        "regressions": "Biggest regressions since the previous period",
-        "regressions_note": "From the history store: clients whose score fell, or with "
-        "findings failing or warning now that did not before.",
-        "no_regressions": "No client regressed since a recorded previous period.",
-        "more": "{n} more in portfolio.json.",
-        "no_history": "No previous period recorded for any client (record audits with "
-        "--record, or history.record in the config).",
-        "common": "Most common failing rules",
-        "common_note": "Rules failing or warning across the audited clients, most failures first.",
-        "no_common": "No rule fails or warns for any audited client.",
-        "errors": "Clients that could not be audited",
-        "no_errors": "Every client was audited.",
-        "fails_warns": "{fail} fail · {warn} warn",
-        "fail_one": "fail",
-        "fail_many": "fail",
-        "warn_one": "warn",
-        "warn_many": "warn",
-        "options": "Options",
-        "seconds": "{clients} client(s) in {seconds} s with {jobs} worker(s)",
-    },
-    "es": {
-        "title": "Cartera de clientes",
-        "clients_n": "{n} cliente(s)",
-        "audited_n": "{n} auditado(s)",
-        "errored_n": "{n} sin auditar",
-        "generated": "Generado el {when} por auditor {version}",
-        "exit": "Salida {code}",
-        "ranking": "Clientes por puntuación global",
-        "ranking_note": "De mejor a peor; una puntuación retenida (cobertura inferior al 75 %) "
-        "va detrás de las puntuadas. Cambio: puntuación global frente a la auditoría "
-        "registrada del periodo anterior (historial).",
-        "col_rank": "#",
-        "col_client": "Cliente",
-        "col_period": "Periodo",
-        "col_overall": "Global",
-        "col_fail": "Fallos",
-        "col_warn": "Avisos",
-        "col_change": "Cambio",
-        "col_exit": "Salida",
-        "col_rule": "Regla",
-        "col_category": "Categoría",
-        "col_clients": "Clientes",
-        "col_share": "Proporción",
-        "col_config": "Configuración",
-        "col_message": "Error",
-        "col_before_after": "Global",
-        "col_worst": "Mayor caída",
-        "col_new": "Fallos nuevos",
-        "activity": "Actividad",
-        "response": "Respuesta",
-        "efficiency": "Eficiencia",
-        "value": "Valor",
-        "overall": "Global",
-        "incomplete": "incompleta",
-        "regressions": "Mayores retrocesos desde el periodo anterior",
-        "regressions_note": "Del historial: clientes cuya puntuación bajó, o con hallazgos "
-        "que ahora fallan o avisan y antes no.",
-        "no_regressions": "Ningún cliente retrocedió desde un periodo anterior registrado.",
-        "more": "{n} más en portfolio.json.",
-        "no_history": "No hay periodo anterior registrado de ningún cliente (registre las "
-        "auditorías con --record, o history.record en la configuración).",
-        "common": "Reglas que más fallan",
-        "common_note": "Reglas que fallan o avisan en los clientes auditados, primero las "
-        "que más fallan.",
-        "no_common": "Ninguna regla falla ni avisa en ningún cliente auditado.",
-        "errors": "Clientes que no se pudieron auditar",
-        "no_errors": "Se auditaron todos los clientes.",
-        "fails_warns": "{fail} {fail_word} · {warn} {warn_word}",
-        "fail_one": "fallo",
-        "fail_many": "fallos",
-        "warn_one": "aviso",
-        "warn_many": "avisos",
-        "options": "Opciones",
-        "seconds": "{clients} cliente(s) en {seconds} s con {jobs} proceso(s)",
-    },
-}
+LABELS = strings.table("portfolio")  # report_templates/strings_portfolio.yaml
 
 
 # --------------------------------------------------------------------- pieces
-def labels_for(portfolio: Mapping[str, Any]) -> dict[str, str]:
+def labels_for(portfolio: Mapping[str, Any]) -> Mapping[str, str]:
     return LABELS.get(str(portfolio.get("language") or "en"), LABELS["en"])
 
 

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.core import formatting, reasons
+from auditor.core import formatting, reasons, strings
 from auditor.core.vocabulary import CATEGORIES
 from auditor.outputs import conditions
 
@@ -50,84 +50,7 @@ _COLOURS = {
     "waived": "2",
 }
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "overall": "Overall score",
-        "incomplete": "incomplete",
-        "findings": "Findings (worst first)",
-        "no_findings": "No findings.",
-        "exit": "Exit",
-        "activity": "activity",
-        "response": "response",
-        "efficiency": "efficiency",
-        "value": "value",
-        "col_status": "STATUS",
-        "col_rule": "RULE",
-        "col_value": "VALUE",
-        "col_threshold": "THRESHOLD",
-        "col_message": "MESSAGE",
-        "undefined": "{n} metric(s) undefined (not measured or zero denominator): {names}",
-        "measured": "Measured",
-        "threshold": "Threshold",
-        "fail_if": "fail if",
-        "warn_if": "warn if",
-        "pass_if": "pass if",
-        "previous": "Previous ({period})",
-        "baseline": "Baseline ({period})",
-        "current": "Current",
-        "message": "Message",
-        "recommendation": "Recommendation",
-        "source": "Source",
-        "reason": "Reason",
-        "waiver": "Waiver",
-        "waived_was": "waived (evaluated as {status})",
-        "until": "until {date}",
-        "rule": "Rule",
-        "pack": "pack {pack}",
-        "weight": "weight {weight}",
-        "score": "score {score}",
-        "confidence": "confidence {confidence}",
-        "selection": "Selection: {text}",
-    },
-    "es": {
-        "overall": "Puntuación global",
-        "incomplete": "incompleta",
-        "findings": "Hallazgos (de peor a mejor)",
-        "no_findings": "Sin hallazgos.",
-        "exit": "Salida",
-        "activity": "actividad",
-        "response": "respuesta",
-        "efficiency": "eficiencia",
-        "value": "valor",
-        "col_status": "ESTADO",
-        "col_rule": "REGLA",
-        "col_value": "VALOR",
-        "col_threshold": "UMBRAL",
-        "col_message": "MENSAJE",
-        "undefined": "{n} métrica(s) sin definir (no medidas o denominador cero): {names}",
-        "measured": "Medido",
-        "threshold": "Umbral",
-        "fail_if": "fallo si",
-        "warn_if": "aviso si",
-        "pass_if": "correcto si",
-        "previous": "Anterior ({period})",
-        "baseline": "Referencia ({period})",
-        "current": "Actual",
-        "message": "Mensaje",
-        "recommendation": "Recomendación",
-        "source": "Fuente",
-        "reason": "Motivo",
-        "waiver": "Exención",
-        "waived_was": "exenta (evaluada como {status})",
-        "until": "hasta {date}",
-        "rule": "Regla",
-        "pack": "paquete {pack}",
-        "weight": "peso {weight}",
-        "score": "nota {score}",
-        "confidence": "confianza {confidence}",
-        "selection": "Selección: {text}",
-    },
-}
+LABELS = strings.table("terminal")  # report_templates/strings_terminal.yaml
 
 # Comparator -> (operator when the band triggers, operator of the pass condition).
 
@@ -137,7 +60,7 @@ _SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
 
 
 # ------------------------------------------------------------------ shared pieces
-def labels_for(result: Mapping[str, Any]) -> dict[str, str]:
+def labels_for(result: Mapping[str, Any]) -> Mapping[str, str]:
     """The label set of the result's language (English for any other)."""
     return LABELS.get(str(result.get("language") or "en"), LABELS["en"])
 

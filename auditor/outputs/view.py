@@ -8,10 +8,10 @@ from typing import Any
 
 from auditor.core.models import finding_rank_key
 from auditor.core.shapes import mapping_or_empty
+from auditor.core.strings import Translator
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
 from auditor.outputs import charts, conditions
 from auditor.outputs.numbers import Formats, _num
-from auditor.outputs.strings import Translator
 
 URGENT = ("fail", "warn")
 JUDGED = ("fail", "warn", "pass", "waived")

@@ -236,8 +236,8 @@ def test_a_live_connector_and_a_finance_file_mix(tmp_path: Path, monkeypatch) ->
     assert result["metrics"]["emails_sent"]["value"] == 1000 + 2000 + 1500
     assert result["metrics"]["mrr"]["value"] == 22000
     # the definitions appendix names each metric's own source
+    from auditor.core.strings import Translator
     from auditor.outputs.report.definitions import definition_rows
-    from auditor.outputs.strings import Translator
 
     rows = {r["id"]: r for r in definition_rows(result, Translator("en"))}
     assert rows["mrr"]["source"] == "column 'mrr' of the data file"

@@ -19,10 +19,10 @@ from auditor.connectors.base import Connector, contract_problems
 from auditor.connectors.registry import load
 from auditor.core.models import SourceData
 from auditor.core.period import Month
+from auditor.core.strings import Translator, catalog
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, DEFINITIONS
 from auditor.outputs.report.definitions import definition_rows
 from auditor.outputs.report.html import render_html
-from auditor.outputs.strings import Translator, catalog
 from tests.helpers import ROOT, TESTS
 
 FIXTURE = TESTS / "fixtures" / "result_sample.json"

@@ -20,6 +20,13 @@ import pytest
 
 from auditor.core.errors import AuditorError, InputError
 from auditor.core.resources import templates_dir
+from auditor.core.strings import (
+    CatalogError,
+    Translator,
+    _check_entry,
+    _placeholders,
+    catalog,
+)
 from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, CATEGORIES, KPI_BY_ID
 from auditor.outputs import charts
 from auditor.outputs.numbers import Formats
@@ -27,13 +34,6 @@ from auditor.outputs.report import pdf
 from auditor.outputs.report.html import render_html
 from auditor.outputs.report.sections import FUNNEL, TREND_CHARTS
 from auditor.outputs.report.settings import DEFAULT_ACCENT, logo_path
-from auditor.outputs.strings import (
-    CatalogError,
-    Translator,
-    _check_entry,
-    _placeholders,
-    catalog,
-)
 from auditor.outputs.view import describe_bands, rank_urgent
 from tests.helpers import TESTS
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.core.shapes import mapping_or_empty
+from auditor.core.strings import Translator
 from auditor.metrics.catalog import BASE_METRICS
-from auditor.outputs.strings import Translator
 
 MAX_SOURCE_CHARS = 300
 """A connector's source note is connector text: bounded so it cannot fill a page."""

@@ -27,6 +27,7 @@ from typing import Any
 
 from auditor.analysis import completeness
 from auditor.core.models import is_analysis
+from auditor.core.strings import Translator, resolve_language
 from auditor.metrics.catalog import CATEGORIES, KPIS
 from auditor.outputs import charts
 from auditor.outputs.numbers import Formats, _num
@@ -47,7 +48,6 @@ from auditor.outputs.report.settings import (
     page_size,
     report_settings,
 )
-from auditor.outputs.strings import Translator, resolve_language
 from auditor.outputs.view import (
     KEY_FIGURES,
     STATUS_ORDER,

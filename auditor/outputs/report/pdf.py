@@ -25,9 +25,9 @@ from urllib.request import url2pathname
 
 from auditor.core.errors import EXIT_BAD_INPUT, AuditorError
 from auditor.core.resources import templates_dir
+from auditor.core.strings import resolve_language
 from auditor.outputs.report.html import render_html
 from auditor.outputs.report.settings import logo_path
-from auditor.outputs.strings import resolve_language
 
 SYSTEM_LIBRARIES = "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 MAX_ASSET_BYTES = 20_000_000  # a file: URL to /dev/zero or a huge file must not eat the RAM

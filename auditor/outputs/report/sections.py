@@ -9,10 +9,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.core.strings import Translator
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
 from auditor.outputs import charts
 from auditor.outputs.numbers import Formats, _num
-from auditor.outputs.strings import Translator
 from auditor.outputs.view import (
     STATUS_ORDER,
     metric_name,

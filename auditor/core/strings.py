@@ -1,4 +1,4 @@
-"""The report's fixed strings, in Spanish and English, from one catalog.
+"""Every fixed string a user reads, in Spanish and English, from one catalog.
 
 The catalog is `report_templates/strings.yaml` (shipped with the templates, so
 a translator edits text without touching Python).  Each key holds both
@@ -10,8 +10,8 @@ caught by the tests, never a blank in a client's PDF.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Iterator, Mapping
+from functools import cache, cached_property
 from typing import Any
 
 import yaml
@@ -31,17 +31,17 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def _check_entry(key: Any, entry: Any) -> dict[str, str]:
+def _check_entry(key: Any, entry: Any, file: str = CATALOG_FILE) -> dict[str, str]:
     if not isinstance(key, str) or not key:
-        raise CatalogError(f"{CATALOG_FILE}: key {key!r} is not a non-empty string")
+        raise CatalogError(f"{file}: key {key!r} is not a non-empty string")
     if not isinstance(entry, dict) or set(entry) != set(LANGUAGES):
-        raise CatalogError(f"{CATALOG_FILE}: '{key}' needs exactly the languages {LANGUAGES}")
+        raise CatalogError(f"{file}: '{key}' needs exactly the languages {LANGUAGES}")
     for language, text in entry.items():
         if not isinstance(text, str) or not text.strip():
-            raise CatalogError(f"{CATALOG_FILE}: '{key}' has no {language} text")
+            raise CatalogError(f"{file}: '{key}' has no {language} text")
     names = {language: _placeholders(text) for language, text in entry.items()}
     if len({frozenset(n) for n in names.values()}) != 1:
-        raise CatalogError(f"{CATALOG_FILE}: '{key}' has different placeholders: {names}")
+        raise CatalogError(f"{file}: '{key}' has different placeholders: {names}")
     return entry
 
 
@@ -58,7 +58,7 @@ def catalog() -> dict[str, dict[str, str]]:
         for key, entry in raw.items():
             if key in out[LANGUAGES[0]]:
                 raise CatalogError(f"{path.name}: '{key}' is already defined in another file")
-            for language, text in _check_entry(key, entry).items():
+            for language, text in _check_entry(key, entry, path.name).items():
                 out[language][key] = text
     return out
 
@@ -88,3 +88,54 @@ class Translator:
     def has(self, key: str) -> bool:
         """Whether the catalog knows `key` (metric ids a rule pack adds may have no name)."""
         return key in self._strings
+
+
+class _Table(Mapping[str, Mapping[str, str]]):
+    """A part of the catalog by language: `table("terminal")["es"]["overall"]`, read from
+    the YAML on first use (the CLI's start-up loads no catalog)."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix + "."
+
+    @cached_property
+    def _by_language(self) -> dict[str, dict[str, str]]:
+        cut = len(self._prefix)
+        return {
+            language: {k[cut:]: v for k, v in texts.items() if k.startswith(self._prefix)}
+            for language, texts in catalog().items()
+        }
+
+    def __getitem__(self, language: str) -> Mapping[str, str]:
+        return self._by_language[language]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+class _Entries(Mapping[str, Mapping[str, str]]):
+    """A part of the catalog by key: `entries("estimate")["missing"]["es"]`."""
+
+    def __init__(self, prefix: str) -> None:
+        self._table = _Table(prefix)
+
+    def __getitem__(self, key: str) -> Mapping[str, str]:
+        return {language: self._table[language][key] for language in LANGUAGES}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table[LANGUAGES[0]])
+
+    def __len__(self) -> int:
+        return len(self._table[LANGUAGES[0]])
+
+
+def table(prefix: str) -> Mapping[str, Mapping[str, str]]:
+    """The strings under `prefix.` by language, keys without the prefix."""
+    return _Table(prefix)
+
+
+def entries(prefix: str) -> Mapping[str, Mapping[str, str]]:
+    """The strings under `prefix.` by key, each with its languages."""
+    return _Entries(prefix)
