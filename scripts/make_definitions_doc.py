@@ -1,7 +1,7 @@
 """Generate ``docs/definitions.md``: every base metric's one definition, and per platform the
 field it is read from, how the figure differs from the definition, or why it is not measured.
 
-The page is written from the metric catalog (``auditor/metrics/catalog.py`` DEFINITIONS) and
+The page is written from the metric catalog (``auditor/metrics/base_metrics.py``) and
 the shipped connectors' ``metric_sources``, ``definition_differences`` and ``not_measured``, so
 it cannot drift from what the code does; ``tests/test_definitions.py`` fails when the committed
 page is not what this script writes.
@@ -89,7 +89,8 @@ def render() -> str:
             )
             lines.append(f"### `{metric.id}`")
             lines.append("")
-            lines.append(f"**Definition.** {metric.definition[0].upper()}{metric.definition[1:]}.")
+            english = metric.definition.en
+            lines.append(f"**Definition.** {english[0].upper()}{english[1:]}.")
             lines.append(f"Unit: {metric.unit}; a period's value is {how}.")
             lines.append("")
             lines.append("| Platform | Source field | Against the definition |")

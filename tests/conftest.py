@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -15,3 +16,45 @@ def client_dir(tmp_path: Path) -> Path:
     write_wide_csv(tmp_path / "data.csv", q3_data())
     (tmp_path / "audit.yaml").write_text(CONFIG, encoding="utf-8")
     return tmp_path
+
+
+# ------------------------------------------------------------------ the slow set
+# `pytest -m "not slow"` runs the fast set (README "Tests"): everything but the tests that
+# start other processes (the CLI as a real process, batch workers, parallel writers) or
+# render PDFs and browsers. The whole-module entries are the batch, hostile-output and
+# example-workflow suites, which start processes in most of their tests.
+SLOW_MODULES = frozenset(
+    {
+        "tests.pipeline.test_batch",
+        "tests.hostile.test_hostile_outputs",
+        "tests.hostile.test_hostile_identity",
+        "tests.config.test_examples",
+        "tests.outputs.test_report_pdf",
+        "tests.outputs.test_report_browser",
+        "tests.outputs.test_golden_outputs",
+        "tests.project.test_packaging",
+    }
+)
+STARTS_A_PROCESS = ("subprocess.", "sys.executable", "ProcessPool", "multiprocessing")
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return False
+    return any(word in source for word in STARTS_A_PROCESS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = pytest.mark.slow
+    for item in items:
+        module = getattr(item, "module", None)
+        if (
+            item.get_closest_marker("pdf")
+            or item.get_closest_marker("browser")
+            or getattr(module, "__name__", "") in SLOW_MODULES
+            or _starts_a_process(item)
+        ):
+            item.add_marker(slow)

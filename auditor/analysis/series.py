@@ -22,11 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.core import formatting, strings
+from auditor.core import formatting
 from auditor.core.errors import InputError, Problem
 from auditor.core.models import SourceData
 from auditor.core.period import Month, Period, add_months, parse_month
 from auditor.core.reasons import text as reason_text
+from auditor.metrics import catalog
 from auditor.metrics.calculator import compute_period
 from auditor.metrics.catalog import ALL_METRIC_IDS, BASE_BY_ID, KPI_BY_ID, category_of, unit_of
 from auditor.metrics.expression import Undefined
@@ -47,8 +48,6 @@ ROBUST_Z = 3.5
 MAD_TO_SD = 1.4826  # MAD of a normal sample x 1.4826 estimates its standard deviation
 MIN_RESIDUAL_DF = 3  # never set months aside below this many residual degrees of freedom
 SQUARE_SAFE = 1e150  # above this, sums of squares are taken in units of the largest value
-
-NAMES = strings.table("inline_name")  # report_templates/strings_analysis_texts.yaml
 
 
 # Options of the config's `analysis:` key (docs/analysis.md) and their defaults.
@@ -222,10 +221,9 @@ def _months_between(first: Month, last: Month) -> int:
 # ------------------------------------------------------------------ wording
 def metric_name(metric_id: str, language: str, capital: bool = False) -> str:
     """The metric's name for a sentence; catalog ids without a name stay ids."""
-    names = NAMES.get(language, NAMES["en"])
-    if metric_id not in names:
+    name = catalog.inline_name(metric_id, language)
+    if name is None:
         return metric_id
-    name = names[metric_id]
     return name[:1].upper() + name[1:] if capital else name
 
 

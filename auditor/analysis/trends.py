@@ -31,6 +31,7 @@ from auditor.analysis.series import (
 from auditor.core import formatting, reasons, strings
 from auditor.core.models import Finding
 from auditor.core.period import Period
+from auditor.metrics import catalog
 from auditor.metrics.catalog import category_of, unit_of
 
 KEY = "trends"
@@ -38,28 +39,6 @@ LEVELS = (0.8, 0.95)  # the forecast's intervals; a target is judged against the
 # A season is called "clear" when its peak-to-trough range exceeds this many residual SDs:
 # with two years, noise alone gives twelve month effects spanning about 2.3 SDs.
 CLEAR_SEASON_SDS = 4.0
-# Metrics where less is better: a target above their forecast asks for nothing.
-LOWER_IS_BETTER = frozenset(
-    {
-        "unsubscribes",
-        "bounces",
-        "spam_complaints",
-        "deals_lost",
-        "mrr_churned",
-        "accounts_churned",
-        "unsubscribe_rate",
-        "bounce_rate",
-        "spam_complaint_rate",
-        "marketing_cost",
-        "automation_tco",
-        "cost_per_lead",
-        "cost_per_mql",
-        "cac",
-        "gross_mrr_churn_rate",
-        "customer_churn_rate",
-        "cac_payback_months",
-    }
-)
 
 TEXT = strings.table("trend_text")  # report_templates/strings_analysis_texts.yaml
 
@@ -314,7 +293,7 @@ def judge_target(
 
 def _judgement(metric_id: str, status: str) -> str:
     """Outside the interval on the better side is unrealistic; on the worse, unambitious."""
-    better_side = "below_interval" if metric_id in LOWER_IS_BETTER else "above_interval"
+    better_side = "below_interval" if catalog.lower_is_better(metric_id) else "above_interval"
     return "unrealistic" if status == better_side else "unambitious"
 
 

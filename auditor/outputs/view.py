@@ -9,6 +9,7 @@ from typing import Any
 from auditor.core.models import finding_rank_key
 from auditor.core.shapes import mapping_or_empty
 from auditor.core.strings import Translator
+from auditor.metrics import catalog
 from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
 from auditor.outputs import charts, conditions
 from auditor.outputs.numbers import Formats, _num
@@ -44,15 +45,24 @@ def describe_bands(
 
 
 def metric_name(metric_id: str, t: Translator) -> str:
-    """The translated name of a catalog metric; a pack's own metric keeps its id."""
+    """The name of a metric in the report's language: the catalog's; for a metric a rule
+    pack derives, the string catalog's `metric.<id>`, else its id."""
+    name = catalog.metric_name(metric_id, t.language)
+    if name is not None:
+        return name
     key = f"metric.{metric_id}"
     return t(key) if t.has(key) else metric_id
 
 
+def metric_definition(metric_id: str, t: Translator) -> str:
+    """What the metric is, in the report's language (the catalog's definition)."""
+    found = catalog.metric(metric_id)
+    return "" if found is None else found.definition[t.language]
+
+
 def short_name(metric_id: str, t: Translator) -> str:
     """The short name used as a chart's direct label."""
-    key = f"short.{metric_id}"
-    return t(key) if t.has(key) else metric_name(metric_id, t)
+    return catalog.short_name(metric_id, t.language) or metric_name(metric_id, t)
 
 
 def metric_unit(metric_id: str, result: Mapping[str, Any], default: str = "count") -> str:

@@ -68,6 +68,11 @@ def _difference(metric_id: str, connector: str, note: Any, t: Translator) -> str
     return t(key) if t.has(key) else str(note)[:MAX_SOURCE_CHARS]
 
 
+def _sentence(text: str) -> str:
+    """A catalog definition as a sentence: capital first, full stop last."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def definition_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, Any]]:
     """One row per base metric with a value in the audited period, in catalog order."""
     source = mapping_or_empty(result.get("source"))
@@ -99,12 +104,11 @@ def definition_rows(result: Mapping[str, Any], t: Translator) -> list[dict[str, 
             t,
             export_sources.get(metric.id),
         )
-        name_key = f"metric.{metric.id}"
         rows.append(
             {
                 "id": metric.id,
-                "name": t(name_key) if t.has(name_key) else metric.id,
-                "definition": t(f"definition.{metric.id}"),
+                "name": metric.name[t.language],
+                "definition": _sentence(metric.definition[t.language]),
                 "source": text,
                 "source_is_field": is_field,
                 "difference": _difference(metric.id, own, differences.get(metric.id), t),

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from auditor.core import formatting
 from auditor.core.resources import templates_dir
-from auditor.outputs import conditions
+from auditor.outputs import conditions, view
 from auditor.outputs.numbers import Formats
 
 TEMPLATE = "report.html.j2"
@@ -93,6 +93,8 @@ def environment() -> Environment:
         datetime=_datetime_filter,
     )
     env.globals["cite"] = conditions.citation_text
+    env.globals["metric_name"] = view.metric_name
+    env.globals["metric_definition"] = view.metric_definition
     return env
 
 

@@ -260,10 +260,10 @@ SHOWN_WITH_DEFINITIONS = frozenset({"metric_sources", "definition_differences"})
 
 def _provenance_label(key: str, t: Translator) -> str:
     """A provenance key in words: the catalog's label, a metric's name, else the key's words."""
-    for candidate in (f"prov.{key}", f"metric.{key}"):
-        if t.has(candidate):
-            return t(candidate)
-    return key.replace("_", " ").capitalize()
+    if t.has(f"prov.{key}"):
+        return t(f"prov.{key}")
+    name = metric_name(key, t)
+    return name if name != key else key.replace("_", " ").capitalize()
 
 
 def _provenance_value(value: Any, t: Translator, depth: int = 0) -> str:
