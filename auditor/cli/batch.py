@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from auditor.cli.common import DEBUG_OPTION, RUN_FORMATS, _formats, echo_warning, guarded
-from auditor.core.vocabulary import LANGUAGES
+from auditor.cli.common import (
+    DEBUG_OPTION,
+    RUN_FORMATS,
+    _formats,
+    echo_warning,
+    guarded,
+    lang_option,
+)
 from auditor.gating.gate import FAIL_ON
 
 if TYPE_CHECKING:
@@ -123,11 +129,7 @@ def _check_options(period: str | None, fail_under: tuple[str, ...]) -> None:
     help="Period to audit for every client: 2026-Q3, 2026-H2, 2026-07 or 2026 "
     "(overrides each config).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    help="Language of messages, reports and the portfolio (overrides each config).",
-)
+@lang_option("Language of messages, reports and the portfolio (overrides each config).")
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),

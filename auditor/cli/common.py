@@ -16,6 +16,7 @@ import click
 
 from auditor.core.errors import EXIT_BAD_INPUT, AuditorError, inert
 from auditor.core.redaction import hide_environment
+from auditor.core.vocabulary import LANGUAGES
 from auditor.outputs.formats import CHECK_FORMATS as CHECK_FORMATS
 from auditor.outputs.formats import RUN_FORMATS as RUN_FORMATS
 
@@ -114,6 +115,11 @@ def echo_warning(warning: object, prefix: str = "") -> None:
     lines = hide_environment(str(warning)).splitlines() or [""]
     for line in lines:
         click.echo(f"warning: {prefix}{inert(line, MESSAGE_LINE_CHARS)}", err=True)
+
+
+def lang_option(help: str, dest: str = "lang") -> Callable[[F], F]:
+    """`--lang`, declared once: one of the report languages (click validates it)."""
+    return click.option("--lang", dest, type=click.Choice(LANGUAGES), default=None, help=help)
 
 
 DEBUG_OPTION = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")

@@ -20,9 +20,8 @@ from typing import Any
 
 import click
 
-from auditor.cli.common import DEBUG_OPTION, guarded
+from auditor.cli.common import DEBUG_OPTION, guarded, lang_option
 from auditor.core.errors import InputError, Problem
-from auditor.core.vocabulary import LANGUAGES
 
 COST_OPTIONS = ("platform", "staff", "services", "media", "sales", "overhead")
 
@@ -117,7 +116,7 @@ def render_config(
 )
 @click.option("--client", help="The client's name (asked on a terminal when not given).")
 @click.option("--period", help="Period to audit (default: the last quarter the files cover).")
-@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None)
+@lang_option("The report language (asked on a terminal when not given).", "language")
 @click.option("--currency", default="EUR", show_default=True, help="ISO code of the costs.")
 @click.option(
     "--cost",

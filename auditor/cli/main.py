@@ -23,6 +23,7 @@ from auditor.cli.common import (
     _formats,
     echo_warning,
     guarded,
+    lang_option,
 )
 from auditor.cli.connectors import connectors
 from auditor.cli.history import history
@@ -30,7 +31,6 @@ from auditor.cli.init import init
 from auditor.cli.plan import plan
 from auditor.cli.rules import rules
 from auditor.core.errors import inert
-from auditor.core.vocabulary import LANGUAGES
 from auditor.gating.gate import FAIL_ON
 
 
@@ -42,11 +42,7 @@ def _common(func: F) -> F:
             "-p",
             help="Period to audit: 2026-Q3, 2026-H2, 2026-07 or 2026 (overrides the config).",
         ),
-        click.option(
-            "--lang",
-            type=click.Choice(LANGUAGES),
-            help="Language of messages and reports (overrides the config).",
-        ),
+        lang_option("Language of messages and reports (overrides the config)."),
         click.option(
             "--fail-on",
             type=click.Choice(FAIL_ON),
@@ -288,9 +284,7 @@ def check(config: Path, formats: list[str], outputs: dict[str, Path], **options:
     show_default=True,
     help="Folder for the demo's PDF and JSON.",
 )
-@click.option(
-    "--lang", type=click.Choice(LANGUAGES), help="Report language (the demo client's is es)."
-)
+@lang_option("Report language (the demo client's is es).")
 @click.option(
     "--format",
     "formats",

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.core import formatting, strings
+from auditor.core.vocabulary import COMPARATORS
 
-TRIGGER = {"above": ">", "below": "<", "at_least": "≥", "at_most": "≤"}
-PASSING = {"above": "≤", "below": "≥", "at_least": "<", "at_most": ">"}
+TRIGGER = {name: c.symbol for name, c in COMPARATORS.items()}
+PASSING = {name: c.negated_symbol for name, c in COMPARATORS.items()}
 _UPWARD = ("above", "at_least")  # bands that fire on high values
 _DOWNWARD = ("below", "at_most")
 

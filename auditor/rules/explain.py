@@ -20,12 +20,12 @@ from decimal import Decimal
 from typing import Any
 
 from auditor.core.errors import Problem
+from auditor.core.vocabulary import COMPARATORS
 from auditor.core.yamlpos import KeyPath, format_path
 from auditor.metrics.catalog import ALL_METRIC_IDS, unit_of
 from auditor.rules.loader import RuleSet
 from auditor.rules.model import Band, Rule
 
-_OPERATORS = {"above": ">", "below": "<", "at_least": ">=", "at_most": "<="}
 # keys shown with their default value when no file sets them: the ones that change a verdict
 _DEFAULTS: tuple[str, ...] = ("weight", "on_missing", "confidence", "enabled")
 TEXT_WIDTH = 60
@@ -64,7 +64,7 @@ def band_text(band: Band, unit: str) -> str:
     if band.comparator == "between":
         low, high = band.limit
         return f"between {literal(low, unit)} and {literal(high, unit)}"
-    return f"{_OPERATORS[band.comparator]} {literal(band.limit, unit)}"
+    return f"{COMPARATORS[band.comparator].ascii} {literal(band.limit, unit)}"
 
 
 def judgement_text(rule: Rule, units: Mapping[str, str]) -> str:

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from auditor.core.validation import NonNegative
-from auditor.core.vocabulary import Category
+from auditor.core.vocabulary import COMPARATORS, Category
 from auditor.metrics.catalog import UNITS
 
 RULE_ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -73,8 +73,6 @@ _LITERAL_SCHEMA = {
     "description": "a number, a percentage such as 1% or 0.3%, or percentage points such as -0.3pp",
 }
 Threshold = Annotated[float, BeforeValidator(parse_threshold), WithJsonSchema(_LITERAL_SCHEMA)]
-_OPERATORS = {"above": ">", "below": "<", "at_least": ">=", "at_most": "<="}
-_NEGATION = {"above": "<=", "below": ">=", "at_least": "<", "at_most": ">"}
 
 
 class _Strict(BaseModel):
@@ -144,13 +142,13 @@ class Band(_Strict):
         """The band as a condition: `>= 0.01`."""
         if self.comparator == "between":
             return f"between {self.limit[0]:g} and {self.limit[1]:g}"
-        return f"{_OPERATORS[self.comparator]} {self.limit:g}"
+        return f"{COMPARATORS[self.comparator].ascii} {self.limit:g}"
 
     def pass_condition(self) -> str:
         """What passing this band means: `< 0.01` for `at_least: 1%`."""
         if self.comparator == "between":
             return f"outside {self.limit[0]:g}..{self.limit[1]:g}"
-        return f"{_NEGATION[self.comparator]} {self.limit:g}"
+        return f"{COMPARATORS[self.comparator].negated_ascii} {self.limit:g}"
 
     def to_json(self) -> dict[str, Any]:
         limit = self.limit

@@ -36,6 +36,7 @@ from auditor.core.errors import EXIT_SOURCE, InputError
 from auditor.core.models import AuditResult
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.pipeline.runner import audit, months_needed
+from tests import helpers
 from tests.fakes.account import AccountSpec, ContactFilter
 from tests.fakes.clock import month_of_ms
 from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms
@@ -47,19 +48,12 @@ WRONG = "wrong-token-0000-do-not-print-me"
 # --- time injected into the connectors ----------------------------------------------------
 
 
-class FakeTime:
-    """A monotonic clock that also moves when the client 'sleeps' (which returns at once)."""
+class FakeTime(helpers.FakeTime):
+    """The real monotonic clock, moved on by every sleep (which returns at once): the fake
+    platforms count requests in real time."""
 
     def __init__(self) -> None:
-        self.offset = 0.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.offset += seconds
-
-    def clock(self) -> float:
-        return time.monotonic() + self.offset
+        super().__init__(base=time.monotonic)
 
 
 class _Fast:

@@ -6,7 +6,7 @@ repository through `ROOT` and `TESTS`, never through their own location.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from auditor.core.models import SourceData
@@ -115,13 +115,17 @@ finance: {gross_margin: 0.5}
 
 
 class FakeTime:
-    """The clocks an HTTP connector reads, moving only when the client sleeps (sleeping
-    returns at once): the monotonic `clock` starts at 100 s, the `wall` clock at
-    `wall_start` (epoch seconds) and moves with it."""
+    """The clocks an HTTP connector reads, moving when the client sleeps (sleeping returns
+    at once): the monotonic `clock` starts at 100 s, the `wall` clock at `wall_start`
+    (epoch seconds) and moves with it. With `base` (e.g. `time.monotonic`), `clock` is
+    that real clock plus the time slept, for a fake server that counts real time."""
 
-    def __init__(self, wall_start: float = 1_800_000_000.0) -> None:
+    def __init__(
+        self, wall_start: float = 1_800_000_000.0, base: Callable[[], float] | None = None
+    ) -> None:
         self.now = 100.0
         self.wall_start = wall_start
+        self.base = base
         self.slept: list[float] = []
 
     def sleep(self, seconds: float) -> None:
@@ -129,6 +133,8 @@ class FakeTime:
         self.now += seconds
 
     def clock(self) -> float:
+        if self.base is not None:
+            return self.base() + self.now - 100.0
         return self.now
 
     def wall(self) -> float:

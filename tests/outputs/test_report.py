@@ -30,6 +30,7 @@ from auditor.core.strings import (
 from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES
 from auditor.metrics.catalog import short_name as catalog_short_name
 from auditor.outputs import charts
+from auditor.outputs.charts import svg as chart_svg
 from auditor.outputs.numbers import Formats
 from auditor.outputs.report import pdf
 from auditor.outputs.report.html import render_html
@@ -674,8 +675,8 @@ def test_chart_labels_are_escaped_and_use_the_report_font() -> None:
 
 
 def test_label_spreading_keeps_order_and_bounds() -> None:
-    assert charts._spread([50.0, 52.0, 100.0], 12, 0, 200) == [50.0, 62.0, 100.0]
-    placed = charts._spread([195.0, 198.0, 199.0], 12, 0, 200)
+    assert chart_svg._spread([50.0, 52.0, 100.0], 12, 0, 200) == [50.0, 62.0, 100.0]
+    placed = chart_svg._spread([195.0, 198.0, 199.0], 12, 0, 200)
     assert placed == [176.0, 188.0, 200.0]
 
 

@@ -14,6 +14,7 @@ from auditor.core import formatting
 from auditor.core.resources import templates_dir
 from auditor.outputs import conditions, view
 from auditor.outputs.numbers import Formats
+from auditor.outputs.report import figures
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -95,6 +96,13 @@ def environment() -> Environment:
     env.globals["cite"] = conditions.citation_text
     env.globals["metric_name"] = view.metric_name
     env.globals["metric_definition"] = view.metric_definition
+    env.globals.update(
+        forecast_figure=figures.forecast_figure,
+        lift_figure=figures.lift_figure,
+        roas_figure=figures.roas_figure,
+        plan_figure=figures.plan_figure,
+        scenario_title=figures.scenario_heading,
+    )
     return env
 
 
