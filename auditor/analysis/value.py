@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.core import strings
-from auditor.core.models import Finding, PeriodMetrics, finding_rank_key
+from auditor.core.models import ACTIONABLE, Finding, PeriodMetrics, finding_rank_key
 
 KEY = "estimates"
-URGENT = ("fail", "warn")
 
 TEXT = strings.entries("estimate")  # report_templates/strings_analysis_texts.yaml
 
@@ -179,7 +178,7 @@ def estimate(finding: Finding, metrics: PeriodMetrics, language: str) -> Estimat
 
 def estimates(findings: Sequence[Finding], metrics: PeriodMetrics, language: str) -> dict[str, Any]:
     """`analysis.estimates` and `analysis.action_plan` of the result."""
-    urgent = [f for f in findings if f.status in URGENT and "analysis" not in f.labels]
+    urgent = [f for f in findings if f.status in ACTIONABLE and "analysis" not in f.labels]
     found = {f.rule: e for f in urgent if (e := estimate(f, metrics, language)) is not None}
     plan = sorted(
         urgent,

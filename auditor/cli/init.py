@@ -22,6 +22,7 @@ import click
 
 from auditor.cli.common import DEBUG_OPTION, guarded, lang_option
 from auditor.core.errors import InputError, Problem
+from auditor.core.models import JUDGED
 
 COST_OPTIONS = ("platform", "staff", "services", "media", "sales", "overhead")
 
@@ -267,7 +268,7 @@ def _print_summary(
     for rel, kind, months, metrics in inspected:
         span = f"{months[0]} to {months[-1]}" if months else "no months"
         click.echo(f"  {rel}: {kind}, {len(months)} months ({span}), {len(metrics)} base metrics")
-    judged = sum(1 for f in result["findings"] if f.get("status") in ("pass", "warn", "fail"))
+    judged = sum(1 for f in result["findings"] if f.get("status") in JUDGED)
     click.echo(f"the audit of {period} judges {judged} of {len(result['findings'])} findings")
     labels = LABELS.get(language, LABELS["en"])
     for line in completeness_lines(result, language, labels):

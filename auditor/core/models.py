@@ -17,6 +17,12 @@ from auditor.core.period import Month, Period
 
 SCHEMA_VERSION = 1
 STATUSES = ("pass", "warn", "fail", "no_data", "not_applicable", "error", "waived")
+STATUS_ORDER = ("fail", "warn", "pass", "error", "no_data", "not_applicable", "waived")
+"""The statuses in reading order: what needs action, what passed, what could not be judged."""
+ACTIONABLE = ("fail", "warn")
+"""The statuses a reader must act on (urgent in the report, regressions in a diff)."""
+JUDGED = ("pass", "warn", "fail")
+"""The statuses of a rule that was judged on its data."""
 
 ANALYSIS_LABEL = "analysis"
 """The label of informative findings (analysis): shown, never counted as failures."""

@@ -1,7 +1,8 @@
 """The words every layer shares, declared once: the categories, the report languages,
 the threshold comparators, and how channel names are compared.
 
-(The statuses live with the result's types, `models.STATUSES`.)"""
+(The statuses live with the result's types: `models.STATUSES`, `STATUS_ORDER`,
+`ACTIONABLE`, `JUDGED`.)"""
 
 from __future__ import annotations
 

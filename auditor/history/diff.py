@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-ACTIVE = ("fail", "warn")  # the statuses a reader must act on
+from auditor.core.models import ACTIONABLE
 
 
 def _rule_findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -34,7 +34,7 @@ def new_failures(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> lis
     return [
         f["rule"]
         for f in _rule_findings(current)
-        if f["status"] in ACTIVE and before.get(f["rule"], {}).get("status") not in ACTIVE
+        if f["status"] in ACTIONABLE and before.get(f["rule"], {}).get("status") not in ACTIONABLE
     ]
 
 
@@ -44,7 +44,7 @@ def resolved_findings(current: Mapping[str, Any], baseline: Mapping[str, Any]) -
     return [
         f["rule"]
         for f in _rule_findings(baseline)
-        if f["status"] in ACTIVE and now.get(f["rule"], {}).get("status") == "pass"
+        if f["status"] in ACTIONABLE and now.get(f["rule"], {}).get("status") == "pass"
     ]
 
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.core import formatting, reasons, strings
+from auditor.core.models import ACTIONABLE
 from auditor.outputs.text import (
     STATUS_WORDS,
     category_order,
@@ -196,8 +197,8 @@ def _findings(result: Mapping[str, Any], t: Mapping[str, str]) -> list[str]:
     e = md_escape
     lines: list[str] = []
     findings = list(result.get("findings") or [])
-    attention = [f for f in findings if f.get("status") in ("fail", "warn")]
-    rest = [f for f in findings if f.get("status") not in ("fail", "warn")]
+    attention = [f for f in findings if f.get("status") in ACTIONABLE]
+    rest = [f for f in findings if f.get("status") not in ACTIONABLE]
     headers = [e(t[h]) for h in ("status", "rule", "category", "value", "threshold", "message")]
     lines += [f"### {e(t['attention'].format(n=len(attention)))}", ""]
     if attention:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.core import formatting, strings
+from auditor.core.models import JUDGED
 from auditor.core.vocabulary import COMPARATORS
 
 TRIGGER = {name: c.symbol for name, c in COMPARATORS.items()}
@@ -27,8 +28,6 @@ _UPWARD = ("above", "at_least")  # bands that fire on high values
 _DOWNWARD = ("below", "at_most")
 
 WORDS = strings.table("condition")  # report_templates/strings_terminal.yaml
-
-JUDGED = ("pass", "warn", "fail")
 
 
 @dataclass(frozen=True)

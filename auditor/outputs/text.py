@@ -22,11 +22,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.core import formatting, reasons, strings
+from auditor.core.models import JUDGED
 from auditor.core.vocabulary import CATEGORIES
 from auditor.outputs import conditions
 
 CATEGORY_ORDER = CATEGORIES
-JUDGED = ("pass", "warn", "fail")
 
 # The status as printed in every CI view: fixed English words (they are the
 # contract's status values, so they are the same in a Spanish audit and grep-able).

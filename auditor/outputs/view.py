@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditor.core.models import finding_rank_key
+from auditor.core.models import ACTIONABLE, finding_rank_key
 from auditor.core.shapes import mapping_or_empty
 from auditor.core.strings import Translator
 from auditor.metrics import catalog
@@ -14,17 +14,15 @@ from auditor.metrics.catalog import BASE_BY_ID, KPI_BY_ID
 from auditor.outputs import charts, conditions
 from auditor.outputs.numbers import Formats, _num
 
-URGENT = ("fail", "warn")
-JUDGED = ("fail", "warn", "pass", "waived")
+VALUED = (*ACTIONABLE, "pass", "waived")  # statuses whose finding shows its measured value
 # Within a category: what needs action first, then what could not be judged, passes last.
-STATUS_ORDER = ("fail", "warn", "pass", "error", "no_data", "not_applicable", "waived")
 KEY_FIGURES = ("automation_roi", "cac", "cac_payback_months")
 
 
 # ---------------------------------------------------------------------- view
 def rank_urgent(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Fail and warn findings, worst first (`models.rank_key`: every failure first)."""
-    return sorted((f for f in findings if f.get("status") in URGENT), key=finding_rank_key)
+    return sorted((f for f in findings if f.get("status") in ACTIONABLE), key=finding_rank_key)
 
 
 def rank_in_category(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -101,7 +99,7 @@ def finding_view(
     value = _num(finding.get("value"))
     condition, bands = describe_bands(finding, t, fmt)
     condition_line = conditions.condition_line(finding, fmt.language, fmt.currency)
-    if value is None or finding.get("status") not in JUDGED:
+    if value is None or finding.get("status") not in VALUED:
         # An unjudged rule's value is the raw metric, not what its bands compare
         # (a change rule's bands are changes): printing both would contradict.
         measured = None

@@ -38,14 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from auditor.core.errors import EXIT_BAD_INPUT, EXIT_OK, AuditorError
-from auditor.core.models import is_analysis
+from auditor.core.models import ACTIONABLE, STATUS_ORDER, is_analysis
 from auditor.core.redaction import hide_environment
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_JOBS = 4
 # Statuses counted per client, in the order the outputs show them.
-STATUSES = ("fail", "warn", "pass", "error", "no_data", "not_applicable", "waived")
-ACTIVE = ("fail", "warn")
 PORTFOLIO_FILES = ("portfolio.html", "portfolio.csv", "portfolio.json")
 # A top-level `client:` key (optionally quoted), without parsing the YAML.
 _CLIENT_KEY = re.compile(r"""^(?:client|"client"|'client')[ \t]*:""", re.MULTILINE)
@@ -259,8 +257,8 @@ def summarize(result: Mapping[str, Any]) -> dict[str, Any]:
     """
     findings = [f for f in result.get("findings") or [] if not is_analysis(f)]
     tally = Counter(str(f.get("status")) for f in findings)
-    counts = {s: tally.get(s, 0) for s in STATUSES} | {
-        s: n for s, n in tally.items() if s not in STATUSES
+    counts = {s: tally.get(s, 0) for s in STATUS_ORDER} | {
+        s: n for s, n in tally.items() if s not in STATUS_ORDER
     }
     return {
         "client": result.get("client"),
@@ -279,7 +277,7 @@ def summarize(result: Mapping[str, Any]) -> dict[str, Any]:
                 "status": f.get("status"),
             }
             for f in findings
-            if f.get("status") in ACTIVE
+            if f.get("status") in ACTIONABLE
         ],
         "exit_code": int(result.get("exit_code", EXIT_OK)),
         "exit_reason": str(result.get("exit_reason") or ""),

@@ -12,9 +12,10 @@ from typing import Any
 
 from auditor import __version__
 from auditor.core.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_SOURCE
+from auditor.core.models import ACTIONABLE
 from auditor.core.vocabulary import LANGUAGES
 from auditor.gating.select import PRECEDENCE, combine_exit_codes
-from auditor.pipeline.batch import ACTIVE, BatchOptions
+from auditor.pipeline.batch import BatchOptions
 
 
 def _overall(outcome: Mapping[str, Any]) -> float | None:
@@ -106,7 +107,7 @@ def common_failures(outcomes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
                 },
             )
             status = finding.get("status")
-            if status in ACTIVE:
+            if status in ACTIONABLE:
                 entry[status] += 1
                 entry["clients"][status].append(outcome.get("client_slug"))
     return sorted(rules.values(), key=lambda e: (-e["fail"], -e["warn"], e["rule"]))

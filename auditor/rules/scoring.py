@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from auditor.core.models import CategoryScore, Finding, Scores
+from auditor.core.models import JUDGED, CategoryScore, Finding, Scores
 from auditor.metrics.catalog import CATEGORIES
 
 MIN_COVERAGE = 0.75
-SCORED = ("pass", "warn", "fail")
+SCORED = JUDGED
 EXCLUDED = ("not_applicable", "waived")
 
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.analysis import completeness
-from auditor.core.models import is_analysis
+from auditor.core.models import STATUS_ORDER, is_analysis
 from auditor.core.strings import Translator, resolve_language
 from auditor.metrics.catalog import CATEGORIES, KPIS
 from auditor.outputs import charts
@@ -50,7 +50,6 @@ from auditor.outputs.report.settings import (
 )
 from auditor.outputs.view import (
     KEY_FIGURES,
-    STATUS_ORDER,
     _costs,
     _figure,
     action_plan,

@@ -9,12 +9,12 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.core.models import STATUS_ORDER
 from auditor.core.strings import Translator
 from auditor.metrics.catalog import BASE_BY_ID, BASE_METRICS, CATEGORIES, KPI_BY_ID, KPIS
 from auditor.outputs import charts
 from auditor.outputs.numbers import Formats, _num
 from auditor.outputs.view import (
-    STATUS_ORDER,
     metric_name,
     metric_unit,
     rank_in_category,
