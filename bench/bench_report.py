@@ -42,17 +42,19 @@ def _charts(result: dict, language: str) -> int:
     """Every chart the report draws, built exactly as the report builds them."""
     from auditor.core.strings import Translator
     from auditor.metrics.catalog import CATEGORIES
-    from auditor.outputs.report import html
+    from auditor.outputs.numbers import Formats
+    from auditor.outputs.report.sections import funnel_view, trend_charts
+    from auditor.outputs.view import finding_view
 
     t = Translator(language)
-    fmt = html.Formats(language, "EUR")
+    fmt = Formats(language, "EUR")
     count = 0
     for category in CATEGORIES:
-        count += sum(c["svg"] is not None for c in html.trend_charts(category, result, t, fmt))
-    html.funnel_view(result, t, fmt)
+        count += sum(c["svg"] is not None for c in trend_charts(category, result, t, fmt))
+    funnel_view(result, t, fmt)
     count += 1
     for finding in result["findings"]:
-        count += html.finding_view(finding, result, t, fmt)["spark"] is not None
+        count += finding_view(finding, result, t, fmt)["spark"] is not None
     return count
 
 
