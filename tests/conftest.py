@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import inspect
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import CONFIG, q3_data, write_wide_csv
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The rule-set cache (auditor/rules/cache.py) of the test session lives in a temporary
+    folder, never in the developer's ~/.cache; processes the tests start inherit it."""
+    previous = os.environ.get("AUDITOR_CACHE_DIR")
+    os.environ["AUDITOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("auditor-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("AUDITOR_CACHE_DIR", None)
+    else:
+        os.environ["AUDITOR_CACHE_DIR"] = previous
 
 
 @pytest.fixture

@@ -7,14 +7,14 @@ commands that write a PDF.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
 from auditor import __version__
-from auditor.cli.batch import batch
 from auditor.cli.common import (
     CHECK_FORMATS,
     DEBUG_OPTION,
@@ -25,11 +25,6 @@ from auditor.cli.common import (
     guarded,
     lang_option,
 )
-from auditor.cli.connectors import connectors
-from auditor.cli.history import history
-from auditor.cli.init import init
-from auditor.cli.plan import plan
-from auditor.cli.rules import rules
 from auditor.core.errors import inert
 from auditor.gating.gate import FAIL_ON
 
@@ -114,7 +109,31 @@ def _request(config: Path, **options: Any) -> Any:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """The command group, loading each sub-command's module only when it is run (or the
+    help lists it): `auditor check` does not import batch, history or init."""
+
+    LAZY: ClassVar[dict[str, str]] = {
+        "rules": "auditor.cli.rules:rules",
+        "connectors": "auditor.cli.connectors:connectors",
+        "history": "auditor.cli.history:history",
+        "plan": "auditor.cli.plan:plan",
+        "batch": "auditor.cli.batch:batch",
+        "init": "auditor.cli.init:init",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            module, name = self.LAZY[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), name)
+            return command if isinstance(command, click.Command) else None
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="auditor")
 @DEBUG_OPTION
 def main(debug: bool) -> None:
@@ -308,9 +327,6 @@ def demo(output_dir: Path, lang: str | None, formats: list[str]) -> None:
         AuditRequest(demo_dir() / "demo.yaml", language=lang, fail_on="never"), output_dir, formats
     )
 
-
-for command in (rules, connectors, history, plan, batch, init):
-    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -35,6 +35,7 @@ from auditor.core.vocabulary import LANGUAGES
 from auditor.core.yamlpos import KeyPath, Located, load_yaml_file_bytes
 from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, COST_KEYS, unit_of
 from auditor.metrics.expression import Formula, FormulaError
+from auditor.rules import cache as rules_cache
 from auditor.rules.checks import check_rule
 from auditor.rules.model import Citation, DerivedMetric, PackHeader, Rule, RuleSource
 from auditor.rules.templates import check_template
@@ -82,6 +83,9 @@ class RuleSet:
     origins: Mapping[str, Mapping[KeyPath, Problem]] = field(default_factory=dict)
     # citation id -> the published source (packs' `citations:`, later packs win)
     citations: Mapping[str, Citation] = field(default_factory=dict)
+    # every file the rule set was read from (packs, the packs they extend, the config
+    # holding overrides): what a cached copy is checked against
+    files: tuple[Path, ...] = ()
 
 
 def shipped_packs() -> list[str]:
@@ -415,14 +419,21 @@ def load_rules(
 
     Valid rule sets are cached per process, keyed by the arguments and checked
     against the files' sizes and modification times, so a batch of clients that
-    share packs parses and compiles them once.
+    share packs parses and compiles them once; and between processes
+    (`rules/cache.py`), checked against the files' contents.
     """
     today = today or date.today()
     key = _cache_key(packs, base, overrides, overrides_located, today)
     cached = _CACHE.get(key) if key is not None else None
     if cached is not None and all(_stamp(path) == stamp for path, stamp in cached[1]):
         return cached[0]
-    rule_set, files = _load_rules(packs, base, overrides, overrides_located, today)
+    stored = rules_cache.load(key) if key is not None else None
+    if isinstance(stored, RuleSet):
+        rule_set, files = stored, list(stored.files)
+    else:
+        rule_set, files = _load_rules(packs, base, overrides, overrides_located, today)
+        if key is not None:
+            rules_cache.store(key, rule_set, files)
     if key is not None:
         _CACHE[key] = (rule_set, tuple((path, _stamp(path)) for path in files))
     return rule_set
@@ -517,6 +528,7 @@ def _load_rules(
         tuple(warnings),
         origins,
         dict(builder.citations),
+        tuple(files),
     )
     return rule_set, files
 

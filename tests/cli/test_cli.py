@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli.main import main
-from tests.helpers import CONFIG, q3_data, write_wide_csv
+from tests.helpers import CONFIG, ROOT, q3_data, write_wide_csv
 
 
 def invoke(*args: str):
@@ -281,3 +281,23 @@ def test_cli_startup_does_not_import_weasyprint():
     code = "import sys, auditor.cli.main; print('weasyprint' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"
+
+
+def test_check_loads_no_other_command_and_no_renderer():
+    code = (
+        "import sys\n"
+        "from auditor.cli.main import main\n"
+        "try:\n"
+        "    main(['check', sys.argv[1], '--format', 'json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = [m for m in ('auditor.cli.batch', 'auditor.cli.history', 'auditor.cli.init',\n"
+        "    'auditor.cli.plan', 'auditor.cli.rules', 'weasyprint', 'auditor.outputs.report.html')\n"
+        "    if m in sys.modules]\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    demo = ROOT / "auditor" / "demo" / "demo.yaml"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(demo)], capture_output=True, text=True, check=True
+    )
+    assert "LOADED []" in proc.stderr

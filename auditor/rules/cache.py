@@ -1,0 +1,133 @@
+"""Validated rule sets kept between processes, so a check does not re-validate unchanged
+packs (issue 15: about 40 % of a check was parsing the packs with positions and
+compiling every message template to prove it renders).
+
+An entry is keyed by the tool's version, the Python version and what `load_rules` was
+asked (packs, base folder, overrides, today's date: waivers and expiry warnings depend
+on it), and it is valid only while every file the rule set was read from (each pack,
+each pack it extends, and the config when it holds overrides) has the same content
+(SHA-256) as when it was stored. Only valid rule sets are stored: a broken pack is
+re-read, and reported, every time.
+
+The folder is `$AUDITOR_CACHE_DIR`, else `$XDG_CACHE_HOME/auditor`, else
+`~/.cache/auditor`; `AUDITOR_NO_CACHE=1` turns the cache off. Entries are pickles, so
+the folder is created private (0700) and an entry is read only from a folder and a file
+owned by the user that no one else may write. Writing goes through a temporary file
+and an atomic rename: processes filling the cache at once each write a whole entry, and
+a reader sees a whole entry or none. Every failure (a full disk, a damaged entry) is a
+miss, never an error: the cache only saves time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import auditor
+
+CACHE_ENV = "AUDITOR_CACHE_DIR"
+OFF_ENV = "AUDITOR_NO_CACHE"
+FORMAT = 1
+MAX_HASHED_BYTES = 16 * 1024 * 1024  # larger than any pack or config the loaders accept
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    if os.environ.get(OFF_ENV, "").strip() not in ("", "0"):
+        return None
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen:
+        return Path(chosen) / "rules"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "auditor" / "rules"
+
+
+def entry_name(key: tuple[Any, ...]) -> str:
+    """The entry's file name: the key with the tool's and Python's versions, hashed."""
+    text = repr((FORMAT, auditor.__version__, sys.version, key))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() + ".pickle"
+
+
+def _digest(path: Path) -> str | None:
+    """The SHA-256 of a regular file of at most MAX_HASHED_BYTES, read in chunks (a
+    pack named after a device or a huge file is not cached, and never read whole)."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_HASHED_BYTES:
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(chunk)
+                if handle.tell() > MAX_HASHED_BYTES:
+                    return None
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def _private(path: Path) -> bool:
+    """Whether only this user can have written `path` (a pickle runs code when read)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return False
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def load(key: tuple[Any, ...]) -> Any | None:
+    """The rule set stored under `key` if every file it was read from is unchanged."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / entry_name(key)
+    if not (path.is_file() and _private(folder) and _private(path)):
+        return None
+    try:
+        with path.open("rb") as handle:  # our own private file (checked above)
+            entry = pickle.load(handle)
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+            return None
+        for file, digest in entry["files"]:
+            if _digest(Path(file)) != digest:
+                return None
+        return entry["rule_set"]
+    except Exception:  # a damaged or foreign entry is a miss
+        return None
+
+
+def store(key: tuple[Any, ...], rule_set: Any, files: Sequence[Path]) -> None:
+    """Keep `rule_set`, read from `files`, for the next process; silently best effort."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    digests = [(str(file), _digest(file)) for file in files]
+    if any(digest is None for _, digest in digests):
+        return
+    entry = {"format": FORMAT, "files": digests, "rule_set": rule_set}
+    temp: str | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(folder):
+            return
+        data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, folder / entry_name(key))
+        temp = None
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
