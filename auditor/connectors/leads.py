@@ -100,6 +100,7 @@ def _parse(text: str, decimal: str, problems: ProblemCollector) -> tuple[list[Le
     rows = _rows(lines[start:], start, delimiter, problems)
     first = next(rows, None)
     columns = _columns(first[1] if first else [], start + 1, problems)
+    parsers = _parsers(columns, mark)
     leads: list[Lead] = []
     seen: dict[str, int] = {}
     count = 0
@@ -113,7 +114,7 @@ def _parse(text: str, decimal: str, problems: ProblemCollector) -> tuple[list[Le
                 "leads of the last two years, or those with a known outcome)",
                 line,
             )
-        lead = _lead(line, row, columns, mark, problems)
+        lead = _lead(line, row, parsers, problems)
         if lead is None:
             continue
         if lead.lead_id in seen:
@@ -195,18 +196,8 @@ def _columns(header: list[str], line: int, problems: ProblemCollector) -> dict[s
     return found
 
 
-def _lead(
-    line: int, row: list[str], columns: dict[str, int], decimal: str, problems: ProblemCollector
-) -> Lead | None:
-    known = set(columns.values())
-    for index, text in enumerate(row):
-        if index not in known and text.strip():
-            problems.add(
-                f"value {quote(text)} in column {index + 1}, which is not a leads table column",
-                line,
-                index + 1,
-            )
-    values: dict[str, Any] = {}
+def _parsers(columns: dict[str, int], decimal: str) -> list[tuple[str, int, Callable[[str], Any]]]:
+    """Each column's position and parser, built once per file (not once per row)."""
     parsers: dict[str, Callable[[str], Any]] = {
         "lead_id": _lead_id,
         "created": _created,
@@ -214,9 +205,29 @@ def _lead(
         "mql": lambda raw: _flag("mql", raw),
         "became_customer": lambda raw: _flag("became_customer", raw),
     }
+    return [(name, columns[name], parse) for name, parse in parsers.items()]
+
+
+def _lead(
+    line: int,
+    row: list[str],
+    parsers: list[tuple[str, int, Callable[[str], Any]]],
+    problems: ProblemCollector,
+) -> Lead | None:
+    known = {index for _, index, _ in parsers}
+    # A cell outside the table's columns is an error; when the columns are the first
+    # ones (the usual header), only a longer row can have such a cell.
+    if len(row) > len(known) or max(known) >= len(known):
+        for index, text in enumerate(row):
+            if index not in known and text.strip():
+                problems.add(
+                    f"value {quote(text)} in column {index + 1}, which is not a leads table column",
+                    line,
+                    index + 1,
+                )
+    values: dict[str, Any] = {}
     ok = True
-    for name, parse in parsers.items():
-        index = columns[name]
+    for name, index, parse in parsers:
         raw = row[index] if index < len(row) else ""
         try:
             values[name] = parse(raw)

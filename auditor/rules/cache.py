@@ -50,6 +50,20 @@ def cache_dir() -> Path | None:
     return Path(base) / "auditor" / "rules"
 
 
+def private_folder(name: str) -> Path | None:
+    """A private sub-folder of the cache (created 0700), or None when the cache is off or
+    the folder could be written by another user."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    target = folder.parent / name
+    try:
+        target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return target if _private(target) and _private(target.parent) else None
+
+
 def entry_name(key: tuple[Any, ...]) -> str:
     """The entry's file name: the key with the tool's and Python's versions, hashed."""
     text = repr((FORMAT, auditor.__version__, sys.version, key))

@@ -22,13 +22,23 @@ template over a bound is a pack problem at its file:line that states the limit:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from functools import cache, lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, nodes
+from jinja2 import (
+    BaseLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    nodes,
+)
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -36,6 +46,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from auditor.core import formatting
 from auditor.core.validation import did_you_mean
 from auditor.metrics.catalog import ALL_METRIC_IDS
+from auditor.rules import cache as rules_cache
 
 MAX_LOOP_ITERATIONS = 10_000
 MAX_TEXT_CHARS = 10_000
@@ -189,6 +200,14 @@ def _join_size(items: list[Any], separator: str) -> int:
 class BoundedEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, plus bounds on the work and memory one expression may take."""
 
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # every template this environment compiles counts its loops' iterations
+        return _bound_loops(super()._parse(source, name, filename))
+
+    def parse_as_written(self, source: str) -> nodes.Template:
+        """The template's tree without the loop bound (to check what its author used)."""
+        return super()._parse(source, None, None)
+
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
@@ -263,10 +282,36 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return bounded
 
 
+class _SourceLoader(BaseLoader):
+    """Templates named by the hash of their own text: Jinja's bytecode cache then keeps
+    each compiled template between processes (`rules/cache.py`'s folder)."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, str] = {}
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool]]:
+        if template not in self.sources:
+            raise TemplateNotFound(template)
+        return self.sources[template], None, lambda: True
+
+
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """The compiled templates' folder beside the rule-set cache, when it is usable."""
+    folder = rules_cache.private_folder("templates")
+    return None if folder is None else FileSystemBytecodeCache(str(folder))
+
+
 @cache
 def environment(language: str, currency: str = "EUR") -> BoundedEnvironment:
     """One bounded sandbox per (language, currency); messages are plain text."""
-    env = BoundedEnvironment(undefined=StrictUndefined, autoescape=False)
+    env = BoundedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=False,
+        loader=_SourceLoader(),
+        bytecode_cache=_bytecode_cache(),
+    )
     allowed = {name: env.filters[name] for name in BUILTIN_FILTERS}
     env.filters.clear()
     env.filters.update({name: _bounded_filter(name, func) for name, func in allowed.items()})
@@ -287,9 +332,11 @@ def _bound_loops(parsed: nodes.Template) -> nodes.Template:
 @lru_cache(maxsize=COMPILED_CACHE)
 def _compiled(source: str, language: str, currency: str) -> Template:
     env = environment(language, currency)
-    parsed = _bound_loops(env.parse(source))
-    parsed.set_environment(env)
-    return env.from_string(parsed)
+    name = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    loader = env.loader
+    assert isinstance(loader, _SourceLoader)
+    loader.sources[name] = source
+    return env.get_template(name)
 
 
 def _render(template: Template, context: dict[str, Any]) -> str:
@@ -371,7 +418,7 @@ def check_template(
 def _check(source: str, thresholds: dict[str, Any], metric_ids: Iterable[str]) -> str | None:
     env = environment("en")
     try:
-        parsed = env.parse(source)
+        parsed = env.parse_as_written(source)
     except TemplateError as exc:
         return f"template syntax error: {exc.message}"
     for name in parsed.find_all(nodes.Name):

@@ -12,7 +12,7 @@ import pytest
 
 import auditor
 from auditor.core.errors import InputError
-from auditor.rules import cache, loader
+from auditor.rules import cache, loader, templates
 from tests.helpers import ROOT
 
 PACK = """version: 1
@@ -176,3 +176,30 @@ def test_two_processes_filling_the_cache_at_once_both_succeed(
     entries = list(cache_folder.iterdir())
     assert len(entries) == 1  # one whole entry, no temporary file left
     assert entries[0].suffix == ".pickle"
+
+
+def _fresh_templates() -> None:
+    """A new process: no compiled template and no environment in memory."""
+    templates._compiled.cache_clear()
+    templates.environment.cache_clear()
+
+
+def test_compiled_templates_are_kept_between_processes(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = "Bajas {{ value | pct }}{% for k in thresholds %} {{ k }}{% endfor %}"
+    context = {"value": 0.0123, "thresholds": {"warn": 1}}
+    _fresh_templates()
+    first = templates.render(source, context, "es", "EUR")
+    stored = list((cache_folder.parent / "templates").iterdir())
+    assert stored
+    _fresh_templates()
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(templates.BoundedEnvironment, "compile", no_compiling)
+    assert templates.render(source, context, "es", "EUR") == first == "Bajas 1,23\u00a0% warn"
+    # another text is another template: compiled, not read from the cache
+    _fresh_templates()
+    assert "compiled again" in templates.render(source + "!", context, "es", "EUR")
