@@ -9,8 +9,8 @@ each pack it extends, and the config when it holds overrides) has the same conte
 (SHA-256) as when it was stored. Only valid rule sets are stored: a broken pack is
 re-read, and reported, every time.
 
-The folder is `$AUDITOR_CACHE_DIR`, else `$XDG_CACHE_HOME/auditor`, else
-`~/.cache/auditor`; `AUDITOR_NO_CACHE=1` turns the cache off. Entries are pickles, so
+The folder is `rules/` in the user's cache folder (`core/cache.py`);
+`AUDITOR_NO_CACHE=1` turns the cache off. Entries are pickles, so
 the folder is created private (0700) and an entry is read only from a folder and a file
 owned by the user that no one else may write. Writing goes through a temporary file
 and an atomic rename: processes filling the cache at once each write a whole entry, and
@@ -24,7 +24,6 @@ import contextlib
 import hashlib
 import os
 import pickle
-import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -32,36 +31,16 @@ from pathlib import Path
 from typing import Any
 
 import auditor
+from auditor.core.cache import cache_root, is_private
 
-CACHE_ENV = "AUDITOR_CACHE_DIR"
-OFF_ENV = "AUDITOR_NO_CACHE"
 FORMAT = 1
 MAX_HASHED_BYTES = 16 * 1024 * 1024  # larger than any pack or config the loaders accept
 
 
 def cache_dir() -> Path | None:
-    """The cache folder, or None when the cache is off."""
-    if os.environ.get(OFF_ENV, "").strip() not in ("", "0"):
-        return None
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen:
-        return Path(chosen) / "rules"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "auditor" / "rules"
-
-
-def private_folder(name: str) -> Path | None:
-    """A private sub-folder of the cache (created 0700), or None when the cache is off or
-    the folder could be written by another user."""
-    folder = cache_dir()
-    if folder is None:
-        return None
-    target = folder.parent / name
-    try:
-        target.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
-        return None
-    return target if _private(target) and _private(target.parent) else None
+    """The rule sets' folder, or None when the cache is off."""
+    root = cache_root()
+    return None if root is None else root / "rules"
 
 
 def entry_name(key: tuple[Any, ...]) -> str:
@@ -87,24 +66,13 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def _private(path: Path) -> bool:
-    """Whether only this user can have written `path` (a pickle runs code when read)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return False
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        return False
-    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
 def load(key: tuple[Any, ...]) -> Any | None:
     """The rule set stored under `key` if every file it was read from is unchanged."""
     folder = cache_dir()
     if folder is None:
         return None
     path = folder / entry_name(key)
-    if not (path.is_file() and _private(folder) and _private(path)):
+    if not (path.is_file() and is_private(folder) and is_private(path)):
         return None
     try:
         with path.open("rb") as handle:  # our own private file (checked above)
@@ -131,7 +99,7 @@ def store(key: tuple[Any, ...], rule_set: Any, files: Sequence[Path]) -> None:
     temp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not _private(folder):
+        if not is_private(folder):
             return
         data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         handle, temp = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")

@@ -44,9 +44,9 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from auditor.core import formatting
+from auditor.core.cache import private_folder
 from auditor.core.validation import did_you_mean
 from auditor.metrics.catalog import ALL_METRIC_IDS
-from auditor.rules import cache as rules_cache
 
 MAX_LOOP_ITERATIONS = 10_000
 MAX_TEXT_CHARS = 10_000
@@ -299,7 +299,7 @@ class _SourceLoader(BaseLoader):
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """The compiled templates' folder beside the rule-set cache, when it is usable."""
-    folder = rules_cache.private_folder("templates")
+    folder = private_folder("templates")
     return None if folder is None else FileSystemBytecodeCache(str(folder))
 
 

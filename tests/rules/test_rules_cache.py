@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import auditor
+from auditor.core.cache import CACHE_ENV, OFF_ENV
 from auditor.core.errors import InputError
-from auditor.rules import cache, loader, templates
+from auditor.rules import loader, templates
 from tests.helpers import ROOT
 
 PACK = """version: 1
@@ -33,8 +34,8 @@ rules:
 @pytest.fixture
 def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.CACHE_ENV, str(folder))
-    monkeypatch.delenv(cache.OFF_ENV, raising=False)
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    monkeypatch.delenv(OFF_ENV, raising=False)
     loader._CACHE.clear()  # a new process: nothing in memory
     return folder / "rules"
 
@@ -145,7 +146,7 @@ def test_a_folder_others_may_write_is_not_read(
 def test_the_cache_can_be_turned_off(
     tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(cache.OFF_ENV, "1")
+    monkeypatch.setenv(OFF_ENV, "1")
     _pack(tmp_path)
     loader.load_rules(["mine.yaml"], tmp_path)
     assert not cache_folder.exists()

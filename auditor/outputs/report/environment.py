@@ -6,11 +6,18 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+)
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from auditor.core import formatting
+from auditor.core.cache import private_folder
 from auditor.core.resources import templates_dir
 from auditor.outputs import conditions, view
 from auditor.outputs.numbers import Formats
@@ -76,8 +83,11 @@ def _visible(value: Any) -> Any:
 @cache
 def environment() -> Environment:
     """One Environment per process: templates compile once, filters read the render's context."""
+    folder = private_folder("report-templates")
     env = Environment(
         loader=FileSystemLoader(templates_dir()),
+        # compiled templates kept between processes (a PDF no longer compiles them)
+        bytecode_cache=None if folder is None else FileSystemBytecodeCache(str(folder)),
         autoescape=True,
         finalize=_visible,
         undefined=StrictUndefined,
