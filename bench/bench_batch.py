@@ -1,6 +1,7 @@
 """Benchmark: `auditor batch` over many generated clients (run on demand).
 
     .venv/bin/python bench/bench_batch.py [--clients 200] [--jobs N]... [--record] [--keep DIR]
+        [--format json|pdf|...]
 
 Generates N clients in a temporary folder: one config and one CSV each, derived
 from the demo client's 24 months with varied numbers (volume scaled per client,
@@ -159,9 +160,11 @@ def _tree_rss_kb(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in tree)
 
 
-def run_batch(folder: Path, out: Path, jobs: int | None, record: bool) -> dict:
+def run_batch(
+    folder: Path, out: Path, jobs: int | None, record: bool, formats: str = "json"
+) -> dict:
     command = [sys.executable, "-m", "auditor", "batch", str(folder), "-o", str(out)]
-    command += ["--format", "json"]
+    command += ["--format", formats]
     if jobs:
         command += ["--jobs", str(jobs)]
     if record:
@@ -199,6 +202,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, action="append", help="repeatable; default: auto")
     parser.add_argument("--record", action="store_true", help="also --record every client")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--format", default="json", help="the batch's --format (e.g. pdf)")
     args = parser.parse_args()
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-batch-"))
@@ -210,7 +214,7 @@ def main() -> None:
     print(f"CPUs: {os.cpu_count()}, Python {sys.version.split()[0]}")
     for jobs in args.jobs or [None]:
         out = base / f"out-jobs-{jobs or 'auto'}"
-        stats = run_batch(clients, out, jobs, args.record)
+        stats = run_batch(clients, out, jobs, args.record, args.format)
         portfolio = stats["portfolio"]
         seconds = sorted(c["seconds"] for c in portfolio["clients"])
         p95 = seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))]
