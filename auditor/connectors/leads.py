@@ -214,10 +214,11 @@ def _lead(
     parsers: list[tuple[str, int, Callable[[str], Any]]],
     problems: ProblemCollector,
 ) -> Lead | None:
-    known = {index for _, index, _ in parsers}
     # A cell outside the table's columns is an error; when the columns are the first
     # ones (the usual header), only a longer row can have such a cell.
-    if len(row) > len(known) or max(known) >= len(known):
+    width = len(parsers)
+    if len(row) > width or any(index >= width for _, index, _ in parsers):
+        known = {index for _, index, _ in parsers}
         for index, text in enumerate(row):
             if index not in known and text.strip():
                 problems.add(

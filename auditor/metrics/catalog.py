@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from auditor.core.vocabulary import CATEGORIES as CATEGORIES
 from auditor.metrics.base_metrics import BASE_METRICS as BASE_METRICS
-from auditor.metrics.expression import Formula
 from auditor.metrics.kpis import KPIS as KPIS
 from auditor.metrics.kpis import SHARE as SHARE
 from auditor.metrics.model import BaseMetric as BaseMetric
@@ -24,7 +23,7 @@ from auditor.metrics.model import inline
 UNITS = ("count", "ratio", "money", "months", "multiple")
 
 # Every formula parsed once at import: a typo in the table fails the first import, not an audit.
-_PARSED = {k.id: Formula.parse(k.formula) for k in KPIS if k.method == "formula"}
+_PARSED = {k.id: k.parsed for k in KPIS if k.method == "formula"}
 
 BASE_BY_ID: dict[str, BaseMetric] = {m.id: m for m in BASE_METRICS}
 KPI_BY_ID: dict[str, Kpi] = {k.id: k for k in KPIS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from auditor.metrics.expression import Formula
@@ -60,4 +61,10 @@ class Kpi:
 
     @property
     def parsed(self) -> Formula:
-        return Formula.parse(self.formula)
+        return _parsed(self.formula)
+
+
+@cache
+def _parsed(formula: str) -> Formula:
+    """A formula parsed once per process (the calculator asks for it every month)."""
+    return Formula.parse(formula)
