@@ -17,12 +17,13 @@ import click
 from auditor.cli.common import (
     DEBUG_OPTION,
     RUN_FORMATS,
-    _formats,
+    F,
+    audit_options,
     echo_warning,
     guarded,
-    lang_option,
+    output_dir_option,
+    run_formats_option,
 )
-from auditor.gating.gate import FAIL_ON
 
 if TYPE_CHECKING:
     from auditor.pipeline.batch import BatchOptions
@@ -92,24 +93,18 @@ def _check_options(period: str | None, fail_under: tuple[str, ...]) -> None:
             raise InputError(Problem(f"--period: {exc}")) from None
 
 
+def _batch_audit_options(func: F) -> F:
+    return audit_options(func, batch=True)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--output-dir",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    help="Folder for each client's <client-slug>_<period>.<ext> files and portfolio.html, "
-    "portfolio.csv, portfolio.json.",
+@output_dir_option(
+    "Folder for each client's <client-slug>_<period>.<ext> files and portfolio.html, "
+    "portfolio.csv, portfolio.json."
 )
-@click.option(
-    "--format",
-    "formats",
-    default="json",
-    show_default=True,
-    callback=_formats(RUN_FORMATS),
-    help=f"Each client's outputs, comma-separated: {', '.join(RUN_FORMATS)} (as `auditor run`).",
+@run_formats_option(
+    "json", f"Each client's outputs, comma-separated: {', '.join(RUN_FORMATS)} (as `auditor run`)."
 )
 @click.option(
     "--jobs",
@@ -123,44 +118,7 @@ def _check_options(period: str | None, fail_under: tuple[str, ...]) -> None:
     is_flag=True,
     help="Also look for configs in the subfolders of a FOLDER (hidden folders skipped).",
 )
-@click.option(
-    "--period",
-    "-p",
-    help="Period to audit for every client: 2026-Q3, 2026-H2, 2026-07 or 2026 "
-    "(overrides each config).",
-)
-@lang_option("Language of messages, reports and the portfolio (overrides each config).")
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="fail",
-    show_default=True,
-    help="A client exits 1 when a finding has this status or worse.",
-)
-@click.option(
-    "--fail-under",
-    multiple=True,
-    metavar="[CATEGORY=]N",
-    help="A client exits 1 when its overall score (N) or a category's (value=70) is under N; "
-    "repeatable.",
-)
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="RULE|CATEGORY|LABEL",
-    help="Judge only these rules (ids, categories or labels; globs like 'click-*').",
-)
-@click.option(
-    "--ignore",
-    multiple=True,
-    metavar="RULE|CATEGORY|LABEL",
-    help="Leave out these rules (ids, categories, labels or globs).",
-)
-@click.option(
-    "--record",
-    is_flag=True,
-    help="Record every client's result in its history store (as `auditor run --record`).",
-)
+@_batch_audit_options
 @DEBUG_OPTION
 @guarded
 def batch(

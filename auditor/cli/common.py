@@ -10,6 +10,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -120,6 +121,91 @@ def echo_warning(warning: object, prefix: str = "") -> None:
 def lang_option(help: str, dest: str = "lang") -> Callable[[F], F]:
     """`--lang`, declared once: one of the report languages (click validates it)."""
     return click.option("--lang", dest, type=click.Choice(LANGUAGES), default=None, help=help)
+
+
+def output_dir_option(help: str, default: str = ".") -> Callable[[F], F]:
+    """`--output-dir/-o`, declared once: the folder the files are written to."""
+    return click.option(
+        "--output-dir",
+        "-o",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path(default),
+        show_default=True,
+        help=help,
+    )
+
+
+def run_formats_option(default: str, help: str) -> Callable[[F], F]:
+    """`--format` of the commands that write files (`run`, `demo`, `batch`)."""
+    return click.option(
+        "--format",
+        "formats",
+        default=default,
+        show_default=True,
+        callback=_formats(RUN_FORMATS),
+        help=help,
+    )
+
+
+def audit_options(func: F, *, batch: bool = False) -> F:
+    """The audit's options, declared once for `run`, `check` and `batch` (a batch applies
+    them to every client): --period, --lang, --fail-on, --fail-under, --select,
+    --ignore, --record."""
+    from auditor.gating.gate import FAIL_ON
+
+    who = "A client exits 1" if batch else "Exit 1"
+    score = "its overall score" if batch else "the overall score"
+    scope = "overrides each config" if batch else "overrides the config"
+    options = [
+        click.option(
+            "--period",
+            "-p",
+            help=f"Period to audit{' for every client' if batch else ''}: 2026-Q3, 2026-H2, "
+            f"2026-07 or 2026 ({scope}).",
+        ),
+        lang_option(
+            "Language of messages, reports and the portfolio (overrides each config)."
+            if batch
+            else "Language of messages and reports (overrides the config)."
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(FAIL_ON),
+            default="fail",
+            show_default=True,
+            help=f"{who} when a finding has this status or worse.",
+        ),
+        click.option(
+            "--fail-under",
+            multiple=True,
+            metavar="[CATEGORY=]N",
+            help=f"{who} when {score} (N) or a category's (value=70) is under N; repeatable.",
+        ),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="RULE|CATEGORY|LABEL",
+            help="Judge only these rules (ids, categories or labels; globs like 'click-*'); "
+            "repeatable or comma-separated.",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="RULE|CATEGORY|LABEL",
+            help="Leave out these rules (ids, categories, labels or globs).",
+        ),
+        click.option(
+            "--record",
+            is_flag=True,
+            help="Record every client's result in its history store (as `auditor run --record`)."
+            if batch
+            else "Record the result in the history (history.path of the config, default "
+            ".auditor/history.sqlite next to it).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 DEBUG_OPTION = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")

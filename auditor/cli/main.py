@@ -21,56 +21,19 @@ from auditor.cli.common import (
     RUN_FORMATS,
     F,
     _formats,
+    audit_options,
     echo_warning,
     guarded,
     lang_option,
+    output_dir_option,
+    run_formats_option,
 )
 from auditor.core.errors import inert
-from auditor.gating.gate import FAIL_ON
 
 
 def _common(func: F) -> F:
     """The options `run` and `check` share."""
     options = [
-        click.option(
-            "--period",
-            "-p",
-            help="Period to audit: 2026-Q3, 2026-H2, 2026-07 or 2026 (overrides the config).",
-        ),
-        lang_option("Language of messages and reports (overrides the config)."),
-        click.option(
-            "--fail-on",
-            type=click.Choice(FAIL_ON),
-            default="fail",
-            show_default=True,
-            help="Exit 1 when a finding has this status or worse.",
-        ),
-        click.option(
-            "--fail-under",
-            multiple=True,
-            metavar="[CATEGORY=]N",
-            help="Exit 1 when the overall score (N) or a category's (value=70) is under N; "
-            "repeatable.",
-        ),
-        click.option(
-            "--select",
-            multiple=True,
-            metavar="RULE|CATEGORY|LABEL",
-            help="Judge only these rules (ids, categories or labels; globs like 'click-*'); "
-            "repeatable or comma-separated.",
-        ),
-        click.option(
-            "--ignore",
-            multiple=True,
-            metavar="RULE|CATEGORY|LABEL",
-            help="Leave out these rules (ids, categories, labels or globs).",
-        ),
-        click.option(
-            "--record",
-            is_flag=True,
-            help="Record the result in the history (history.path of the config, default "
-            ".auditor/history.sqlite next to it).",
-        ),
         click.option(
             "--from-snapshot",
             "snapshot",
@@ -88,7 +51,7 @@ def _common(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return audit_options(func)
 
 
 def _request(config: Path, **options: Any) -> Any:
@@ -170,22 +133,8 @@ def _run(request: Any, out_dir: Path, formats: list[str]) -> None:
 
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--output-dir",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    help="Folder for <client-slug>_<period>.<ext> files.",
-)
-@click.option(
-    "--format",
-    "formats",
-    default="pdf,json",
-    show_default=True,
-    callback=_formats(RUN_FORMATS),
-    help=f"Comma-separated outputs: {', '.join(RUN_FORMATS)}.",
-)
+@output_dir_option("Folder for <client-slug>_<period>.<ext> files.")
+@run_formats_option("pdf,json", f"Comma-separated outputs: {', '.join(RUN_FORMATS)}.")
 @_common
 @guarded
 def run(config: Path, output_dir: Path, formats: list[str], **options: Any) -> None:
@@ -295,23 +244,9 @@ def check(config: Path, formats: list[str], outputs: dict[str, Path], **options:
 
 
 @main.command()
-@click.option(
-    "--output-dir",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("auditor-demo"),
-    show_default=True,
-    help="Folder for the demo's PDF and JSON.",
-)
+@output_dir_option("Folder for the demo's PDF and JSON.", default="auditor-demo")
 @lang_option("Report language (the demo client's is es).")
-@click.option(
-    "--format",
-    "formats",
-    default="pdf,json",
-    show_default=True,
-    callback=_formats(RUN_FORMATS),
-    help=f"Comma-separated outputs: {', '.join(RUN_FORMATS)}.",
-)
+@run_formats_option("pdf,json", f"Comma-separated outputs: {', '.join(RUN_FORMATS)}.")
 @DEBUG_OPTION
 @guarded
 def demo(output_dir: Path, lang: str | None, formats: list[str]) -> None:

@@ -31,16 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import auditor
-from auditor.core.cache import cache_root, is_private
+from auditor.core.cache import is_private, private_folder
 
+FOLDER = "rules"  # in the user's cache folder
 FORMAT = 1
 MAX_HASHED_BYTES = 16 * 1024 * 1024  # larger than any pack or config the loaders accept
-
-
-def cache_dir() -> Path | None:
-    """The rule sets' folder, or None when the cache is off."""
-    root = cache_root()
-    return None if root is None else root / "rules"
 
 
 def entry_name(key: tuple[Any, ...]) -> str:
@@ -68,11 +63,11 @@ def _digest(path: Path) -> str | None:
 
 def load(key: tuple[Any, ...]) -> Any | None:
     """The rule set stored under `key` if every file it was read from is unchanged."""
-    folder = cache_dir()
+    folder = private_folder(FOLDER)
     if folder is None:
         return None
     path = folder / entry_name(key)
-    if not (path.is_file() and is_private(folder) and is_private(path)):
+    if not (path.is_file() and is_private(path)):
         return None
     try:
         with path.open("rb") as handle:  # our own private file (checked above)
@@ -89,7 +84,7 @@ def load(key: tuple[Any, ...]) -> Any | None:
 
 def store(key: tuple[Any, ...], rule_set: Any, files: Sequence[Path]) -> None:
     """Keep `rule_set`, read from `files`, for the next process; silently best effort."""
-    folder = cache_dir()
+    folder = private_folder(FOLDER)
     if folder is None:
         return
     digests = [(str(file), _digest(file)) for file in files]
@@ -98,9 +93,6 @@ def store(key: tuple[Any, ...], rule_set: Any, files: Sequence[Path]) -> None:
     entry = {"format": FORMAT, "files": digests, "rule_set": rule_set}
     temp: str | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not is_private(folder):
-            return
         data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         handle, temp = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
         with os.fdopen(handle, "wb") as out:

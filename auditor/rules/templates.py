@@ -336,7 +336,10 @@ def _compiled(source: str, language: str, currency: str) -> Template:
     loader = env.loader
     assert isinstance(loader, _SourceLoader)
     loader.sources[name] = source
-    return env.get_template(name)
+    try:
+        return env.get_template(name)
+    finally:  # the compiled template is kept (here and in the cache), not its text
+        del loader.sources[name]
 
 
 def _render(template: Template, context: dict[str, Any]) -> str:

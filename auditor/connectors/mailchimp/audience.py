@@ -93,24 +93,17 @@ class AudienceSection(MailchimpBase):
         self, client: HttpClient, reasons: dict[str, str]
     ) -> list[dict[str, Any]] | None:
         options = self._options()
-        try:
-            rows = [
-                _object(raw, "an automation of GET /automations")
-                for raw in client.paginate_offset(
-                    "/automations",
-                    items="automations",
-                    params={"fields": AUTOMATION_FIELDS},
-                    page_size=options.page_size,
-                    total="total_items",
-                )
-            ]
-        except (SourceAuthError, SourceNotFoundError) as exc:
-            # The key has just read /reports: this endpoint is closed to the account.
-            why = (
-                f"{_refusal(exc, 'GET /automations')} (classic automations): active workflows "
-                "are not measured"
-            )
-            reasons.update(dict.fromkeys(WORKFLOW_METRICS, why))
+        rows = self._listing(
+            client,
+            "/automations",
+            "automations",
+            AUTOMATION_FIELDS,
+            what="an automation",
+            unmeasured=WORKFLOW_METRICS,
+            why=" (classic automations): active workflows are not measured",
+            reasons=reasons,
+        )
+        if rows is None:
             return None
         if options.list_id is not None:
             rows = [r for r in rows if dig(r, "recipients.list_id") == options.list_id]

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from auditor.connectors.http import HttpClient, HttpConnector, basic_auth
-from auditor.connectors.mailchimp.api import _DATA_CENTRE, BASIC_USER
+from auditor.connectors.mailchimp.api import _DATA_CENTRE, BASIC_USER, _object, _refusal
 from auditor.connectors.mailchimp.options import MailchimpOptions
-from auditor.core.errors import (
-    InputError,
-    Problem,
-)
+from auditor.core.errors import InputError, Problem, SourceAuthError, SourceNotFoundError
 
 
 class MailchimpBase(HttpConnector):
@@ -58,3 +56,32 @@ class MailchimpBase(HttpConnector):
         wall = self.transport.get("wall_clock")
         seconds = wall() if wall is not None else datetime.now(UTC).timestamp()
         return datetime.fromtimestamp(seconds, UTC)
+
+    def _listing(
+        self,
+        client: HttpClient,
+        path: str,
+        items: str,
+        fields: str,
+        *,
+        what: str,
+        unmeasured: tuple[str, ...],
+        why: str,
+        reasons: dict[str, str],
+    ) -> list[dict[str, Any]] | None:
+        """Every object of a paged list endpoint; None when the account may not read it
+        (the key has just read /reports), with `why` as the reason of `unmeasured`."""
+        try:
+            return [
+                _object(raw, f"{what} of GET {path}")
+                for raw in client.paginate_offset(
+                    path,
+                    items=items,
+                    params={"fields": fields},
+                    page_size=self._options().page_size,
+                    total="total_items",
+                )
+            ]
+        except (SourceAuthError, SourceNotFoundError) as exc:
+            reasons.update(dict.fromkeys(unmeasured, f"{_refusal(exc, f'GET {path}')}{why}"))
+            return None

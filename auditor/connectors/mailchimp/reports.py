@@ -18,7 +18,6 @@ from auditor.connectors.mailchimp.api import (
     STORE_FIELDS,
     _count,
     _object,
-    _refusal,
 )
 from auditor.connectors.mailchimp.base import MailchimpBase
 from auditor.connectors.timeutil import (
@@ -26,8 +25,6 @@ from auditor.connectors.timeutil import (
     parse_instant,
 )
 from auditor.core.errors import (
-    SourceAuthError,
-    SourceNotFoundError,
     SourceResponseError,
 )
 from auditor.core.period import Month
@@ -213,24 +210,17 @@ class ReportsSection(MailchimpBase):
 
     def _stores(self, client: HttpClient, reasons: dict[str, str]) -> list[dict[str, Any]] | None:
         options = self._options()
-        try:
-            rows = [
-                _object(raw, "a store of GET /ecommerce/stores")
-                for raw in client.paginate_offset(
-                    "/ecommerce/stores",
-                    items="stores",
-                    params={"fields": STORE_FIELDS},
-                    page_size=options.page_size,
-                    total="total_items",
-                )
-            ]
-        except (SourceAuthError, SourceNotFoundError) as exc:
-            # The key has just read /reports: this endpoint is closed to the account.
-            why = (
-                f"{_refusal(exc, 'GET /ecommerce/stores')}: attributed orders and revenue are "
-                "not measured"
-            )
-            reasons.update(dict.fromkeys(ECOMMERCE_METRICS, why))
+        rows = self._listing(
+            client,
+            "/ecommerce/stores",
+            "stores",
+            STORE_FIELDS,
+            what="a store",
+            unmeasured=ECOMMERCE_METRICS,
+            why=": attributed orders and revenue are not measured",
+            reasons=reasons,
+        )
+        if rows is None:
             return None
         if options.list_id is not None:
             rows = [r for r in rows if r.get("list_id") == options.list_id]
