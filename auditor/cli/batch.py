@@ -208,5 +208,6 @@ def _batch_options(
         select=tuple(options["select"]),
         ignore=tuple(options["ignore"]),
         record=options["record"],
+        refetch=options["refetch"],
         debug=debug,
     )

@@ -150,7 +150,7 @@ def run_formats_option(default: str, help: str) -> Callable[[F], F]:
 def audit_options(func: F, *, batch: bool = False) -> F:
     """The audit's options, declared once for `run`, `check` and `batch` (a batch applies
     them to every client): --period, --lang, --fail-on, --fail-under, --select,
-    --ignore, --record."""
+    --ignore, --record, --refetch."""
     from auditor.gating.gate import FAIL_ON
 
     who = "A client exits 1" if batch else "Exit 1"
@@ -201,6 +201,12 @@ def audit_options(func: F, *, batch: bool = False) -> F:
             if batch
             else "Record the result in the history (history.path of the config, default "
             ".auditor/history.sqlite next to it).",
+        ),
+        click.option(
+            "--refetch",
+            is_flag=True,
+            help="Ask the platform for every month, even the closed months an earlier "
+            "recorded audit already fetched (history.reuse_months).",
         ),
     ]
     for option in reversed(options):

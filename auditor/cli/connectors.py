@@ -187,6 +187,41 @@ def _period_if_missing(path: Path) -> str | None:
     return None
 
 
+def _fetch_plan(config: Any, connector: Any) -> dict[str, Any]:
+    """What the check cost and what a run of the config's period would ask for: its
+    months, and those an earlier recorded audit already fetched (pipeline/recorded.py)."""
+    from auditor.connectors.http import HttpConnector
+    from auditor.pipeline.recorded import recorded_months
+    from auditor.pipeline.runner import months_needed
+
+    months = months_needed(config.period)
+    found = None
+    if config.history_reuse_months:
+        found = recorded_months(config, months, config.period)
+    recorded = len(found.monthly) if found else 0
+    plan: dict[str, Any] = {
+        "period": config.period.label,
+        "months": {"needed": len(months), "recorded": recorded, "asked": len(months) - recorded},
+    }
+    if isinstance(connector, HttpConnector):
+        plan["requests"] = connector.request_log().requests
+    return plan
+
+
+def _plan_line(plan: dict[str, Any]) -> str:
+    months = plan["months"]
+    spent = f"the check made {plan['requests']} request(s); " if "requests" in plan else ""
+    recorded = (
+        f" ({months['recorded']} closed months come from the history store)"
+        if months["recorded"]
+        else ""
+    )
+    return (
+        f"{spent}an audit of {plan['period']} asks the source for {months['asked']} of the "
+        f"{months['needed']} months it reads{recorded}"
+    )
+
+
 @connectors.command("test")
 @click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
 @_FORMAT
@@ -210,18 +245,27 @@ def test_connection(config: Path, fmt: str) -> None:
     started = time.monotonic()
     reached = connector.check()
     seconds = time.monotonic() - started
+    plan = _fetch_plan(loaded, connector)
     if fmt == "json":
-        payload = {"ok": True, "check": reached, "seconds": round(seconds, 3), **_describe(cls)}
+        payload = {
+            "ok": True,
+            "check": reached,
+            "seconds": round(seconds, 3),
+            **plan,
+            **_describe(cls),
+        }
         click.echo(json.dumps(payload, indent=2))
         return
     from auditor.connectors.multi import MultiConnector
 
     if isinstance(connector, MultiConnector):  # several sources: one block per source
         click.echo(f"ok: {len(connector.parts())} sources answered in {seconds:.1f} s")
+        click.echo(_plan_line(plan))
         for spec, part in connector.parts():
             click.echo(f"{spec.name} ({type(part).name}): {part.check()}")
             lines = [*_measured_lines(type(part)), *_not_measured_lines(type(part))]
             click.echo("\n".join("  " + line for line in lines))
         return
     click.echo(f"ok: {cls.name} answered in {seconds:.1f} s: {reached}")
+    click.echo(_plan_line(plan))
     click.echo("\n".join([*_measured_lines(cls), *_not_measured_lines(cls)]))

@@ -69,6 +69,7 @@ def _request(config: Path, **options: Any) -> Any:
         snapshot_of_another_client=options.get("snapshot_of_another_client", False),
         record=options["record"],
         baseline=options.get("baseline"),
+        refetch=options["refetch"],
     )
 
 

@@ -219,6 +219,7 @@ def _validated(
         ),
         history_path=folder / Path(model.history.path).expanduser() if model.history.path else None,
         history_record=model.history.record,
+        history_reuse_months=model.history.reuse_months,
         channel_costs=dict(costs.channels),
         analysis=model.analysis.model_dump(exclude_none=True),
         client_id=model.client_id,

@@ -105,6 +105,7 @@ class HistoryModel(_Strict):
 
     path: Annotated[str, Field(min_length=1)] | None = None  # default .auditor/history.sqlite
     record: bool = False
+    reuse_months: bool = True  # closed months an earlier run fetched are not asked again
 
 
 class LeadScoringOptions(_Strict):

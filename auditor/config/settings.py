@@ -45,6 +45,7 @@ class AuditConfig:
     extra: dict[str, Any] = field(default_factory=dict)
     history_path: Path | None = None  # None: .auditor/history.sqlite in the config's folder
     history_record: bool = False
+    history_reuse_months: bool = True  # history.reuse_months (auditor/pipeline/recorded.py)
     channel_costs: dict[str, float] = field(default_factory=dict)  # costs.channels
     analysis: dict[str, Any] = field(default_factory=dict)  # the `analysis:` key, set options only
     client_id: str | None = None  # `client_id:`; then also the slug

@@ -152,6 +152,13 @@ class Connector(ABC):
     """For measured ids whose figure is not the catalog's one definition (docs/definitions.md):
     how it differs.  The report's appendix flags them, so two clients on different platforms
     are compared on the same figure or told why not."""
+    reuses_recorded_months: ClassVar[bool] = False
+    """Whether the pipeline may take closed months an earlier recorded audit fetched from
+    this source instead of asking for them again (auditor/pipeline/recorded.py): true for
+    the HTTP connectors, false for files, which are cheap to read and are the record."""
+    state_at_fetch: ClassVar[frozenset[str]] = frozenset()
+    """Stocks this connector reports only for the latest month, as the account's state when
+    it fetched (HubSpot's enabled workflows): never reused from a recorded month."""
 
     def __init__(self, options: ConnectorOptions, config_dir: Path, timezone: str = "UTC") -> None:
         self.options = options

@@ -67,6 +67,7 @@ class BatchOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     record: bool = False
+    refetch: bool = False
     debug: bool = False
     claims: Path | None = None  # this batch run's output claims (`_claim_outputs`)
 
@@ -342,6 +343,7 @@ def audit_client(config: Path | str, options: BatchOptions) -> dict[str, Any]:
                 select=options.select,
                 ignore=options.ignore,
                 record=options.record,
+                refetch=options.refetch,
             )
         )
         result = finished.result

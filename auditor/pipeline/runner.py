@@ -27,6 +27,7 @@ from auditor.metrics.calculator import add_derived, calculate, trend
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.metrics.consistency import consistency_warnings
 from auditor.pipeline.currency import reconcile_currency
+from auditor.pipeline.recorded import fetch_with_recorded
 from auditor.rules.engine import evaluate, rank
 from auditor.rules.loader import RuleSet, load_rules
 from auditor.rules.scoring import score
@@ -61,22 +62,33 @@ def load_rule_set(config: AuditConfig) -> RuleSet:
     return load_rules(config.packs, config.folder, config.overrides, config.located)
 
 
+def _fetch(config: AuditConfig, refetch: bool) -> SourceData:
+    """The connector's data for every month the audit reads (the closed ones an earlier
+    recorded run fetched taken from the history, unless `refetch`)."""
+    connector = config.connector(config.connector_options, config.folder, config.timezone)
+    reuse = config.history_reuse_months and not refetch
+    return fetch_with_recorded(
+        config, connector, months_needed(config.period), config.period, reuse=reuse
+    )
+
+
 def audit(
     config: AuditConfig,
     gate: Gate | None = None,
     language: str | None = None,
     data: SourceData | None = None,
+    *,
+    refetch: bool = False,
 ) -> AuditResult:
     """Run one audit end to end and return the finished result.
 
-    `data` replays a snapshot instead of calling the config's connector.
+    `data` replays a snapshot instead of calling the config's connector; `refetch`
+    asks the source for every month, none taken from the history (pipeline/recorded.py).
     """
     gate = gate or Gate()
     language = language or config.language
     rule_set = load_rule_set(config)
-    if data is None:
-        connector = config.connector(config.connector_options, config.folder, config.timezone)
-        data = connector.fetch(months_needed(config.period))
+    data = _fetch(config, refetch) if data is None else data
     _check_coverage(data, config.period)
     config, currency_warnings = reconcile_currency(config, data)
 

@@ -41,6 +41,8 @@ class AuditRequest:
     snapshot_of_another_client: bool = False
     record: bool = False
     baseline: str | None = None
+    refetch: bool = False
+    """Ask the source for every month, none taken from earlier recorded runs."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -103,7 +105,9 @@ def run_audit(request: AuditRequest) -> FinishedAudit:
             (config.client, config.slug),
             allow_other_client=request.snapshot_of_another_client,
         )
-    result = audit(config, Gate(request.fail_on), request.language, data).to_json()
+    result = audit(
+        config, Gate(request.fail_on), request.language, data, refetch=request.refetch
+    ).to_json()
 
     known: list[str] = []
     baseline_info: dict[str, Any] | None = None

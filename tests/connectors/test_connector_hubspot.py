@@ -1147,6 +1147,10 @@ def test_connectors_test_command_exit_3_on_a_refused_token(api, registered, tmp_
     ok = CliRunner().invoke(main, ["connectors", "test", str(path)])
     assert ok.exit_code == 0
     assert "HubSpot portal 99887766" in ok.output
+    assert (
+        "the check made 1 request(s); an audit of 2026-Q3 asks the source for 19 of the 19 "
+        in ok.output
+    )
 
 
 def test_fixtures_are_valid_json():
@@ -1177,8 +1181,9 @@ def leads_account() -> FakeHubSpot:
     fake = FakeHubSpot()
     mql, customer = "2026-09-26T10:00:00Z", "2026-09-27T10:00:00Z"
     fake.contact("2026-09-25T10:00:00Z", score="90", mql=mql, customer=customer)
-    fake.contact("2026-06-30T21:00:00Z", score="99")  # 23:00 on June 30 in Madrid: out
-    fake.contact("2026-06-30T23:00:00Z", score="42", mql="2026-07-02T10:00:00Z")  # July 1st
+    # the window is the 12 months ending with the last fetched one: 2025-10 to 2026-09
+    fake.contact("2025-09-30T21:00:00Z", score="99")  # 23:00 on 30 September in Madrid: out
+    fake.contact("2025-09-30T23:00:00Z", score="42", mql="2026-07-02T10:00:00Z")  # 1 October
     fake.contact("2026-07-10T10:00:00Z", score="")  # no score: skipped
     fake.contact("2026-07-11T10:00:00Z", score="n/a")  # unreadable: skipped
     fake.contact("2026-08-01T09:00:00Z", score="7.5", customer="2026-08-20T10:00:00Z")
@@ -1189,7 +1194,7 @@ def leads_account() -> FakeHubSpot:
 
 
 LEADS_EXPECTED = (
-    Lead("3", date(2026, 7, 1), 42.0, mql=True, customer=False),
+    Lead("3", date(2025, 10, 1), 42.0, mql=True, customer=False),
     Lead("6", date(2026, 8, 1), 7.5, mql=False, customer=True),
     Lead("7", date(2026, 9, 16), 3.0, mql=False, customer=False),
     Lead("8", date(2026, 9, 20), 0.0, mql=False, customer=None),
@@ -1212,7 +1217,7 @@ def test_leads_are_fetched_and_mapped_in_the_config_timezone(api, fake_time):
     assert body["limit"] == 200
     [window] = body["filterGroups"][0]["filters"]
     assert window["propertyName"] == "createdate"
-    assert window["value"] == str(to_epoch_ms(datetime(2026, 6, 30, 22, tzinfo=UTC)))
+    assert window["value"] == str(to_epoch_ms(datetime(2025, 9, 30, 22, tzinfo=UTC)))
     assert window["highValue"] == str(to_epoch_ms(datetime(2026, 9, 30, 22, tzinfo=UTC)) - 1)
     notes = data.provenance["leads"]
     assert notes["contacts_read"] == 7
@@ -1224,7 +1229,7 @@ def test_leads_are_fetched_and_mapped_in_the_config_timezone(api, fake_time):
     assert notes["properties"]["score"] == "hubspotscore"
 
 
-def test_leads_cover_the_last_twelve_fetched_months_and_a_chosen_score(api, fake_time):
+def test_leads_cover_the_twelve_months_up_to_the_last_fetched_and_a_chosen_score(api, fake_time):
     fake = served(api, FakeHubSpot())
     fake.contact("2025-09-30T10:00:00Z", score="1")
     fake.contact("2025-10-01T10:00:00Z", score="2")

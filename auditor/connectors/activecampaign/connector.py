@@ -72,6 +72,7 @@ class ActiveCampaignConnector(HttpConnector):
         "ActiveCampaign API v3: campaigns, automations, new contacts and won/lost deals"
     )
     Options: ClassVar[type[ConnectorOptions]] = ActiveCampaignOptions
+    state_at_fetch: ClassVar[frozenset[str]] = frozenset({"workflows_active"})
     metrics: ClassVar[tuple[str, ...]] = MEASURED
     not_measured: ClassVar[Mapping[str, str]] = NOT_MEASURED
     definition_differences: ClassVar[Mapping[str, str]] = DEFINITION_DIFFERENCES

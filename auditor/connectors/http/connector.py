@@ -32,6 +32,7 @@ class HttpConnector(Connector):
     Options: ClassVar[type[ConnectorOptions]] = HttpOptions
     policy: ClassVar[HttpPolicy]
     default_base_url: ClassVar[str | None] = None
+    reuses_recorded_months: ClassVar[bool] = True
 
     def __init__(
         self,

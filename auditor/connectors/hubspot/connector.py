@@ -23,6 +23,7 @@ from auditor.connectors.hubspot.api import (
     MARKETING_EMAILS,
     MEASURED,
     NO_BILLING,
+    WORKFLOW_METRICS,
     _count,
     _malformed,
 )
@@ -116,6 +117,7 @@ class HubSpotConnector(HttpConnector):
         "accounts_churned": NO_BILLING,
     }
     default_base_url: ClassVar[str | None] = DEFAULT_BASE_URL
+    state_at_fetch: ClassVar[frozenset[str]] = frozenset(WORKFLOW_METRICS)
     policy: ClassVar[HttpPolicy] = HttpPolicy(
         platform="HubSpot",
         rate=9.0,

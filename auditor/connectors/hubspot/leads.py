@@ -26,19 +26,23 @@ from auditor.connectors.timeutil import (
     zone,
 )
 from auditor.core.models import Lead
+from auditor.core.period import add_months
 
 
 class LeadSection(RunState):
-    """Contacts created in the last fetched months, with score and outcome."""
+    """Contacts created in the months up to the last one fetched, with score and outcome."""
 
     def _leads(self, client: HttpClient) -> None:
-        """Contacts created in the last LEAD_MONTHS fetched months, oldest first."""
+        """Contacts created in the LEAD_MONTHS calendar months ending with the last month
+        fetched, oldest first: the same window when the older months were fetched or
+        taken from the history (auditor/pipeline/recorded.py)."""
         options = self.options
-        months = self.months[-LEAD_MONTHS:]
-        start = month_bounds(months[0], self.tz)[0]
-        end = min(month_bounds(months[-1], self.tz)[1], self.now)
+        last = self.months[-1]
+        first = add_months(last, 1 - LEAD_MONTHS)
+        start = month_bounds(first, self.tz)[0]
+        end = min(month_bounds(last, self.tz)[1], self.now)
         self.lead_notes = {
-            "months": f"{months[0]} to {months[-1]} (the last {LEAD_MONTHS} fetched at most)",
+            "months": f"{first} to {last} (the last {LEAD_MONTHS} months)",
             "windows_split_at_10000": 0,
         }
         room = [options.max_leads]
