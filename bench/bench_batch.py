@@ -171,7 +171,12 @@ def run_batch(
         command.append("--record")
     peak = [0]
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # every client computed: a result kept by an earlier run (pipeline/result_cache.py)
+    # would time a cache, not the batch
+    env = {**os.environ, "AUDITOR_NO_RESULT_CACHE": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
     done = threading.Event()
 
     def sample() -> None:
@@ -196,6 +201,31 @@ def run_batch(
     }
 
 
+def renderer_floor(out: Path, samples: int = 6) -> float:
+    """The renderer's own time per client, warm: WeasyPrint turning the report HTML of
+    the batch's first results into PDF in this process (imports and a first render
+    done beforehand, as in a batch worker).  The median over `samples` clients."""
+    sys.path.insert(0, str(ROOT))
+    from weasyprint import HTML
+
+    from auditor.core.resources import templates_dir
+    from auditor.outputs.report.html import render_html
+
+    pages = []
+    for path in sorted(out.glob("*.json"))[: samples + 1]:
+        if path.name == "portfolio.json" or path.name.endswith(".snapshot.json"):
+            continue
+        pages.append(render_html(json.loads(path.read_text(encoding="utf-8")), standalone=False))
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        for index, page in enumerate(pages):
+            start = time.perf_counter()
+            HTML(string=page, base_url=str(templates_dir())).write_pdf(Path(folder) / "r.pdf")
+            if index:  # the first is the warm-up
+                times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200)
@@ -212,9 +242,12 @@ def main() -> None:
     generate(clients, args.clients)
     print(f"generated {args.clients} clients in {clients} ({time.perf_counter() - start:.1f} s)")
     print(f"CPUs: {os.cpu_count()}, Python {sys.version.split()[0]}")
+    formats = args.format
+    if "pdf" in formats.split(",") and "json" not in formats.split(","):
+        formats += ",json"  # the renderer's floor is measured on the results
     for jobs in args.jobs or [None]:
         out = base / f"out-jobs-{jobs or 'auto'}"
-        stats = run_batch(clients, out, jobs, args.record, args.format)
+        stats = run_batch(clients, out, jobs, args.record, formats)
         portfolio = stats["portfolio"]
         seconds = sorted(c["seconds"] for c in portfolio["clients"])
         p95 = seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))]
@@ -237,6 +270,12 @@ def main() -> None:
             f"  peak RSS: largest process {stats['largest_mb']:.0f} MB, "
             f"whole tree {stats['tree_peak_mb']:.0f} MB"
         )
+        if "pdf" in formats.split(","):
+            floor = renderer_floor(out)
+            print(
+                f"  the renderer alone (WeasyPrint, warm, this process): {floor * 1000:.0f} ms "
+                f"per client; the worker's median is {statistics.median(seconds) / floor:.2f}x"
+            )
     if not args.keep:
         import shutil
 

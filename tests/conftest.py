@@ -9,20 +9,27 @@ from pathlib import Path
 
 import pytest
 
+from auditor.pipeline.result_cache import OFF_ENV as RESULTS_OFF
 from tests.helpers import CONFIG, q3_data, write_wide_csv
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The rule-set cache (auditor/rules/cache.py) of the test session lives in a temporary
-    folder, never in the developer's ~/.cache; processes the tests start inherit it."""
-    previous = os.environ.get("AUDITOR_CACHE_DIR")
+    folder, never in the developer's ~/.cache; processes the tests start inherit it.
+
+    Finished results are not kept (auditor/pipeline/result_cache.py): tests that patch
+    the code or the clock must see their audit computed; tests/pipeline/test_result_cache.py
+    turns it on where it is the subject."""
+    previous = {name: os.environ.get(name) for name in ("AUDITOR_CACHE_DIR", RESULTS_OFF)}
     os.environ["AUDITOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("auditor-cache"))
+    os.environ[RESULTS_OFF] = "1"
     yield
-    if previous is None:
-        os.environ.pop("AUDITOR_CACHE_DIR", None)
-    else:
-        os.environ["AUDITOR_CACHE_DIR"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

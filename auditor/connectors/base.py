@@ -186,6 +186,12 @@ class Connector(ABC):
         """Prove credentials and reachability with the cheapest call; return one line
         describing what was reached (an account name, a file's months)."""
 
+    def local_only(self) -> bool:
+        """Whether `fetch` reads nothing but `input_files()` (no platform, no clock): then
+        an audit's result can be kept while those files are unchanged
+        (auditor/pipeline/result_cache.py)."""
+        return False
+
     def input_files(self) -> tuple[Path, ...]:
         """The local files `fetch` reads (none for an HTTP source): outputs must not
         replace them (`auditor.outputs.files.refuse_overlaps`)."""

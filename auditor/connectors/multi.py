@@ -61,6 +61,9 @@ class MultiConnector(Connector):
             for spec in self._specs()
         ]
 
+    def local_only(self) -> bool:
+        return all(part.local_only() for _, part in self.parts())
+
     def input_files(self) -> tuple[Path, ...]:
         return tuple(path for _, part in self.parts() for path in part.input_files())
 

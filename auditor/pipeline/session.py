@@ -13,14 +13,13 @@ writes nothing.  Keeping this here leaves `cli.py` to parsing and printing, and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.config.loader import load_config
 from auditor.core.errors import AuditorError, InputError, Problem
-from auditor.gating.gate import Gate
 
 if TYPE_CHECKING:
     from auditor.config.settings import AuditConfig
@@ -83,7 +82,40 @@ class FinishedAudit:
 
 def run_audit(request: AuditRequest) -> FinishedAudit:
     """The finished result of one invocation (exit code and reason included), not yet
-    recorded: the caller writes its outputs, then calls `record`."""
+    recorded: the caller writes its outputs, then calls `record`.  The same audit of
+    unchanged local files is given back from the result cache (result_cache.py)."""
+    from auditor.pipeline import result_cache
+
+    fields = dataclasses.asdict(request)
+    kept = result_cache.load(request.config, fields)
+    if kept is not None:
+        return FinishedAudit(kept.result, kept.store, kept.inputs)
+    finished, config = _run_audit(request)
+    if _local_only(config, request):
+        from auditor.history import configured_store_path
+        from auditor.pipeline.runner import load_rule_set
+
+        store = configured_store_path(config)
+        read = [*(p for p in finished.inputs if p != store), *load_rule_set(config).files]
+        done = result_cache.Kept(finished.result, finished.store, finished.inputs)
+        result_cache.save(request.config, fields, done, read, store)
+    return finished
+
+
+def _local_only(config: AuditConfig, request: AuditRequest) -> bool:
+    """Whether every number of the audit comes from local files (a data file, or the
+    snapshot replayed): only then can a stored result stand for a new run."""
+    if request.snapshot is not None:
+        return True
+    try:
+        connector = config.connector(config.connector_options, config.folder, config.timezone)
+    except AuditorError:
+        return False
+    return connector.local_only()
+
+
+def _run_audit(request: AuditRequest) -> tuple[FinishedAudit, AuditConfig]:
+    from auditor.config.loader import load_config
     from auditor.gating.select import finalize
     from auditor.pipeline.runner import audit
 
@@ -105,6 +137,8 @@ def run_audit(request: AuditRequest) -> FinishedAudit:
             (config.client, config.slug),
             allow_other_client=request.snapshot_of_another_client,
         )
+    from auditor.gating.gate import Gate
+
     result = audit(
         config, Gate(request.fail_on), request.language, data, refetch=request.refetch
     ).to_json()
@@ -126,7 +160,7 @@ def run_audit(request: AuditRequest) -> FinishedAudit:
     from auditor.history import configured_store_path
 
     inputs.setdefault(configured_store_path(config), "the history store")
-    return FinishedAudit(result, store, inputs)
+    return FinishedAudit(result, store, inputs), config
 
 
 def run_inputs(config: AuditConfig, snapshot: Path | None = None) -> dict[Path, str]:

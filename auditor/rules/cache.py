@@ -20,45 +20,24 @@ miss, never an error: the cache only saves time.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import auditor
-from auditor.core.cache import is_private, private_folder
+from auditor.core.cache import atomic_write, file_digest, is_private, private_folder
 
 FOLDER = "rules"  # in the user's cache folder
 FORMAT = 1
-MAX_HASHED_BYTES = 16 * 1024 * 1024  # larger than any pack or config the loaders accept
 
 
 def entry_name(key: tuple[Any, ...]) -> str:
     """The entry's file name: the key with the tool's and Python's versions, hashed."""
     text = repr((FORMAT, auditor.__version__, sys.version, key))
     return hashlib.sha256(text.encode("utf-8")).hexdigest() + ".pickle"
-
-
-def _digest(path: Path) -> str | None:
-    """The SHA-256 of a regular file of at most MAX_HASHED_BYTES, read in chunks (a
-    pack named after a device or a huge file is not cached, and never read whole)."""
-    try:
-        if not path.is_file() or path.stat().st_size > MAX_HASHED_BYTES:
-            return None
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 16), b""):
-                digest.update(chunk)
-                if handle.tell() > MAX_HASHED_BYTES:
-                    return None
-        return digest.hexdigest()
-    except OSError:
-        return None
 
 
 def load(key: tuple[Any, ...]) -> Any | None:
@@ -75,7 +54,7 @@ def load(key: tuple[Any, ...]) -> Any | None:
         if not isinstance(entry, dict) or entry.get("format") != FORMAT:
             return None
         for file, digest in entry["files"]:
-            if _digest(Path(file)) != digest:
+            if file_digest(Path(file)) != digest:
                 return None
         return entry["rule_set"]
     except Exception:  # a damaged or foreign entry is a miss
@@ -87,21 +66,12 @@ def store(key: tuple[Any, ...], rule_set: Any, files: Sequence[Path]) -> None:
     folder = private_folder(FOLDER)
     if folder is None:
         return
-    digests = [(str(file), _digest(file)) for file in files]
+    digests = [(str(file), file_digest(file)) for file in files]
     if any(digest is None for _, digest in digests):
         return
     entry = {"format": FORMAT, "files": digests, "rule_set": rule_set}
-    temp: str | None = None
     try:
         data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, folder / entry_name(key))
-        temp = None
-    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+    atomic_write(folder, entry_name(key), data)

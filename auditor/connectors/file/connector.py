@@ -49,6 +49,9 @@ class FileConnector(Connector):
             f"metrics present{leads}"
         )
 
+    def local_only(self) -> bool:
+        return True
+
     def input_files(self) -> tuple[Path, ...]:
         """The data file and, when given, the leads file (as resolved for reading)."""
         opts = self._file_options()
