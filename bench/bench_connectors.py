@@ -37,6 +37,7 @@ from auditor.config.loader import load_config  # noqa: E402
 from auditor.connectors import registry  # noqa: E402
 from auditor.connectors.activecampaign import ActiveCampaignConnector  # noqa: E402
 from auditor.connectors.hubspot import HubSpotConnector  # noqa: E402
+from auditor.connectors.klaviyo import KlaviyoConnector  # noqa: E402
 from auditor.connectors.mailchimp import MailchimpConnector  # noqa: E402
 from auditor.history import HistoryStore  # noqa: E402
 from auditor.pipeline.runner import audit  # noqa: E402
@@ -48,7 +49,9 @@ SETUP: dict[str, tuple[str, str, str]] = {
     "hubspot": ("HUBSPOT_TOKEN", "Europe/Madrid", "base_url"),
     "mailchimp": ("MAILCHIMP_API_KEY", "Europe/Madrid", "base_url"),
     "activecampaign": ("ACTIVECAMPAIGN_API_TOKEN", "America/Chicago", "account_url"),
+    "klaviyo": ("KLAVIYO_API_KEY", "Europe/Madrid", "base_url"),
 }
+EXTRA = {"klaviyo": "  new_contacts_segment: SegAll1\n"}  # the fake account's segment
 BUILTIN = dict(registry._BUILTIN)
 
 
@@ -57,7 +60,7 @@ def write_config(folder: Path, platform: str, url: str, period: str = "2026-Q3")
     path = folder / f"{platform}.yaml"
     path.write_text(
         f"client: Bench {platform}\nperiod: {period}\nlanguage: en\ntimezone: {tz}\n"
-        f"source:\n  connector: {platform}\n  {option}: {url}\n"
+        f"source:\n  connector: {platform}\n  {option}: {url}\n{EXTRA.get(platform, '')}"
         "costs: {currency: EUR, platform: 3000, staff: 6000, services: 1000, media: 2000, "
         "sales: 4000, overhead: 1000}\nfinance: {gross_margin: 0.5}\n",
         encoding="utf-8",
@@ -97,10 +100,15 @@ class NoWaitActiveCampaign(_NoWait, ActiveCampaignConnector):
     pass
 
 
+class NoWaitKlaviyo(_NoWait, KlaviyoConnector):
+    pass
+
+
 NO_WAIT = {
     "hubspot": NoWaitHubSpot,
     "mailchimp": NoWaitMailchimp,
     "activecampaign": NoWaitActiveCampaign,
+    "klaviyo": NoWaitKlaviyo,
 }
 
 
@@ -205,7 +213,7 @@ def scaling(platforms: list[str], spec: AccountSpec) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--platforms", default="hubspot,mailchimp,activecampaign")
+    parser.add_argument("--platforms", default="hubspot,mailchimp,activecampaign,klaviyo")
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--campaigns", type=int, default=2_000)
     parser.add_argument("--latency-ms", default="20,50")

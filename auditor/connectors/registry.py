@@ -22,6 +22,7 @@ _BUILTIN = {
     "hubspot": "auditor.connectors.hubspot:HubSpotConnector",
     "mailchimp": "auditor.connectors.mailchimp:MailchimpConnector",
     "activecampaign": "auditor.connectors.activecampaign:ActiveCampaignConnector",
+    "klaviyo": "auditor.connectors.klaviyo:KlaviyoConnector",
 }
 
 

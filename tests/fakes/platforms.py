@@ -1,4 +1,5 @@
-"""A local server speaking the DOCUMENTED APIs of HubSpot, Mailchimp and ActiveCampaign.
+"""A local server speaking the DOCUMENTED APIs of HubSpot, Mailchimp, ActiveCampaign and
+Klaviyo (tests/fakes/klaviyo.py says what of Klaviyo's is simulated).
 
 Written from the platforms' documentation (../shared/reference/platform-apis.md
 sections 1-3 and 9-11, and the vendors' reference pages it cites), never from
@@ -120,6 +121,7 @@ from tests.fakes.account import AccountSpec
 from tests.fakes.activecampaign import ActiveCampaignFake
 from tests.fakes.base import FakePlatform, Reply
 from tests.fakes.hubspot import HubSpotFake
+from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
 
 # --- the server ---------------------------------------------------------------------------
@@ -128,11 +130,13 @@ PLATFORMS: Mapping[str, type[FakePlatform]] = {
     "hubspot": HubSpotFake,
     "mailchimp": MailchimpFake,
     "activecampaign": ActiveCampaignFake,
+    "klaviyo": KlaviyoFake,
 }
 DEFAULT_TOKENS: Mapping[str, str] = {
     "hubspot": "pat-eu1-fake0000-0000-4000-8000-000000000001",
     "mailchimp": "0123456789abcdef0123456789abcdef-us21",
     "activecampaign": "fakeactivecampaigntoken000000000000000000000000000000000000000000000000",
+    "klaviyo": "pk_fake0000000000000000000000000000000",
 }
 
 
@@ -235,6 +239,12 @@ class FakePlatforms:
     def activecampaign(self) -> ActiveCampaignFake:
         found = self.platforms["activecampaign"]
         assert isinstance(found, ActiveCampaignFake)
+        return found
+
+    @property
+    def klaviyo(self) -> KlaviyoFake:
+        found = self.platforms["klaviyo"]
+        assert isinstance(found, KlaviyoFake)
         return found
 
     def start(self) -> FakePlatforms:
