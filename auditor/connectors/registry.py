@@ -23,6 +23,7 @@ _BUILTIN = {
     "mailchimp": "auditor.connectors.mailchimp:MailchimpConnector",
     "activecampaign": "auditor.connectors.activecampaign:ActiveCampaignConnector",
     "klaviyo": "auditor.connectors.klaviyo:KlaviyoConnector",
+    "brevo": "auditor.connectors.brevo:BrevoConnector",
 }
 
 

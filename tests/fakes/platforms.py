@@ -1,5 +1,5 @@
-"""A local server speaking the DOCUMENTED APIs of HubSpot, Mailchimp, ActiveCampaign and
-Klaviyo (tests/fakes/klaviyo.py says what of Klaviyo's is simulated).
+"""A local server speaking the DOCUMENTED APIs of HubSpot, Mailchimp, ActiveCampaign,
+Klaviyo and Brevo (tests/fakes/klaviyo.py and brevo.py say what of theirs is simulated).
 
 Written from the platforms' documentation (../shared/reference/platform-apis.md
 sections 1-3 and 9-11, and the vendors' reference pages it cites), never from
@@ -120,6 +120,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakes.account import AccountSpec
 from tests.fakes.activecampaign import ActiveCampaignFake
 from tests.fakes.base import FakePlatform, Reply
+from tests.fakes.brevo import BrevoFake
 from tests.fakes.hubspot import HubSpotFake
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
@@ -131,12 +132,14 @@ PLATFORMS: Mapping[str, type[FakePlatform]] = {
     "mailchimp": MailchimpFake,
     "activecampaign": ActiveCampaignFake,
     "klaviyo": KlaviyoFake,
+    "brevo": BrevoFake,
 }
 DEFAULT_TOKENS: Mapping[str, str] = {
     "hubspot": "pat-eu1-fake0000-0000-4000-8000-000000000001",
     "mailchimp": "0123456789abcdef0123456789abcdef-us21",
     "activecampaign": "fakeactivecampaigntoken000000000000000000000000000000000000000000000000",
     "klaviyo": "pk_fake0000000000000000000000000000000",
+    "brevo": "xkeysib-fake0000000000000000000000000000000000000000000000000000000000000000-Ab",
 }
 
 
@@ -245,6 +248,12 @@ class FakePlatforms:
     def klaviyo(self) -> KlaviyoFake:
         found = self.platforms["klaviyo"]
         assert isinstance(found, KlaviyoFake)
+        return found
+
+    @property
+    def brevo(self) -> BrevoFake:
+        found = self.platforms["brevo"]
+        assert isinstance(found, BrevoFake)
         return found
 
     def start(self) -> FakePlatforms:

@@ -1,0 +1,213 @@
+"""What Brevo's API v3 gives: the endpoints and fields read, each metric's definition there,
+what it cannot measure (in both languages), and its rate-limit signals.  Fields are from
+the official SDK generated from Brevo's specification (github.com/getbrevo/brevo-python:
+docs/EmailCampaignsApi.md, GetCampaignStats.md, GetExtendedCampaignOverview.md,
+ContactsApi.md, GetContacts.md, GetAccount.md); docs/connectors/brevo.md quotes them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from auditor.core import reasons
+from auditor.core.errors import SourceResponseError
+
+PLATFORM = "Brevo"
+DEFAULT_BASE_URL = "https://api.brevo.com/v3"
+ACCOUNT = "/account"
+CAMPAIGNS = "/emailCampaigns"
+CONTACTS = "/contacts"
+CAMPAIGN_PAGE = 50  # `limit`: "Number of documents per page" (default 50)
+STATS_MONTHS = 6
+"""`statistics=globalStats` "only returns data for events occurred in the last 6 months"."""
+
+GLOBAL_STATS: Mapping[str, tuple[str, ...]] = {
+    "emails_sent": ("sent",),
+    "emails_delivered": ("delivered",),
+    "unique_opens": ("uniqueViews",),
+    "unique_clicks": ("uniqueClicks",),
+    "unsubscribes": ("unsubscriptions",),
+    "bounces": ("hardBounces", "softBounces"),
+    "spam_complaints": ("complaints",),
+}
+"""Base metric -> the `globalStats` counters summed (GetCampaignStats)."""
+EMAIL_METRICS = (*GLOBAL_STATS, "campaigns_sent")
+MEASURED = (*EMAIL_METRICS, "leads_new")
+
+_NOT_YET = "not read by this connector yet"
+_NOT_YET_ES = "este conector aún no lo lee"
+_NO_BILLING = "Brevo has no subscription billing data (MRR, paying accounts, churn)"
+_NO_BILLING_ES = "Brevo no tiene datos de facturación de suscripciones (MRR, cuentas, bajas)"
+_NO_TRAFFIC = "Brevo's API reports no website sessions or visitors"
+_NO_TRAFFIC_ES = "La API de Brevo no informa de sesiones ni visitantes del sitio web"
+_NO_STAGES = (
+    "Brevo has no lead lifecycle (marketing- or sales-qualified contacts); a contact "
+    "attribute the client maintains could say it, and is not read"
+)
+_NO_STAGES_ES = (
+    "Brevo no tiene ciclo de vida de leads (contactos calificados para marketing o ventas); "
+    "un atributo de contacto que mantenga el cliente podría indicarlo, y no se lee"
+)
+_DEALS = f"Brevo's CRM deals (GET /crm/deals, stages from GET /crm/pipeline/details) are {_NOT_YET}"
+_DEALS_ES = (
+    "Los negocios del CRM de Brevo (GET /crm/deals, etapas de GET /crm/pipeline/details): "
+    f"{_NOT_YET_ES}"
+)
+_WORKFLOWS = (
+    "Brevo's automation API (GET /automation/workflows and their metrics, in its reference "
+    f"since 30 November 2026) is {_NOT_YET}; the older trigger campaigns "
+    "(emailCampaigns type 'trigger') carry lifetime statistics, not a month's"
+)
+_WORKFLOWS_ES = (
+    "La API de automatizaciones de Brevo (GET /automation/workflows y sus métricas, en su "
+    f"referencia desde el 30 de noviembre de 2026): {_NOT_YET_ES}; las campañas 'trigger' "
+    "antiguas dan estadísticas de toda su vida, no de un mes"
+)
+
+NOT_MEASURED: Mapping[str, str] = {
+    "emails_automated": _WORKFLOWS,
+    "workflows_active": _WORKFLOWS,
+    "workflows_behavioral": _WORKFLOWS,
+    "unique_opens_human": (
+        "Brevo's campaign statistics give uniqueViews and trackableViews ('Recipients without "
+        "any privacy protection option enabled in their email client'), but no unique opens "
+        "with the privacy-proxy opens left out"
+    ),
+    "contacts_lost": (
+        "Brevo reports unsubscriptions and bounces per campaign; contacts blocklisted or "
+        "deleted in a month are not a reported count"
+    ),
+    "email_sessions": _NO_TRAFFIC,
+    "website_sessions": _NO_TRAFFIC,
+    "website_visitors": _NO_TRAFFIC,
+    "conversions": "Brevo's API reports no form submissions or site conversions as counts",
+    "mqls": _NO_STAGES,
+    "sqls": _NO_STAGES,
+    "customers_new": _DEALS,
+    "deals_won": _DEALS,
+    "deals_lost": _DEALS,
+    "deals_won_with_source": _DEALS,
+    "revenue_won": _DEALS,
+    "revenue_attributed": (
+        "Brevo's campaign statistics hold no revenue; its e-commerce orders are not "
+        "attributed to campaigns in the API"
+    ),
+    "revenue_total": "not read from Brevo: take revenue_total from the accounts",
+    "mrr": _NO_BILLING,
+    "mrr_churned": _NO_BILLING,
+    "accounts_active": _NO_BILLING,
+    "accounts_churned": _NO_BILLING,
+}
+NOT_MEASURED_ES: Mapping[str, str] = {
+    "emails_automated": _WORKFLOWS_ES,
+    "workflows_active": _WORKFLOWS_ES,
+    "workflows_behavioral": _WORKFLOWS_ES,
+    "unique_opens_human": (
+        "Las estadísticas de campaña de Brevo dan uniqueViews y trackableViews (destinatarios "
+        "sin protección de privacidad en su cliente de correo), pero no las aperturas únicas "
+        "sin las de proxies de privacidad"
+    ),
+    "contacts_lost": (
+        "Brevo informa de bajas y rebotes por campaña; los contactos bloqueados o borrados en "
+        "un mes no se informan como recuento"
+    ),
+    "email_sessions": _NO_TRAFFIC_ES,
+    "website_sessions": _NO_TRAFFIC_ES,
+    "website_visitors": _NO_TRAFFIC_ES,
+    "conversions": (
+        "La API de Brevo no informa de envíos de formularios ni conversiones del sitio como "
+        "recuentos"
+    ),
+    "mqls": _NO_STAGES_ES,
+    "sqls": _NO_STAGES_ES,
+    "customers_new": _DEALS_ES,
+    "deals_won": _DEALS_ES,
+    "deals_lost": _DEALS_ES,
+    "deals_won_with_source": _DEALS_ES,
+    "revenue_won": _DEALS_ES,
+    "revenue_attributed": (
+        "Las estadísticas de campaña de Brevo no tienen ingresos; sus pedidos de comercio "
+        "electrónico no se atribuyen a campañas en la API"
+    ),
+    "revenue_total": "no se lee de Brevo: tome revenue_total de la contabilidad",
+    "mrr": _NO_BILLING_ES,
+    "mrr_churned": _NO_BILLING_ES,
+    "accounts_active": _NO_BILLING_ES,
+    "accounts_churned": _NO_BILLING_ES,
+}
+reasons.register(NOT_MEASURED, NOT_MEASURED_ES, "es")
+
+METRIC_SOURCES: Mapping[str, str] = {
+    **{
+        metric: (
+            f"GET {CAMPAIGNS}?status=sent&statistics=globalStats: "
+            f"{' + '.join(fields)} of classic campaigns, by sentDate month"
+        )
+        for metric, fields in GLOBAL_STATS.items()
+    },
+    "campaigns_sent": f"GET {CAMPAIGNS}?status=sent: classic campaigns sent in the month",
+    "leads_new": (
+        f"GET {CONTACTS}?createdSince=..&limit=1: count since the month's start less count "
+        "since the next month's start"
+    ),
+}
+DEFINITION_DIFFERENCES: Mapping[str, str] = {
+    "unique_clicks": (
+        "Brevo's uniqueClicks, described as 'Number of unique clicks for the campaign' (its "
+        "'clickers' is 'Number of total clicks'); whether it counts contacts or (contact, "
+        "link) pairs is not documented"
+    ),
+    "emails_sent": "one-off (classic) campaigns only: automation emails are not read",
+    "leads_new": (
+        "contacts created in the month that still exist (a contact deleted since is not counted)"
+    ),
+}
+
+
+def malformed(shown: str, what: str, page: Any) -> SourceResponseError:
+    """A Brevo answer without what its specification promises (exit 3)."""
+    excerpt = " ".join(repr(page).split())
+    excerpt = excerpt if len(excerpt) <= 160 else excerpt[:157] + "..."
+    return SourceResponseError(
+        f"{PLATFORM}: {shown} answered an unexpected body ({what}): {excerpt}; is base_url "
+        "pointing at the Brevo API?",
+        platform=PLATFORM,
+    )
+
+
+def counter(stats: Mapping[str, Any], name: str, shown: str) -> float:
+    """A statistics counter (absent: 0); anything but a number is a source error."""
+    value = stats.get(name, 0)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise SourceResponseError(
+            f"{PLATFORM}: {shown} answered a counter {name} that is not a number: "
+            f"{str(value)[:60]!r}",
+            platform=PLATFORM,
+        )
+    return float(value)
+
+
+def brevo_wait(response: requests.Response) -> float | None:
+    """Seconds to wait from Brevo's rate-limit headers (None: nothing to add).
+
+    Brevo's "Rate limit headers" page: every rate-limited endpoint answers
+    `x-sib-ratelimit-limit`, `x-sib-ratelimit-remaining` and `x-sib-ratelimit-reset`
+    ("Time remaining until the rate limit resets ... typically seconds"), and a 429 has
+    no `Retry-After`: it waits for the reset; a success with nothing remaining delays
+    the next request until then.
+    """
+    headers = response.headers
+    reset = headers.get("x-sib-ratelimit-reset")
+    try:
+        seconds = max(1.0, float(reset)) if reset not in (None, "") else None
+    except ValueError:
+        seconds = None
+    if response.status_code == 429:
+        return seconds if seconds is not None else 60.0
+    if (headers.get("x-sib-ratelimit-remaining") or "").strip() == "0":
+        return seconds if seconds is not None else 60.0
+    return None

@@ -1,0 +1,175 @@
+"""The Brevo connector against the local server speaking Brevo's documented API
+(tests/fakes/brevo.py), time injected (the account's now is the fake's)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from auditor.config.loader import load_config
+from auditor.connectors.brevo import BrevoConnector, BrevoOptions
+from auditor.connectors.brevo.api import brevo_wait
+from auditor.core.errors import EXIT_SOURCE, SourceQuotaError
+from auditor.core.period import parse_period
+from auditor.metrics.catalog import BASE_BY_ID
+from auditor.pipeline.runner import months_needed
+from tests.fakes.account import AccountSpec
+from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms
+from tests.helpers import ROOT, FakeTime
+
+KEY = DEFAULT_TOKENS["brevo"]
+TZ = "Europe/Madrid"
+Q3 = months_needed(parse_period("2026-Q3"))  # 2025-03 .. 2026-09
+
+
+@pytest.fixture
+def fake() -> Iterator[FakePlatforms]:
+    with FakePlatforms(
+        AccountSpec(seed=4242, contacts=20_000, campaigns=600, timezone=TZ)
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BREVO_API_KEY", KEY)
+
+
+def connector(fake: FakePlatforms, time: FakeTime | None = None) -> BrevoConnector:
+    clock = time or FakeTime(wall_start=fake.spec.as_of_ms / 1000)
+    return BrevoConnector(
+        BrevoOptions(base_url=fake.url("brevo")),
+        Path("."),
+        TZ,
+        sleep=clock.sleep,
+        clock=clock.clock,
+        wall_clock=clock.wall,
+    )
+
+
+def test_the_last_six_months_are_brevos_numbers_and_older_ones_are_left_out(fake, key):
+    data = connector(fake).fetch(Q3)
+    truth = fake.brevo.truth(Q3, TZ)
+    read = [m for m in Q3 if "emails_sent" in data.monthly.get(m, {})]
+    assert read == ["2026-06", "2026-07", "2026-08", "2026-09"]  # from 2026-06 (now: Nov 15)
+    for month in read:
+        for metric, value in truth[month].items():
+            assert math.isclose(data.monthly[month][metric], value), (month, metric)
+    for month in Q3:  # new contacts in every month: the counts reach back
+        assert data.monthly[month]["leads_new"] == truth[month]["leads_new"], month
+    assert data.provenance["months_without_statistics"] == Q3[:15]
+    assert data.provenance["statistics_from"] == "2026-06"
+    assert "emails_sent" not in data.not_measured
+
+
+def test_requests_do_not_grow_with_contacts(key):
+    counts = []
+    for contacts in (1_000, 1_000_000):
+        with FakePlatforms(
+            AccountSpec(seed=4242, contacts=contacts, campaigns=600, timezone=TZ)
+        ) as fake:
+            connector(fake).fetch(Q3)
+            counts.append(fake.brevo.endpoints())
+    assert counts[0] == counts[1]
+    assert counts[0]["GET /contacts"] == 20  # one per month boundary
+    assert counts[0]["GET /emailCampaigns"] <= 3  # four months of campaigns, 50 a page
+
+
+def test_only_classic_campaigns_and_the_confusable_counters(fake, key):
+    connector(fake).fetch(Q3)
+    asked = [s for s in fake.brevo.requests() if s.path == "/emailCampaigns"]
+    assert all(s.query["type"] == ["classic"] for s in asked)
+    assert all(s.query["statistics"] == ["globalStats"] for s in asked)
+    assert all(s.query["startDate"][0].endswith("+02:00") for s in asked)  # the zone's offset
+
+
+def test_a_period_older_than_six_months_says_why_email_is_undefined(fake, key):
+    old = months_needed(parse_period("2025-Q1"))
+    data = connector(fake).fetch(old)
+    assert "last 6 months only" in data.not_measured["emails_sent"]
+    assert all("emails_sent" not in row for row in data.monthly.values())
+    assert fake.brevo.endpoints()["GET /emailCampaigns"] == 0
+
+
+def test_every_base_metric_is_measured_or_has_a_true_reason():
+    measured, reasons = set(BrevoConnector.metrics), set(BrevoConnector.not_measured)
+    assert measured | reasons == set(BASE_BY_ID)
+    assert not measured & reasons
+    assert set(BrevoConnector.metric_sources) == measured
+
+
+def _response(status: int, headers: dict[str, str]) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def test_rate_limit_signals_without_retry_after():
+    assert brevo_wait(_response(429, {"x-sib-ratelimit-reset": "12"})) == 12
+    assert brevo_wait(_response(429, {})) == 60.0
+    assert (
+        brevo_wait(_response(200, {"x-sib-ratelimit-remaining": "0", "x-sib-ratelimit-reset": "5"}))
+        == 5
+    )
+    assert brevo_wait(_response(200, {"x-sib-ratelimit-remaining": "3"})) is None
+
+
+def test_an_hourly_limit_fails_fast_saying_when(fake, key):
+    fake.brevo.rate_limits = True
+    fake.brevo.windows["other"].limit = 1  # one campaign request an hour is left
+    with pytest.raises(SourceQuotaError):
+        connector(fake).fetch(Q3)
+
+
+def test_a_wrong_key_exits_3_naming_the_variable(fake, monkeypatch, tmp_path):
+    from auditor.cli.main import main
+
+    monkeypatch.setenv("BREVO_API_KEY", "xkeysib-wrong")
+    path = tmp_path / "audit.yaml"
+    path.write_text(
+        f"client: Brevo client\nperiod: 2026-Q3\nsource:\n  connector: brevo\n"
+        f"  base_url: {fake.url('brevo')}\ncosts: {{currency: EUR, platform: 100}}\n",
+        encoding="utf-8",
+    )
+    outcome = CliRunner().invoke(main, ["connectors", "test", str(path)])
+    assert outcome.exit_code == EXIT_SOURCE
+    assert "BREVO_API_KEY" in outcome.stderr
+    assert "xkeysib-wrong" not in outcome.output + outcome.stderr
+    monkeypatch.setenv("BREVO_API_KEY", KEY)
+    ok = CliRunner().invoke(main, ["connectors", "test", str(path)])
+    assert ok.exit_code == 0, ok.output
+    assert "Brevo account Fake Shop SL" in ok.output
+    assert load_config(path).connector is BrevoConnector
+
+
+def test_a_campaign_without_statistics_is_a_source_error(fake, key, monkeypatch):
+    from auditor.core.errors import SourceResponseError
+
+    original = fake.brevo.campaigns
+
+    def broken(query: Any, body: Any) -> Any:
+        page = original(query, body)
+        for campaign in page["campaigns"]:
+            campaign.pop("statistics", None)
+        return page
+
+    fake.brevo.routes = [
+        (m, p, broken if "emailCampaigns" in p.pattern else h) for m, p, h in fake.brevo.routes
+    ]
+    with pytest.raises(SourceResponseError, match=r"statistics\.globalStats"):
+        connector(fake).fetch(Q3)
+
+
+def test_the_connector_page_documents_every_option_and_metric():
+    page = (ROOT / "docs" / "connectors" / "brevo.md").read_text(encoding="utf-8")
+    for option in BrevoOptions.model_fields:
+        assert f"`{option}`" in page, option
+    for metric in BASE_BY_ID:
+        assert f"`{metric}`" in page, metric
