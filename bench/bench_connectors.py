@@ -1,6 +1,6 @@
 """Benchmark: what a quarterly audit costs each platform connector against a large account.
 
-    .venv/bin/python bench/bench_connectors.py [--platforms hubspot,mailchimp,activecampaign]
+    .venv/bin/python bench/bench_connectors.py [--platforms hubspot,mailchimp,activecampaign,...]
         [--contacts 1000000] [--campaigns 2000] [--latency-ms 20,50] [--no-scaling]
 
 Runs `runner.audit` on a 2026-Q3 config per platform against the local fake
@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 from auditor.config.loader import load_config  # noqa: E402
 from auditor.connectors import registry  # noqa: E402
 from auditor.connectors.activecampaign import ActiveCampaignConnector  # noqa: E402
+from auditor.connectors.brevo import BrevoConnector  # noqa: E402
 from auditor.connectors.hubspot import HubSpotConnector  # noqa: E402
 from auditor.connectors.klaviyo import KlaviyoConnector  # noqa: E402
 from auditor.connectors.mailchimp import MailchimpConnector  # noqa: E402
@@ -50,6 +51,7 @@ SETUP: dict[str, tuple[str, str, str]] = {
     "mailchimp": ("MAILCHIMP_API_KEY", "Europe/Madrid", "base_url"),
     "activecampaign": ("ACTIVECAMPAIGN_API_TOKEN", "America/Chicago", "account_url"),
     "klaviyo": ("KLAVIYO_API_KEY", "Europe/Madrid", "base_url"),
+    "brevo": ("BREVO_API_KEY", "Europe/Madrid", "base_url"),
 }
 EXTRA = {"klaviyo": "  new_contacts_segment: SegAll1\n"}  # the fake account's segment
 BUILTIN = dict(registry._BUILTIN)
@@ -104,11 +106,16 @@ class NoWaitKlaviyo(_NoWait, KlaviyoConnector):
     pass
 
 
+class NoWaitBrevo(_NoWait, BrevoConnector):
+    pass
+
+
 NO_WAIT = {
     "hubspot": NoWaitHubSpot,
     "mailchimp": NoWaitMailchimp,
     "activecampaign": NoWaitActiveCampaign,
     "klaviyo": NoWaitKlaviyo,
+    "brevo": NoWaitBrevo,
 }
 
 
@@ -213,7 +220,7 @@ def scaling(platforms: list[str], spec: AccountSpec) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--platforms", default="hubspot,mailchimp,activecampaign,klaviyo")
+    parser.add_argument("--platforms", default="hubspot,mailchimp,activecampaign,klaviyo,brevo")
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--campaigns", type=int, default=2_000)
     parser.add_argument("--latency-ms", default="20,50")

@@ -20,6 +20,7 @@ from auditor.core.period import parse_period
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.pipeline.runner import months_needed
 from tests.fakes.account import AccountSpec
+from tests.fakes.base import Reply
 from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms
 from tests.helpers import ROOT, FakeTime
 
@@ -95,6 +96,23 @@ def test_a_period_older_than_six_months_says_why_email_is_undefined(fake, key):
     assert "last 6 months only" in data.not_measured["emails_sent"]
     assert all("emails_sent" not in row for row in data.monthly.values())
     assert fake.brevo.endpoints()["GET /emailCampaigns"] == 0
+
+
+def test_active_workflows_now_and_an_automation_api_refused_is_told(fake, key):
+    data = connector(fake).fetch(Q3)
+    assert data.monthly["2026-09"]["workflows_active"] == 7
+    assert all("workflows_active" not in data.monthly[m] for m in Q3[:-1])
+    asked = [s for s in fake.brevo.requests() if s.path == "/automation/workflows"]
+    assert [s.query["status"] for s in asked] == [["active"]]
+    fake.brevo.routes = [
+        (m, p, (lambda q, b: Reply(403, {"code": "permission_denied", "message": "no"})))
+        if "automation" in p.pattern
+        else (m, p, h)
+        for m, p, h in fake.brevo.routes
+    ]
+    refused = connector(fake).fetch(Q3)
+    assert "restricted API keys" in refused.not_measured["workflows_active"]
+    assert "emails_sent" in refused.monthly["2026-09"]  # the rest is read as before
 
 
 def test_every_base_metric_is_measured_or_has_a_true_reason():

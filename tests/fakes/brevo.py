@@ -20,6 +20,9 @@ GetContacts.md, GetAccount.md) and its rate-limit pages, never from the connecto
   them [fake: half].  Trigger campaigns carry lifetime counters.
 - `GET /contacts`: `limit` (default 50, at most 1000), `offset`, `createdSince`,
   `modifiedSince`; `count` honours the date filter.
+- `GET /automation/workflows` (reference page "List automation workflows", 2026-11-30):
+  `status` (active, pause, inactive), `limit` 1-100, `offset`, and
+  `total_workflows_count`.
 - Limits (with `rate_limits`): `/contacts` 10 a second, every other endpoint 100 an hour;
   every answer carries `x-sib-ratelimit-limit/remaining/reset`, a 429 no `Retry-After`.
 
@@ -55,6 +58,8 @@ class BrevoFake(FakePlatform):
         self.route("GET", r"/account", self.account)
         self.route("GET", r"/emailCampaigns", self.campaigns)
         self.route("GET", r"/contacts", self.contacts_list)
+        self.route("GET", r"/automation/workflows", self.workflows)
+        self.workflow_statuses = ["active"] * 7 + ["pause"] * 2 + ["inactive"] * 3
 
     @cached_property
     def contacts(self) -> ContactBook:
@@ -219,6 +224,22 @@ class BrevoFake(FakePlatform):
             "count": count,
         }
 
+    def workflows(self, query: Mapping[str, list[str]], body: Any) -> Any:
+        """`GET /automation/workflows`: `status` (active, pause, inactive), `limit` 1-100,
+        `offset`; `total_workflows_count` counts the matching workflows [fake: the list's
+        key is `workflows`]."""
+        limit = self._int(query, "limit", 50, 100)
+        if limit < 1:
+            raise ApiError(self.bad_request("limit must be between 1 and 100"))
+        status = _one(query, "status")
+        rows = [
+            {"id": i + 1, "name": f"Workflow {i + 1}", "status": s}
+            for i, s in enumerate(self.workflow_statuses)
+            if status in (None, s)
+        ]
+        offset = self._int(query, "offset", 0, 10**9)
+        return {"workflows": rows[offset : offset + limit], "total_workflows_count": len(rows)}
+
     # --- the truth ---
 
     def truth(self, months: list[str], tz: str) -> dict[str, dict[str, float]]:
@@ -242,4 +263,5 @@ class BrevoFake(FakePlatform):
                 "campaigns_sent": float(len(sent)),
                 "leads_new": float(self.contacts.truth("lead", [month], tz)[month]),
             }
+        out[months[-1]]["workflows_active"] = float(self.workflow_statuses.count("active"))
         return out

@@ -13,7 +13,11 @@ header.  Read:
   filter: the contacts created in a month are the count since its start less the count
   since the next month's start.
 
-Automation workflows (a new API), CRM deals and trigger campaigns are not read yet; each
+- active workflows: `GET /automation/workflows?status=active&limit=1`, its
+  `total_workflows_count` (the automation API, in Brevo's reference since 30 November
+  2026; a key it refuses leaves the metric not measured, saying so).
+
+Workflow sends and triggers, CRM deals and trigger campaigns are not read yet; each
 metric they would give is not measured, with the reason.  Brevo limits `/emailCampaigns`
 and `/account` to 100 requests an hour (General tier) and `/contacts` to 10 a second; a
 429 has no `Retry-After` and is waited from `x-sib-ratelimit-reset`.

@@ -19,6 +19,7 @@ DEFAULT_BASE_URL = "https://api.brevo.com/v3"
 ACCOUNT = "/account"
 CAMPAIGNS = "/emailCampaigns"
 CONTACTS = "/contacts"
+WORKFLOWS = "/automation/workflows"
 CAMPAIGN_PAGE = 50  # `limit`: "Number of documents per page" (default 50)
 STATS_MONTHS = 6
 """`statistics=globalStats` "only returns data for events occurred in the last 6 months"."""
@@ -34,7 +35,7 @@ GLOBAL_STATS: Mapping[str, tuple[str, ...]] = {
 }
 """Base metric -> the `globalStats` counters summed (GetCampaignStats)."""
 EMAIL_METRICS = (*GLOBAL_STATS, "campaigns_sent")
-MEASURED = (*EMAIL_METRICS, "leads_new")
+MEASURED = (*EMAIL_METRICS, "workflows_active", "leads_new")
 
 _NOT_YET = "not read by this connector yet"
 _NOT_YET_ES = "este conector aún no lo lee"
@@ -56,20 +57,29 @@ _DEALS_ES = (
     f"{_NOT_YET_ES}"
 )
 _WORKFLOWS = (
-    "Brevo's automation API (GET /automation/workflows and their metrics, in its reference "
-    f"since 30 November 2026) is {_NOT_YET}; the older trigger campaigns "
-    "(emailCampaigns type 'trigger') carry lifetime statistics, not a month's"
+    "the sends of Brevo's automation workflows come from GET /automation/workflows/{id}"
+    f"/metrics, one request per workflow and period against a limit of 100 an hour, "
+    f"{_NOT_YET}; the older trigger campaigns (emailCampaigns type 'trigger') carry "
+    "lifetime statistics, not a month's"
 )
 _WORKFLOWS_ES = (
-    "La API de automatizaciones de Brevo (GET /automation/workflows y sus métricas, en su "
-    f"referencia desde el 30 de noviembre de 2026): {_NOT_YET_ES}; las campañas 'trigger' "
-    "antiguas dan estadísticas de toda su vida, no de un mes"
+    "los envíos de las automatizaciones de Brevo vienen de GET /automation/workflows/{id}"
+    "/metrics, una petición por automatización y periodo con un límite de 100 por hora: "
+    f"{_NOT_YET_ES}; las campañas 'trigger' antiguas dan estadísticas de toda su vida, no "
+    "de un mes"
+)
+_TRIGGERS = (
+    "what starts a Brevo workflow is in GET /automation/workflows/{id} (its triggers), one "
+    f"request per workflow, {_NOT_YET}"
+)
+_TRIGGERS_ES = (
+    "lo que inicia una automatización de Brevo está en GET /automation/workflows/{id} (sus "
+    f"disparadores), una petición por automatización: {_NOT_YET_ES}"
 )
 
 NOT_MEASURED: Mapping[str, str] = {
     "emails_automated": _WORKFLOWS,
-    "workflows_active": _WORKFLOWS,
-    "workflows_behavioral": _WORKFLOWS,
+    "workflows_behavioral": _TRIGGERS,
     "unique_opens_human": (
         "Brevo's campaign statistics give uniqueViews and trackableViews ('Recipients without "
         "any privacy protection option enabled in their email client'), but no unique opens "
@@ -102,8 +112,7 @@ NOT_MEASURED: Mapping[str, str] = {
 }
 NOT_MEASURED_ES: Mapping[str, str] = {
     "emails_automated": _WORKFLOWS_ES,
-    "workflows_active": _WORKFLOWS_ES,
-    "workflows_behavioral": _WORKFLOWS_ES,
+    "workflows_behavioral": _TRIGGERS_ES,
     "unique_opens_human": (
         "Las estadísticas de campaña de Brevo dan uniqueViews y trackableViews (destinatarios "
         "sin protección de privacidad en su cliente de correo), pero no las aperturas únicas "
@@ -148,6 +157,9 @@ METRIC_SOURCES: Mapping[str, str] = {
         for metric, fields in GLOBAL_STATS.items()
     },
     "campaigns_sent": f"GET {CAMPAIGNS}?status=sent: classic campaigns sent in the month",
+    "workflows_active": (
+        f"GET {WORKFLOWS}?status=active&limit=1: total_workflows_count, now (latest month)"
+    ),
     "leads_new": (
         f"GET {CONTACTS}?createdSince=..&limit=1: count since the month's start less count "
         "since the next month's start"

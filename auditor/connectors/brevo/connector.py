@@ -22,6 +22,7 @@ from auditor.connectors.brevo.api import (
     NOT_MEASURED,
     PLATFORM,
     STATS_MONTHS,
+    WORKFLOWS,
     brevo_wait,
     counter,
     malformed,
@@ -29,6 +30,7 @@ from auditor.connectors.brevo.api import (
 from auditor.connectors.brevo.options import BrevoOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import month_bounds, month_of
+from auditor.core.errors import SourceAuthError, SourceNotFoundError
 from auditor.core.models import SourceData
 from auditor.core.period import Month, add_months
 
@@ -56,6 +58,7 @@ class BrevoConnector(HttpConnector):
     metric_sources: ClassVar[Mapping[str, str]] = METRIC_SOURCES
     definition_differences: ClassVar[Mapping[str, str]] = DEFINITION_DIFFERENCES
     default_base_url: ClassVar[str | None] = DEFAULT_BASE_URL
+    state_at_fetch: ClassVar[frozenset[str]] = frozenset({"workflows_active"})
     policy: ClassVar[HttpPolicy] = HttpPolicy(
         platform=PLATFORM,
         rate=10.0,  # /contacts: 10 requests a second
@@ -102,6 +105,8 @@ class BrevoConnector(HttpConnector):
             if reported:
                 self._put_campaigns(client, monthly, reported)
             self._put_new_contacts(client, monthly, wanted, now)
+            if wanted:
+                self._put_workflows(client, monthly, wanted[-1], reasons)
         if wanted and not any(v.get("emails_sent") for v in monthly.values()):
             if reported:
                 why = f"Brevo reports no campaign sent from {reported[0]} to {reported[-1]}"
@@ -177,6 +182,30 @@ class BrevoConnector(HttpConnector):
             for metric, fields in GLOBAL_STATS.items():
                 values[metric] += sum(counter(stats, f, shown) for f in fields)
             values["campaigns_sent"] += 1.0
+
+    def _put_workflows(
+        self,
+        client: HttpClient,
+        monthly: dict[Month, dict[str, float]],
+        last: Month,
+        reasons: dict[str, str],
+    ) -> None:
+        """Active workflows now: the automation API's count (in Brevo's reference since
+        30 November 2026); an account or key that cannot read it is told, not failed."""
+        shown = f"GET {WORKFLOWS}"
+        try:
+            page = client.get_json(
+                WORKFLOWS, params={"status": "active", "limit": 1}, bucket=CAMPAIGN_BUCKET
+            )
+        except (SourceNotFoundError, SourceAuthError) as exc:
+            reasons["workflows_active"] = (
+                f"Brevo refused or does not offer its automation API here ({shown}: "
+                f"{type(exc).__name__}); restricted API keys are not accepted by it"
+            )
+            return
+        if not isinstance(page, dict):
+            raise malformed(shown, "not an object", page)
+        monthly[last]["workflows_active"] = counter(page, "total_workflows_count", shown)
 
     def _put_new_contacts(
         self,
