@@ -184,3 +184,30 @@ def test_the_connector_page_documents_every_option_and_metric():
         assert f"`{option}`" in page, option
     for metric in BASE_BY_ID:
         assert f"`{metric}`" in page, metric
+
+
+def test_a_campaign_the_listing_misses_is_looked_up_by_id(serve, fake_time, key, tmp_path):
+    fake = serve(spec_for("klaviyo", contacts=1_000, campaigns=300))
+    for campaign in fake.klaviyo.campaign_list[::3]:  # updated before they were sent
+        campaign["_updated"] = campaign["_created"]
+    result = _audit(fake, tmp_path)
+    assert mismatches("klaviyo", fake, result) == []
+    filters = [s.query["filter"][0] for s in fake.klaviyo.requests() if s.path == "/api/campaigns"]
+    assert any("any(id,[" in f for f in filters)
+
+
+def test_series_dates_written_as_utc_instants_keep_their_months(
+    serve, fake_time, key, tmp_path, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    fake = serve(spec_for("klaviyo", contacts=1_000))
+    local = fake.klaviyo._date_times
+
+    def in_utc(months: list[str]) -> list[str]:
+        return [datetime.fromisoformat(t).astimezone(UTC).isoformat() for t in local(months)]
+
+    monkeypatch.setattr(fake.klaviyo, "_date_times", in_utc)
+    assert in_utc(["2026-07"]) == ["2026-06-30T22:00:00+00:00"]  # Madrid's midnight in UTC
+    result = _audit(fake, tmp_path)
+    assert mismatches("klaviyo", fake, result) == []

@@ -83,7 +83,7 @@ REPORT_PATHS = (
 )
 RESULTS_PER_PAGE = 500
 _FILTER = re.compile(
-    r"^(equals|greater-or-equal|greater-than|less-or-equal|less-than)\(([\w.]+),(.+)\)$"
+    r"^(any|equals|greater-or-equal|greater-than|less-or-equal|less-than)\(([\w.]+),(.+)\)$"
 )
 
 
@@ -341,7 +341,7 @@ class KlaviyoFake(FakePlatform):
 
     def _conditions(self, text: str) -> list[tuple[str, str, str]]:
         inner = text[4:-1] if text.startswith("and(") and text.endswith(")") else text
-        parts = re.split(r",(?=(?:equals|greater|less)[\w-]*\()", inner)
+        parts = re.split(r",(?=(?:any|equals|greater|less)[\w-]*\()", inner)
         out = []
         for part in parts:
             found = _FILTER.match(part.strip())
@@ -358,6 +358,12 @@ class KlaviyoFake(FakePlatform):
         rows = [c for c in self.campaign_list if c["_channel"] == channels[0]]
         for op, field, value in conditions:
             if field == "messages.channel":
+                continue
+            if op == "any" and field == "id":
+                ids = {v.strip().strip("'\"") for v in value.strip("[]").split(",")}
+                if len(ids) > 100:
+                    raise ApiError(self.bad_request("at most 100 values in an any filter"))
+                rows = [c for c in rows if c["id"] in ids]
                 continue
             if field not in ("updated_at", "created_at"):
                 raise NotSimulated(f"campaign filter on {field}")

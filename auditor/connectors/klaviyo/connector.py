@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, time
 from typing import Any, ClassVar
 
 from auditor.connectors.base import ConnectorOptions
@@ -133,11 +134,11 @@ class KlaviyoConnector(HttpConnector):
             report_metric = metric_id or self._any_metric(client)
             if wanted:
                 sends = self._campaign_months(client, wanted, tz)
-                campaigns = self._campaign_values(client, wanted, report_metric, sends)
-                flows = self._flow_series(client, wanted, report_metric)
+                campaigns = self._campaign_values(client, wanted, report_metric, sends, tz)
+                flows = self._flow_series(client, wanted, report_metric, tz)
                 self._put_email(monthly, campaigns, flows, metric_id is not None, reasons)
                 self._put_flows(monthly, client, wanted[-1])
-                self._put_new_contacts(monthly, client, wanted, options, reasons)
+                self._put_new_contacts(monthly, client, wanted, options, reasons, tz)
         if metric_id is None:
             reasons["revenue_attributed"] = (
                 f"the account has no metric named {options.conversion_metric!r} (set "
@@ -218,11 +219,16 @@ class KlaviyoConnector(HttpConnector):
         zone.  Campaigns cannot be filtered by send time; one sent in the window was last
         updated at or after its sending, so `updated_at` >= the window's start finds it."""
         start = parse_instant(f"{wanted[0]}-01T00:00:00", tz)
+        return self._send_months(
+            client, f"greater-or-equal(updated_at,{start.isoformat()})", wanted, tz
+        )
+
+    def _send_months(
+        self, client: HttpClient, condition: str, wanted: Sequence[Month], tz: str
+    ) -> dict[str, Month]:
+        """Email campaigns matching `condition`: id -> send month, for those sent in `wanted`."""
         query = {
-            "filter": (
-                "and(equals(messages.channel,'email'),"
-                f"greater-or-equal(updated_at,{start.isoformat()}))"
-            ),
+            "filter": f"and(equals(messages.channel,'email'),{condition})",
             "fields[campaign]": "name,status,send_time",
         }
         found: dict[str, Month] = {}
@@ -262,10 +268,14 @@ class KlaviyoConnector(HttpConnector):
         wanted: Sequence[Month],
         metric_id: str,
         sends: Mapping[str, Month],
+        tz: str,
     ) -> dict[Month, dict[str, Stats]]:
-        """Month -> campaign message -> statistics, each campaign in its send month."""
+        """Month -> campaign message -> statistics, each campaign in its send month.  A
+        campaign the listing by update time missed is looked up by id (`any(id,[...])`),
+        so none is dropped for want of its send time."""
         out: dict[Month, dict[str, Stats]] = {}
         shown = f"POST {CAMPAIGN_VALUES}"
+        rows: list[tuple[str, str, Stats]] = []
         for run in chunks(wanted):
             attributes = {
                 "statistics": list(STATISTICS),
@@ -279,17 +289,22 @@ class KlaviyoConnector(HttpConnector):
             ):
                 for row in found["results"]:
                     groupings, stats = _row(row, shown)
-                    month = sends.get(str(groupings.get("campaign_id")))
-                    if month is None:
-                        continue  # sent outside the wanted months (or not an email campaign)
-                    message = str(groupings.get("campaign_message_id"))
-                    out.setdefault(month, {})[message] = {
-                        s: number(stats.get(s), shown, s) for s in STATISTICS
-                    }
+                    values = {s: number(stats.get(s), shown, s) for s in STATISTICS}
+                    campaign = str(groupings.get("campaign_id"))
+                    rows.append((campaign, str(groupings.get("campaign_message_id")), values))
+        months = dict(sends)
+        missing = sorted({campaign for campaign, _, _ in rows} - set(months))
+        for first in range(0, len(missing), 100):  # `any` takes at most 100 values
+            ids = ",".join(f'"{c}"' for c in missing[first : first + 100])
+            months.update(self._send_months(client, f"any(id,[{ids}])", wanted, tz))
+        for campaign, message, values in rows:
+            month = months.get(campaign)
+            if month is not None:  # else sent outside the wanted months
+                out.setdefault(month, {})[message] = values
         return out
 
     def _flow_series(
-        self, client: HttpClient, wanted: Sequence[Month], metric_id: str
+        self, client: HttpClient, wanted: Sequence[Month], metric_id: str, tz: str
     ) -> dict[Month, dict[str, Stats]]:
         """Month -> flow message -> statistics, from monthly series."""
         out: dict[Month, dict[str, Stats]] = {}
@@ -304,7 +319,7 @@ class KlaviyoConnector(HttpConnector):
                 "filter": 'equals(send_channel,"email")',
             }
             for found, times in self._report(client, FLOW_SERIES, "flow-series-report", attributes):
-                months = [t[:7] for t in times]  # the wall-clock month Klaviyo wrote
+                months = [_series_month(t, tz, shown) for t in times]
                 for row in found["results"]:
                     groupings, stats = _row(row, shown)
                     message = str(groupings.get("flow_message_id"))
@@ -363,6 +378,7 @@ class KlaviyoConnector(HttpConnector):
         wanted: Sequence[Month],
         options: KlaviyoOptions,
         reasons: dict[str, str],
+        tz: str,
     ) -> None:
         segment = options.new_contacts_segment
         if segment is None:
@@ -386,9 +402,23 @@ class KlaviyoConnector(HttpConnector):
                 for row in found["results"]:
                     _, stats = _row(row, shown)
                     for index, stamp in enumerate(times):
-                        if stamp[:7] in run:
+                        month = _series_month(stamp, tz, shown)
+                        if month in run:
                             added = _at(stats.get("members_added"), index, shown, "members_added")
-                            monthly[stamp[:7]]["leads_new"] = added
+                            monthly[month]["leads_new"] = added
+
+
+def _series_month(stamp: str, tz: str, shown: str) -> Month:
+    """The month of a series' `date_times` entry: as written when it is a midnight (the
+    month start in the account's wall time, whatever offset follows it), else the
+    instant's month in the account's time zone."""
+    try:
+        instant = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise malformed(shown, "a date_times entry that is not a date-time", stamp) from None
+    if instant.time() == time(0, 0):
+        return stamp[:7]
+    return month_of(stamp, tz)
 
 
 def _row(row: Any, shown: str) -> tuple[dict[str, Any], dict[str, Any]]:
