@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from auditor.connectors.http import json_count, unexpected_body
 from auditor.core import reasons
 from auditor.core.errors import SourceResponseError
 
@@ -180,27 +181,12 @@ DEFINITION_DIFFERENCES: Mapping[str, str] = {
 
 def malformed(shown: str, what: str, page: Any) -> SourceResponseError:
     """A Brevo answer without what its specification promises (exit 3)."""
-    excerpt = " ".join(repr(page).split())
-    excerpt = excerpt if len(excerpt) <= 160 else excerpt[:157] + "..."
-    return SourceResponseError(
-        f"{PLATFORM}: {shown} answered an unexpected body ({what}): {excerpt}; is base_url "
-        "pointing at the Brevo API?",
-        platform=PLATFORM,
-    )
+    return unexpected_body(PLATFORM, shown, what, page)
 
 
 def counter(stats: Mapping[str, Any], name: str, shown: str) -> float:
-    """A statistics counter (absent: 0); anything but a number is a source error."""
-    value = stats.get(name, 0)
-    if value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise SourceResponseError(
-            f"{PLATFORM}: {shown} answered a counter {name} that is not a number: "
-            f"{str(value)[:60]!r}",
-            platform=PLATFORM,
-        )
-    return float(value)
+    """A statistics counter (absent or null: 0); anything but a count is a source error."""
+    return json_count(PLATFORM, stats, name, shown)
 
 
 def brevo_wait(response: requests.Response) -> float | None:

@@ -36,7 +36,9 @@ from auditor.connectors.http.client import HttpClient as HttpClient
 from auditor.connectors.http.connector import HttpConnector as HttpConnector
 from auditor.connectors.http.parsing import basic_auth as basic_auth
 from auditor.connectors.http.parsing import dig as dig
+from auditor.connectors.http.parsing import json_count as json_count
 from auditor.connectors.http.parsing import retry_after_seconds as retry_after_seconds
+from auditor.connectors.http.parsing import unexpected_body as unexpected_body
 from auditor.connectors.http.policy import Deadline as Deadline
 from auditor.connectors.http.policy import Extractor as Extractor
 from auditor.connectors.http.policy import HttpPolicy as HttpPolicy

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from auditor.connectors.http.policy import Extractor
+from auditor.core.errors import SourceResponseError
 
 _MISSING = object()
 
@@ -99,3 +100,28 @@ def _as_count(value: Any) -> float | None:
 
 
 # --- the base class for HTTP connectors -----------------------------------------------------
+
+
+def unexpected_body(platform: str, shown: str, what: str, data: Any) -> SourceResponseError:
+    """An answer without what the platform's specification promises (exit 3): the request,
+    what was missing, and a short excerpt (repr: never markup, never a secret's whole)."""
+    excerpt = " ".join(repr(data).split())
+    excerpt = excerpt if len(excerpt) <= 160 else excerpt[:157] + "..."
+    return SourceResponseError(
+        f"{platform}: {shown} answered an unexpected body ({what}): {excerpt}; is base_url "
+        f"pointing at the {platform} API?",
+        platform=platform,
+    )
+
+
+def json_count(platform: str, data: Mapping[str, Any], name: str, shown: str) -> float:
+    """`data[name]` as a count: a JSON number of at least 0 (absent or null: 0); anything
+    else is the platform's error, never read as 0."""
+    value = data.get(name)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise unexpected_body(platform, shown, f"'{name}' is not a number", {name: value})
+    if value < 0:
+        raise unexpected_body(platform, shown, f"'{name}' is negative", {name: value})
+    return float(value)

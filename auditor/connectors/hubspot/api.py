@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from auditor.connectors.http import HttpClient
+from auditor.connectors.http import HttpClient, unexpected_body
 from auditor.connectors.timeutil import (
     to_epoch_ms,
 )
@@ -202,10 +202,4 @@ def _results(page: Any, shown: str) -> list[Any]:
 
 
 def _malformed(shown: str, what: str, data: Any) -> SourceResponseError:
-    excerpt = " ".join(repr(data).split())
-    excerpt = excerpt if len(excerpt) <= 160 else excerpt[:157] + "..."
-    return SourceResponseError(
-        f"HubSpot: {shown} answered an unexpected body ({what}): {excerpt}; is base_url "
-        "pointing at the HubSpot API?",
-        platform="HubSpot",
-    )
+    return unexpected_body("HubSpot", shown, what, data)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from auditor.connectors.http import json_count, unexpected_body
 from auditor.core import reasons
 from auditor.core.errors import SourceResponseError
 from auditor.core.period import Month
@@ -206,26 +207,12 @@ DEFINITION_DIFFERENCES: Mapping[str, str] = {
 
 def malformed(shown: str, what: str, page: Any) -> SourceResponseError:
     """A Klaviyo answer without what its specification promises (exit 3)."""
-    excerpt = " ".join(repr(page).split())
-    excerpt = excerpt if len(excerpt) <= 160 else excerpt[:157] + "..."
-    return SourceResponseError(
-        f"{PLATFORM}: {shown} answered an unexpected body ({what}): {excerpt}; is base_url "
-        "pointing at the Klaviyo API?",
-        platform=PLATFORM,
-    )
+    return unexpected_body(PLATFORM, shown, what, page)
 
 
 def number(value: Any, shown: str, what: str) -> float:
-    """A statistic as a float: the reports give JSON numbers (null: none)."""
-    if value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise SourceResponseError(
-            f"{PLATFORM}: {shown} answered a statistic {what} that is not a number: "
-            f"{str(value)[:60]!r}",
-            platform=PLATFORM,
-        )
-    return float(value)
+    """A statistic as a float: the reports give JSON numbers of at least 0 (null: none)."""
+    return json_count(PLATFORM, {what: value}, what, shown)
 
 
 def klaviyo_wait(response: requests.Response) -> float | None:
