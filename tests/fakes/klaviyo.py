@@ -153,6 +153,7 @@ class KlaviyoFake(FakePlatform):
         self.route("POST", r"/api/campaign-values-reports", self.campaign_values)
         self.route("POST", r"/api/flow-series-reports", self.flow_series)
         self.route("POST", r"/api/segment-series-reports", self.segment_series)
+        self.route("POST", r"/api/metric-aggregates", self.metric_aggregates)
         self.revision_seen: set[str] = set()
 
     # --- the world ---
@@ -225,6 +226,19 @@ class KlaviyoFake(FakePlatform):
         if rng.random() < 0.15:
             return None
         return _stats(rng, rng.randint(50, 6_000))
+
+    def order_value(self, month: str, tz: str) -> float:
+        """The value of the orders placed in `month` in zone `tz`: each day of the account
+        has orders worth a seeded amount, counted in the day's month in that zone [fake:
+        an order at noon UTC of each day]."""
+        lo, hi = month_bounds_ms(month, tz)
+        first = (lo // DAY_MS) * DAY_MS + DAY_MS // 2
+        total = 0.0
+        for noon in range(first, hi, DAY_MS):
+            if lo <= noon < min(hi, self.spec.as_of_ms):
+                day = self.spec.rng("klaviyo", "orders", str(noon // DAY_MS))
+                total += round(day.uniform(200, 4_000), 2)
+        return round(total, 2)
 
     def segment_added(self, month: str) -> int:
         lo, hi = month_bounds_ms(month, self.spec.timezone)
@@ -568,6 +582,48 @@ class KlaviyoFake(FakePlatform):
             date_times=self._date_times(months),
         )
 
+    def metric_aggregates(self, query: Mapping[str, list[str]], body: Any) -> Any:
+        """`POST /api/metric-aggregates`: `metric_id`, `measurements` and `filter` (a
+        `greater-or-equal` and a `less-than` on `datetime`) required; `interval`, `timezone`
+        (default UTC).  Only the Placed Order metric's `sum_value` by month is simulated."""
+        attributes = self._attributes(
+            body, "metric-aggregate", ("metric_id", "measurements", "filter")
+        )
+        if attributes["metric_id"] != ORDER_METRIC or attributes["measurements"] != ["sum_value"]:
+            raise NotSimulated("only the Placed Order sum_value")
+        if attributes.get("interval") != "month":
+            raise NotSimulated(f"interval {attributes.get('interval')!r}")
+        tz = attributes.get("timezone") or "UTC"
+        bounds = {}
+        for condition in attributes["filter"]:
+            found = _FILTER.match(condition)
+            if not found or found.group(2) != "datetime":
+                raise NotSimulated(f"filter {condition!r}")
+            bounds[found.group(1)] = found.group(3)
+        start, end = bounds.get("greater-or-equal"), bounds.get("less-than")
+        if not start or not end or start[8:] != "01T00:00:00" or end[8:] != "01T00:00:00":
+            raise NotSimulated("a range that is not whole months")
+        months = month_span(start[:7], add_month(end[:7], -1))
+        if len(months) > 12:
+            raise ApiError(self.bad_request("The time range is too long"))
+        dates = [
+            datetime.fromtimestamp(month_bounds_ms(m, tz)[0] / 1000, zone(tz)).isoformat()
+            for m in months
+        ]
+        values = [self.order_value(m, tz) for m in months]
+        return {
+            "data": {
+                "type": "metric-aggregate",
+                "id": "aggregate",
+                "attributes": {
+                    "dates": dates,
+                    "data": [{"dimensions": [], "measurements": {"sum_value": values}}],
+                },
+                "links": {"self": "https://a.klaviyo.com/api/metric-aggregates/"},
+            },
+            "links": {"self": "https://a.klaviyo.com/api/metric-aggregates/"},
+        }
+
     # --- the truth ---
 
     def truth(self, months: list[str], tz: str) -> dict[str, dict[str, float]]:
@@ -603,6 +659,7 @@ class KlaviyoFake(FakePlatform):
                 "emails_automated": sum(s["recipients"] for s in flow),
                 "revenue_attributed": round(sum(s["conversion_value"] for s in both), 6),
                 "leads_new": float(self.segment_added(month)),
+                "revenue_total": self.order_value(month, tz),  # asked in the audit's zone
             }
         live = [f for f in self.flow_list if f["status"] == "live" and not f["archived"]]
         last = months[-1]

@@ -14,14 +14,16 @@ per call:
 - new contacts: `POST /api/segment-series-reports`, monthly `members_added` of the
   segment named in `source.new_contacts_segment` (no data before June 2023);
 - revenue attributed: the reports' `conversion_value` for the conversion metric looked up
-  by name in `GET /api/metrics` (ids differ per account).
+  by name in `GET /api/metrics` (ids differ per account);
+- store revenue (`revenue_total`): that metric's monthly `sum_value` from
+  `POST /api/metric-aggregates`, in the audit's time zone.
 
 Reports read months in the account's time zone (the offset sent is ignored), so the
 months are the account's; the provenance says so when the audit's zone differs.
 A quarterly audit (19 months) asks 2 campaign reports, 2 flow series and 2 segment
-series (6 reporting calls, about 3 minutes of pacing), plus the account, 1-2 metric
-pages, one campaign page per 100 campaigns updated in the window and one flow page per
-50 flows: about 12 requests, whatever the number of profiles.
+series (6 reporting calls, about 90 s of pacing), 2 metric aggregates, plus the account,
+1-2 metric pages, one campaign page per 100 campaigns updated in the window and one flow
+page per 50 flows: about 18 requests, whatever the number of profiles.
 
 The package: `connector.py`, `api.py` (endpoints, statistics, definitions), `options.py`.
 """

@@ -26,6 +26,7 @@ FLOWS = "/api/flows"
 CAMPAIGN_VALUES = "/api/campaign-values-reports"
 FLOW_SERIES = "/api/flow-series-reports"
 SEGMENT_SERIES = "/api/segment-series-reports"
+METRIC_AGGREGATES = "/api/metric-aggregates"
 REPORT_PATHS = (CAMPAIGN_VALUES, FLOW_SERIES, SEGMENT_SERIES)
 REPORT_LIMIT = (2 / 60, 1)
 """Each reporting endpoint's own token bucket: 1/s burst, 2/m steady, 225/day
@@ -64,7 +65,13 @@ EMAIL_FROM_STATISTIC: Mapping[str, str] = {
 }
 EMAIL_METRICS = (*EMAIL_FROM_STATISTIC, "campaigns_sent", "emails_automated")
 WORKFLOW_METRICS = ("workflows_active", "workflows_behavioral")
-MEASURED = (*EMAIL_METRICS, *WORKFLOW_METRICS, "leads_new", "revenue_attributed")
+MEASURED = (
+    *EMAIL_METRICS,
+    *WORKFLOW_METRICS,
+    "leads_new",
+    "revenue_attributed",
+    "revenue_total",
+)
 
 LIVE = "live"  # a flow's status: draft, manual or live
 BEHAVIOURAL_TRIGGERS = frozenset({"Metric", "Price Drop", "Low Inventory"})
@@ -118,10 +125,6 @@ NOT_MEASURED: Mapping[str, str] = {
     "deals_lost": _NO_LIFECYCLE,
     "deals_won_with_source": _NO_LIFECYCLE,
     "revenue_won": _NO_LIFECYCLE,
-    "revenue_total": (
-        "not read from Klaviyo: its order events come from the connected store only; take "
-        "revenue_total from the accounts"
-    ),
     "mrr": _NO_BILLING,
     "mrr_churned": _NO_BILLING,
     "accounts_active": _NO_BILLING,
@@ -154,10 +157,6 @@ NOT_MEASURED_ES: Mapping[str, str] = {
     "deals_lost": _NO_LIFECYCLE_ES,
     "deals_won_with_source": _NO_LIFECYCLE_ES,
     "revenue_won": _NO_LIFECYCLE_ES,
-    "revenue_total": (
-        "no se lee de Klaviyo: sus eventos de pedido vienen solo de la tienda conectada; tome "
-        "revenue_total de la contabilidad"
-    ),
     "mrr": _NO_BILLING_ES,
     "mrr_churned": _NO_BILLING_ES,
     "accounts_active": _NO_BILLING_ES,
@@ -183,6 +182,10 @@ METRIC_SOURCES: Mapping[str, str] = {
         f"GET {FLOWS}: live flows whose trigger_type is Metric, Price Drop or Low Inventory"
     ),
     "leads_new": f"POST {SEGMENT_SERIES} monthly: members_added of source.new_contacts_segment",
+    "revenue_total": (
+        f"POST {METRIC_AGGREGATES}: sum_value of the conversion metric by month, in the "
+        "audit's time zone"
+    ),
     "revenue_attributed": (
         f"POST {CAMPAIGN_VALUES} + POST {FLOW_SERIES}: conversion_value of the conversion "
         f"metric (source.conversion_metric, looked up in GET {METRICS}), in the account's "
@@ -190,6 +193,10 @@ METRIC_SOURCES: Mapping[str, str] = {
     ),
 }
 DEFINITION_DIFFERENCES: Mapping[str, str] = {
+    "revenue_total": (
+        "the value of the conversion metric's events in the month (the connected store's "
+        "orders, by when they happened), not sales made elsewhere (offline, marketplaces)"
+    ),
     "emails_delivered": (
         "Klaviyo's delivered also leaves out failed sends (messages it could not send, its "
         "'failed' statistic), not only bounces"
