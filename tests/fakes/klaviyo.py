@@ -237,7 +237,7 @@ class KlaviyoFake(FakePlatform):
         for noon in range(first, hi, DAY_MS):
             if lo <= noon < min(hi, self.spec.as_of_ms):
                 day = self.spec.rng("klaviyo", "orders", str(noon // DAY_MS))
-                total += round(day.uniform(200, 4_000), 2)
+                total += round(day.uniform(15_000, 35_000), 2)  # above the attributed value
         return round(total, 2)
 
     def segment_added(self, month: str) -> int:
