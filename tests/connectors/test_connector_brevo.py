@@ -17,6 +17,7 @@ from auditor.connectors.brevo import BrevoConnector, BrevoOptions
 from auditor.connectors.brevo.api import brevo_wait
 from auditor.core.errors import EXIT_SOURCE, SourceQuotaError
 from auditor.core.period import parse_period
+from auditor.core.reasons import localize
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.pipeline.runner import months_needed
 from tests.fakes.account import AccountSpec
@@ -94,6 +95,8 @@ def test_a_period_older_than_six_months_says_why_email_is_undefined(fake, key):
     old = months_needed(parse_period("2025-Q1"))
     data = connector(fake).fetch(old)
     assert "last 6 months only" in data.not_measured["emails_sent"]
+    spanish = localize(data.not_measured["emails_sent"], "es")
+    assert spanish.startswith("la lista de campañas de Brevo solo da estadísticas")
     assert all("emails_sent" not in row for row in data.monthly.values())
     assert fake.brevo.endpoints()["GET /emailCampaigns"] == 0
 
@@ -112,6 +115,7 @@ def test_active_workflows_now_and_an_automation_api_refused_is_told(fake, key):
     ]
     refused = connector(fake).fetch(Q3)
     assert "restricted API keys" in refused.not_measured["workflows_active"]
+    assert "no acepta claves" in localize(refused.not_measured["workflows_active"], "es")
     assert "emails_sent" in refused.monthly["2026-09"]  # the rest is read as before
 
 

@@ -15,6 +15,7 @@ from auditor.connectors.klaviyo import KlaviyoConnector, KlaviyoOptions
 from auditor.connectors.klaviyo.api import klaviyo_wait
 from auditor.connectors.klaviyo.connector import chunks, timeframe
 from auditor.core.errors import EXIT_SOURCE, SourceResponseError
+from auditor.core.reasons import localize
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.pipeline.runner import audit, months_needed
 from tests.connectors import test_fake_platforms as platforms
@@ -81,6 +82,9 @@ def test_without_a_segment_or_an_order_metric_those_are_not_measured(
     assert "new_contacts_segment" in reasons["leads_new"]
     assert "'Ordered Product'" in reasons["revenue_attributed"]
     assert "'Ordered Product'" in reasons["revenue_total"]
+    # a Spanish report says both in Spanish
+    assert localize(reasons["leads_new"], "es").startswith("Klaviyo no tiene fecha de lead")
+    assert "ninguna métrica llamada 'Ordered Product'" in localize(reasons["revenue_total"], "es")
     assert fake.klaviyo.endpoints()["POST /api/metric-aggregates"] == 0
     assert all("leads_new" not in row for row in result.snapshot["monthly"].values())
     assert fake.klaviyo.endpoints()["POST /api/segment-series-reports"] == 0
@@ -92,6 +96,7 @@ def test_an_account_that_sent_nothing_has_undefined_email_metrics(serve, fake_ti
     result = _audit(fake, tmp_path)
     reasons = result.snapshot["not_measured"]
     assert "no email sent" in reasons["emails_sent"]
+    assert localize(reasons["emails_sent"], "es").startswith("Klaviyo no informa de ningún email")
     assert all("emails_sent" not in row for row in result.snapshot["monthly"].values())
     assert result.snapshot["monthly"]["2026-09"]["workflows_active"] == 0
 

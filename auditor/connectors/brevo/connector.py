@@ -33,6 +33,7 @@ from auditor.connectors.timeutil import month_bounds, month_of
 from auditor.core.errors import SourceAuthError, SourceNotFoundError
 from auditor.core.models import SourceData
 from auditor.core.period import Month, add_months
+from auditor.core.reasons import text
 
 CAMPAIGN_BUCKET = "hourly"
 """`/emailCampaigns` and `/account` are in Brevo's "all other endpoints" group: 100
@@ -109,18 +110,21 @@ class BrevoConnector(HttpConnector):
                 self._put_workflows(client, monthly, wanted[-1], reasons)
         if wanted and not any(v.get("emails_sent") for v in monthly.values()):
             if reported:
-                why = f"Brevo reports no campaign sent from {reported[0]} to {reported[-1]}"
+                why = text("no_email_sent", platform=PLATFORM, first=reported[0], last=reported[-1])
             else:
-                why = (
-                    f"Brevo's campaign list gives statistics for the last {STATS_MONTHS} "
-                    f"months only (from {cutoff}); no month from {wanted[0]} to {wanted[-1]} "
-                    "is in them"
+                why = text(
+                    "campaign_stats_window",
+                    platform=PLATFORM,
+                    months=STATS_MONTHS,
+                    since=cutoff,
+                    first=wanted[0],
+                    last=wanted[-1],
                 )
             for values in monthly.values():
                 for metric in EMAIL_METRICS:
                     values.pop(metric, None)
             for metric in EMAIL_METRICS:
-                reasons[metric] = f"{why}: email metrics are undefined, not 0"
+                reasons[metric] = why
         provenance = {
             "base_url": self.api_base_url(),
             "company": account.get("companyName"),
@@ -198,9 +202,11 @@ class BrevoConnector(HttpConnector):
                 WORKFLOWS, params={"status": "active", "limit": 1}, bucket=CAMPAIGN_BUCKET
             )
         except (SourceNotFoundError, SourceAuthError) as exc:
-            reasons["workflows_active"] = (
-                f"Brevo refused or does not offer its automation API here ({shown}: "
-                f"{type(exc).__name__}); restricted API keys are not accepted by it"
+            reasons["workflows_active"] = text(
+                "automation_api_refused",
+                platform=PLATFORM,
+                request=shown,
+                error=type(exc).__name__,
             )
             return
         if not isinstance(page, dict):

@@ -162,7 +162,16 @@ NOT_MEASURED_ES: Mapping[str, str] = {
     "accounts_active": _NO_BILLING_ES,
     "accounts_churned": _NO_BILLING_ES,
 }
+NO_SEGMENT = (
+    "Klaviyo has no lead date; set source.new_contacts_segment to a segment every "
+    "subscribed profile joins, and its monthly growth is read as new contacts"
+)
+NO_SEGMENT_ES = (
+    "Klaviyo no tiene fecha de lead; indique en source.new_contacts_segment un segmento al "
+    "que se una todo perfil suscrito, y su crecimiento mensual se lee como contactos nuevos"
+)
 reasons.register(NOT_MEASURED, NOT_MEASURED_ES, "es")
+reasons.register({"leads_new": NO_SEGMENT}, {"leads_new": NO_SEGMENT_ES}, "es")
 
 METRIC_SOURCES: Mapping[str, str] = {
     **{

@@ -27,6 +27,7 @@ from auditor.connectors.klaviyo.api import (
     METRIC_AGGREGATES,
     METRIC_SOURCES,
     METRICS,
+    NO_SEGMENT,
     NOT_MEASURED,
     PLATFORM,
     REPORT_LIMIT,
@@ -43,6 +44,7 @@ from auditor.connectors.klaviyo.options import KlaviyoOptions
 from auditor.connectors.timeutil import month_of, parse_instant
 from auditor.core.models import SourceData
 from auditor.core.period import Month, add_months
+from auditor.core.reasons import text
 
 Stats = dict[str, float]
 
@@ -144,10 +146,7 @@ class KlaviyoConnector(HttpConnector):
                     self._put_store_revenue(monthly, client, wanted, metric_id)
         if metric_id is None:
             for metric in ("revenue_attributed", "revenue_total"):
-                reasons[metric] = (
-                    f"the account has no metric named {options.conversion_metric!r} (set "
-                    "source.conversion_metric to the metric of its orders)"
-                )
+                reasons[metric] = text("no_conversion_metric", name=options.conversion_metric)
         zone_note = (
             {}
             if tz == self.timezone
@@ -352,10 +351,7 @@ class KlaviyoConnector(HttpConnector):
             if with_revenue:
                 values["revenue_attributed"] = sum(s["conversion_value"] for s in here)
         if not any(v.get("emails_sent") for v in monthly.values()):
-            why = (
-                f"Klaviyo reports no email sent by a campaign or a flow from {min(monthly)} to "
-                f"{max(monthly)}: email metrics are undefined, not 0"
-            )
+            why = text("no_email_sent", platform=PLATFORM, first=min(monthly), last=max(monthly))
             for values in monthly.values():
                 for metric in (*EMAIL_METRICS, "revenue_attributed"):
                     values.pop(metric, None)
@@ -429,10 +425,7 @@ class KlaviyoConnector(HttpConnector):
     ) -> None:
         segment = options.new_contacts_segment
         if segment is None:
-            reasons["leads_new"] = (
-                "Klaviyo has no lead date; set source.new_contacts_segment to a segment every "
-                "subscribed profile joins, and its monthly growth is read as new contacts"
-            )
+            reasons["leads_new"] = NO_SEGMENT
             return
         reported = [m for m in wanted if m >= SEGMENT_DATA_FROM]
         shown = f"POST {SEGMENT_SERIES}"
