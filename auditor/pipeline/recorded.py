@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -105,9 +106,9 @@ def _row(values: Any, state_at_fetch: frozenset[str]) -> dict[str, float] | None
         return None
     row: dict[str, float] = {}
     for metric, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        if value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             return None
         if metric not in state_at_fetch:
             row[str(metric)] = float(value)

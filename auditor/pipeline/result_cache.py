@@ -31,6 +31,7 @@ cache folder (`core/cache.py`), private; any damaged entry is a miss.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -61,8 +62,10 @@ _EXPANDED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PACKAGE = Path(auditor.__file__).resolve().parent
 
 
+@functools.cache
 def _package_fingerprint() -> str:
-    """Every file of the installed package by name, size and modification time."""
+    """Every file of the installed package by name, size and modification time; walked
+    once per process (a miss asks for the entry's name to read it, then to write it)."""
     digest = hashlib.sha256()
     for folder, subfolders, names in os.walk(_PACKAGE):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")

@@ -86,6 +86,7 @@ def test_without_a_segment_or_an_order_metric_those_are_not_measured(
     assert localize(reasons["leads_new"], "es").startswith("Klaviyo no tiene fecha de lead")
     assert "ninguna métrica llamada 'Ordered Product'" in localize(reasons["revenue_total"], "es")
     assert fake.klaviyo.endpoints()["POST /api/metric-aggregates"] == 0
+    assert fake.klaviyo.endpoints()["GET /api/metrics"] == 2  # one pass over both pages
     assert all("leads_new" not in row for row in result.snapshot["monthly"].values())
     assert fake.klaviyo.endpoints()["POST /api/segment-series-reports"] == 0
     assert result.snapshot["monthly"]["2026-07"]["emails_sent"] > 0  # the reports still run
@@ -99,6 +100,18 @@ def test_an_account_that_sent_nothing_has_undefined_email_metrics(serve, fake_ti
     assert localize(reasons["emails_sent"], "es").startswith("Klaviyo no informa de ningún email")
     assert all("emails_sent" not in row for row in result.snapshot["monthly"].values())
     assert result.snapshot["monthly"]["2026-09"]["workflows_active"] == 0
+
+
+def test_an_account_without_any_metric_asks_no_report(serve, fake_time, key, tmp_path):
+    fake = serve(spec_for("klaviyo", contacts=1_000))
+    fake.klaviyo.metric_list = []  # a new account: no event was ever recorded
+    result = _audit(fake, tmp_path)
+    reasons = result.snapshot["not_measured"]
+    assert "no email sent" in reasons["emails_sent"]
+    assert "no metric named 'Placed Order'" in reasons["revenue_total"]
+    seen = fake.klaviyo.endpoints()
+    assert seen["POST /api/campaign-values-reports"] == seen["POST /api/flow-series-reports"] == 0
+    assert "workflows_active" in result.snapshot["monthly"]["2026-09"]  # flows still read
 
 
 def test_report_pages_are_followed(serve, fake_time, key, tmp_path, monkeypatch):

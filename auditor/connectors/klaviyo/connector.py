@@ -133,12 +133,15 @@ class KlaviyoConnector(HttpConnector):
         with self._client() as client:
             account = self._account(client)
             tz = str(account.get("timezone") or self.timezone)
-            metric_id = self._conversion_metric(client, options.conversion_metric)
-            report_metric = metric_id or self._any_metric(client)
+            metric_id, first_metric = self._conversion_metric(client, options.conversion_metric)
+            report_metric = metric_id or first_metric
             if wanted:
-                sends = self._campaign_months(client, wanted, tz)
-                campaigns = self._campaign_values(client, wanted, report_metric, sends, tz)
-                flows = self._flow_series(client, wanted, report_metric, tz)
+                campaigns: dict[Month, dict[str, Stats]] = {}
+                flows: dict[Month, dict[str, Stats]] = {}
+                if report_metric is not None:  # no metric at all: nothing was ever sent
+                    sends = self._campaign_months(client, wanted, tz)
+                    campaigns = self._campaign_values(client, wanted, report_metric, sends, tz)
+                    flows = self._flow_series(client, wanted, report_metric, tz)
                 self._put_email(monthly, campaigns, flows, metric_id is not None, reasons)
                 self._put_flows(monthly, client, wanted[-1])
                 self._put_new_contacts(monthly, client, wanted, options, reasons, tz)
@@ -199,19 +202,16 @@ class KlaviyoConnector(HttpConnector):
                 raise malformed(f"GET {METRICS}", "a metric without an id", row)
             yield row
 
-    def _conversion_metric(self, client: HttpClient, name: str) -> str | None:
-        """The id of the account's metric called `name` (ids differ between accounts)."""
+    def _conversion_metric(self, client: HttpClient, name: str) -> tuple[str | None, str | None]:
+        """(the id of the account's metric called `name`, the first metric's id), in one
+        pass over the metrics: ids differ between accounts, and the reports require a
+        conversion metric even when revenue is not read (any metric then serves)."""
+        first: str | None = None
         for row in self._metrics(client):
+            first = first or str(row["id"])
             if dig(row, "attributes.name") == name:
-                return str(row["id"])
-        return None
-
-    def _any_metric(self, client: HttpClient) -> str:
-        """Some metric id: the reports require a conversion metric even when revenue is not
-        read (an account without one has no reports either)."""
-        for row in self._metrics(client):
-            return str(row["id"])
-        raise malformed(f"GET {METRICS}", "the account has no metric at all", {})
+                return str(row["id"]), first
+        return None, first
 
     # --- email statistics ---
 
