@@ -53,7 +53,10 @@ SETUP: dict[str, tuple[str, str, str]] = {
     "klaviyo": ("KLAVIYO_API_KEY", "Europe/Madrid", "base_url"),
     "brevo": ("BREVO_API_KEY", "Europe/Madrid", "base_url"),
 }
-EXTRA = {"klaviyo": "  new_contacts_segment: SegAll1\n"}  # the fake account's segment
+EXTRA = {  # the fake accounts' own segment and deal stages
+    "klaviyo": "  new_contacts_segment: SegAll1\n",
+    "brevo": "  won_stages: [Ganado]\n  lost_stages: [Perdido]\n",
+}
 BUILTIN = dict(registry._BUILTIN)
 
 

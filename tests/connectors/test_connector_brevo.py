@@ -43,12 +43,14 @@ def key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BREVO_API_KEY", KEY)
 
 
-def connector(fake: FakePlatforms, time: FakeTime | None = None) -> BrevoConnector:
+def connector(
+    fake: FakePlatforms, time: FakeTime | None = None, tz: str = TZ, **options: Any
+) -> BrevoConnector:
     clock = time or FakeTime(wall_start=fake.spec.as_of_ms / 1000)
     return BrevoConnector(
-        BrevoOptions(base_url=fake.url("brevo")),
+        BrevoOptions(base_url=fake.url("brevo"), **options),
         Path("."),
-        TZ,
+        tz,
         sleep=clock.sleep,
         clock=clock.clock,
         wall_clock=clock.wall,
@@ -119,6 +121,64 @@ def test_active_workflows_now_and_an_automation_api_refused_is_told(fake, key):
     assert "emails_sent" in refused.monthly["2026-09"]  # the rest is read as before
 
 
+@pytest.mark.parametrize("tz", [TZ, "America/New_York"])
+def test_deals_won_and_lost_by_close_month_from_the_named_stages(fake, key, tz):
+    # a close date is a calendar date (sent as midnight UTC): the 1st of a month stays in
+    # its month in New York too
+    data = connector(fake, tz=tz, won_stages=["Ganado"], lost_stages=["s-lost"]).fetch(Q3)
+    # "Ganado" is a stage of both pipelines; "s-lost" is one stage by id
+    truth = fake.brevo.deal_truth(Q3, won={"s-won", "r-won"}, lost={"s-lost"})
+    assert sum(t["deals_won"] for t in truth.values()) > 20
+    for month in Q3:
+        for metric in ("deals_won", "deals_lost"):
+            assert data.monthly[month][metric] == truth[month][metric], (month, metric)
+        assert math.isclose(data.monthly[month]["revenue_won"], truth[month]["revenue_won"])
+    assert data.provenance["won_stages"] == [
+        "Ventas / Ganado (s-won)",
+        "Renovaciones / Ganado (r-won)",
+    ]
+    assert data.provenance["deals_won_without_amount"] > 0
+    asked = [s for s in fake.brevo.requests() if s.path == "/crm/deals"]
+    assert {s.query["filters[attributes.deal_stage]"][0] for s in asked} == {
+        "s-won",
+        "r-won",
+        "s-lost",
+    }
+    start = {
+        TZ: "2025-03-01T00:00:00.000+01:00",
+        "America/New_York": "2025-03-01T00:00:00.000-05:00",
+    }
+    assert {s.query["modifiedSince"][0] for s in asked} == {start[tz]}
+
+
+def test_deals_without_stages_or_with_unknown_ones_are_not_measured_saying_why(fake, key):
+    unset = connector(fake).fetch(Q3)
+    assert "source.won_stages" in unset.not_measured["deals_won"]
+    assert "source.won_stages" in localize(unset.not_measured["revenue_won"], "es")
+    assert not [s for s in fake.brevo.requests() if s.path.startswith("/crm")]
+    unknown = connector(fake, won_stages=["Closed won"]).fetch(Q3)
+    assert "no Brevo deal stage is named Closed won" in unknown.not_measured["deals_won"]
+    assert "Ventas" not in unknown.not_measured["deals_won"]  # stages, not pipelines
+    assert "Ganado (s-won)" in unknown.not_measured["deals_won"]
+    no_date = connector(fake, won_stages=["Ganado"], deal_closed_attribute="won_on").fetch(Q3)
+    assert "no date attribute 'won_on'" in no_date.not_measured["deals_won"]
+    assert "close_date, created_at" in no_date.not_measured["deals_won"]
+    no_amount = connector(fake, won_stages=["Ganado"], deal_amount_attribute="value").fetch(Q3)
+    assert "no number attribute 'value'" in no_amount.not_measured["revenue_won"]
+    assert "deals_won" not in no_amount.not_measured
+    assert "revenue_won" not in no_amount.monthly["2026-09"]
+    only_won = connector(fake, won_stages=["s-won"]).fetch(Q3)
+    assert "lost_stages" in only_won.not_measured["deals_lost"]
+    assert "deals_lost" not in only_won.monthly["2026-09"]
+
+
+def test_stage_options_are_validated():
+    with pytest.raises(ValueError, match="both won and lost: Ganado"):
+        BrevoOptions(won_stages=["Ganado"], lost_stages=["Ganado"])
+    with pytest.raises(ValueError, match="needs won_stages"):
+        BrevoOptions(lost_stages=["Perdido"])
+
+
 def test_every_base_metric_is_measured_or_has_a_true_reason():
     measured, reasons = set(BrevoConnector.metrics), set(BrevoConnector.not_measured)
     assert measured | reasons == set(BASE_BY_ID)
@@ -168,6 +228,17 @@ def test_a_wrong_key_exits_3_naming_the_variable(fake, monkeypatch, tmp_path):
     ok = CliRunner().invoke(main, ["connectors", "test", str(path)])
     assert ok.exit_code == 0, ok.output
     assert "Brevo account Fake Shop SL" in ok.output
+    assert "deal stage" not in ok.output  # no stages named: no pipeline asked
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  connector: brevo\n", "  connector: brevo\n  won_stages: [Ganado]\n"
+        ),
+        encoding="utf-8",
+    )
+    stages = CliRunner().invoke(main, ["connectors", "test", str(path)])
+    assert stages.exit_code == 0, stages.output
+    assert "deal stage: Ventas / Ganado (id s-won)" in stages.output
+    assert "deal stage: Renovaciones / Perdido (id r-lost)" in stages.output
     assert load_config(path).connector is BrevoConnector
 
 

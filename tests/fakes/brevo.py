@@ -23,6 +23,16 @@ GetContacts.md, GetAccount.md) and its rate-limit pages, never from the connecto
 - `GET /automation/workflows` (reference page "List automation workflows", 2026-11-30):
   `status` (active, pause, inactive), `limit` 1-100, `offset`, and
   `total_workflows_count`.
+- CRM (DealsApi.md, Deal.md, Pipeline.md, PipelineStage.md, DealAttributesInner.md;
+  reference pages "Get all deals", "Get deal attributes"): `GET /crm/pipeline/details/all`
+  lists `{pipeline, pipeline_name, stages[{id, name}]}`; `GET /crm/attributes/deals`
+  lists `{internalName, attributeTypeName, label}`; `GET /crm/deals` answers `items`
+  (each `{id, attributes, linked_contacts_ids}`) filtered by
+  `filters[attributes.deal_stage]` (a stage id), `modifiedSince`, paged by `limit`
+  (default 50 [fake: over 100 a 400]) and `offset`.  [fake: attribute values: `amount` a
+  number or null, `close_date` a date attribute given as midnight UTC
+  `YYYY-MM-DDT00:00:00.000Z`, `last_updated_date` the modification instant that
+  `modifiedSince` filters on; a stage name ("Ganado") used in two pipelines.]
 - Limits (with `rate_limits`): `/contacts` 10 a second, every other endpoint 100 an hour;
   every answer carries `x-sib-ratelimit-limit/remaining/reset`, a 429 no `Retry-After`.
 
@@ -59,6 +69,9 @@ class BrevoFake(FakePlatform):
         self.route("GET", r"/emailCampaigns", self.campaigns)
         self.route("GET", r"/contacts", self.contacts_list)
         self.route("GET", r"/automation/workflows", self.workflows)
+        self.route("GET", r"/crm/pipeline/details/all", self.pipelines)
+        self.route("GET", r"/crm/attributes/deals", self.deal_attributes)
+        self.route("GET", r"/crm/deals", self.deals_list)
         self.workflow_statuses = ["active"] * 7 + ["pause"] * 2 + ["inactive"] * 3
 
     @cached_property
@@ -95,6 +108,49 @@ class BrevoFake(FakePlatform):
                         "complaints": delivered * rng.randint(0, 3) // 10_000,
                         "appleMppOpens": unique_views // 4,
                     },
+                }
+            )
+        return out
+
+    PIPELINES = (
+        (
+            "p-sales",
+            "Ventas",
+            (
+                ("s-new", "Nuevo"),
+                ("s-offer", "Propuesta"),
+                ("s-won", "Ganado"),
+                ("s-lost", "Perdido"),
+            ),
+        ),
+        (
+            "p-renew",
+            "Renovaciones",
+            (("r-open", "Abierto"), ("r-won", "Ganado"), ("r-lost", "Perdido")),
+        ),
+    )
+
+    @cached_property
+    def deal_list(self) -> list[dict[str, Any]]:
+        """Deals over the history: closed ones (won or lost) with a close date, open ones
+        without; modified some days after closing; a few won without an amount."""
+        spec = self.spec
+        rng = spec.rng("brevo", "deals")
+        out = []
+        for number, when in enumerate(_send_times(spec, rng, spec.deals // 4), start=1):
+            stage = rng.choice(
+                ["s-won", "s-won", "s-lost", "s-new", "s-offer", "r-won", "r-lost", "r-open"]
+            )
+            closed = stage.endswith(("won", "lost"))
+            day = (when // DAY_MS) * DAY_MS  # the close date, a calendar date
+            amount = None if number % 17 == 0 else rng.randint(100, 20_000) + 0.5
+            out.append(
+                {
+                    "id": f"{number:024x}",
+                    "_stage": stage,
+                    "_close": day if closed else None,
+                    "_modified": min(spec.as_of_ms - 1, when + rng.randint(0, 20) * DAY_MS),
+                    "_amount": amount,
                 }
             )
         return out
@@ -239,6 +295,90 @@ class BrevoFake(FakePlatform):
         ]
         offset = self._int(query, "offset", 0, 10**9)
         return {"workflows": rows[offset : offset + limit], "total_workflows_count": len(rows)}
+
+    def pipelines(self, query: Any, body: Any) -> Any:
+        return [
+            {
+                "pipeline": pid,
+                "pipeline_name": name,
+                "stages": [{"id": sid, "name": sname} for sid, sname in stages],
+            }
+            for pid, name, stages in self.PIPELINES
+        ]
+
+    def deal_attributes(self, query: Any, body: Any) -> Any:
+        def attribute(name: str, kind: str, label: str) -> dict[str, Any]:
+            return {
+                "internalName": name,
+                "attributeTypeName": kind,
+                "label": label,
+                "attributeOptions": [],
+                "isRequired": name == "deal_name",
+            }
+
+        return [
+            attribute("deal_name", "text", "Deal name"),
+            attribute("deal_owner", "user", "Deal owner"),
+            attribute("amount", "number", "Amount"),
+            attribute("probability", "number", "Probability"),
+            attribute("deal_stage", "single-select", "Deal stage"),
+            attribute("pipeline", "single-select", "Pipeline"),
+            attribute("close_date", "date", "Close date"),
+            attribute("created_at", "date", "Created at"),
+            attribute("last_updated_date", "date", "Last updated date"),
+        ]
+
+    def deals_list(self, query: Mapping[str, list[str]], body: Any) -> Any:
+        limit = self._int(query, "limit", 50, 100)
+        offset = self._int(query, "offset", 0, 10**9)
+        stage = _one(query, "filters[attributes.deal_stage]")
+        since = self._instant(query, "modifiedSince")
+        rows = [
+            d
+            for d in self.deal_list
+            if stage in (None, d["_stage"]) and (since is None or d["_modified"] >= since)
+        ]
+        if _one(query, "sort", "desc") != "asc":
+            rows = list(reversed(rows))
+        pipeline = {sid: pid for pid, _, stages in self.PIPELINES for sid, _ in stages}
+        return {
+            "items": [
+                {
+                    "id": d["id"],
+                    "attributes": {
+                        "deal_name": f"Deal {d['id'][-4:]}",
+                        "deal_stage": d["_stage"],
+                        "pipeline": pipeline[d["_stage"]],
+                        "amount": d["_amount"],
+                        "probability": 50,
+                        "close_date": iso_z(d["_close"]) if d["_close"] is not None else None,
+                        "created_at": iso_z(d["_modified"] - 30 * DAY_MS),
+                        "last_updated_date": iso_z(d["_modified"]),
+                    },
+                    "linked_contacts_ids": [1, 2],
+                    "linked_companies_ids": [],
+                }
+                for d in rows[offset : offset + limit]
+            ]
+        }
+
+    def deal_truth(
+        self, months: list[str], won: set[str], lost: set[str]
+    ) -> dict[str, dict[str, float]]:
+        """Deals closed in each month (the close date's own month), amounts won."""
+        out = {m: {"deals_won": 0.0, "deals_lost": 0.0, "revenue_won": 0.0} for m in months}
+        for d in self.deal_list:
+            if d["_close"] is None:
+                continue
+            month = month_of_ms(d["_close"], "UTC")
+            if month not in out:
+                continue
+            if d["_stage"] in won:
+                out[month]["deals_won"] += 1
+                out[month]["revenue_won"] += d["_amount"] or 0.0
+            elif d["_stage"] in lost:
+                out[month]["deals_lost"] += 1
+        return out
 
     # --- the truth ---
 

@@ -1,4 +1,4 @@
-"""`brevo`: monthly base metrics from Brevo's API v3 (first part: campaigns and contacts).
+"""`brevo`: monthly base metrics from Brevo's API v3: campaigns, contacts, workflows, deals.
 
 The API lives at https://api.brevo.com/v3 and takes the account's key in the `api-key`
 header.  Read:
@@ -17,12 +17,18 @@ header.  Read:
   `total_workflows_count` (the automation API, in Brevo's reference since 30 November
   2026; a key it refuses leaves the metric not measured, saying so).
 
-Workflow sends and triggers, CRM deals and trigger campaigns are not read yet; each
+- CRM deals (`deals.py`): won and lost deals and the amount won, by the month of their
+  close-date attribute, from the stages the options name (looked up in
+  `GET /crm/pipeline/details/all`), after checking the attributes in
+  `GET /crm/attributes/deals`.
+
+Workflow sends and triggers and trigger campaigns are not read yet; each
 metric they would give is not measured, with the reason.  Brevo limits `/emailCampaigns`
 and `/account` to 100 requests an hour (General tier) and `/contacts` to 10 a second; a
 429 has no `Retry-After` and is waited from `x-sib-ratelimit-reset`.
 
-The package: `connector.py`, `api.py` (fields, definitions, readers), `options.py`.
+The package: `connector.py`, `api.py` (fields, definitions, reasons), `deals.py`,
+`options.py`.
 """
 
 from auditor.connectors.brevo.connector import BrevoConnector as BrevoConnector

@@ -36,7 +36,14 @@ GLOBAL_STATS: Mapping[str, tuple[str, ...]] = {
 }
 """Base metric -> the `globalStats` counters summed (GetCampaignStats)."""
 EMAIL_METRICS = (*GLOBAL_STATS, "campaigns_sent")
-MEASURED = (*EMAIL_METRICS, "workflows_active", "leads_new")
+MEASURED = (
+    *EMAIL_METRICS,
+    "workflows_active",
+    "leads_new",
+    "deals_won",
+    "deals_lost",
+    "revenue_won",
+)
 
 _NOT_YET = "not read by this connector yet"
 _NOT_YET_ES = "este conector aún no lo lee"
@@ -52,11 +59,16 @@ _NO_STAGES_ES = (
     "Brevo no tiene ciclo de vida de leads (contactos calificados para marketing o ventas); "
     "un atributo de contacto que mantenga el cliente podría indicarlo, y no se lee"
 )
-_DEALS = f"Brevo's CRM deals (GET /crm/deals, stages from GET /crm/pipeline/details) are {_NOT_YET}"
-_DEALS_ES = (
-    "Los negocios del CRM de Brevo (GET /crm/deals, etapas de GET /crm/pipeline/details): "
-    f"{_NOT_YET_ES}"
+_CUSTOMERS = (
+    "a won Brevo deal is not a new customer (one company can win many deals) and Brevo "
+    "has no customer lifecycle date"
 )
+_CUSTOMERS_ES = (
+    "un negocio ganado en Brevo no es un cliente nuevo (una empresa puede ganar muchos) y "
+    "Brevo no tiene fecha de paso a cliente"
+)
+_SOURCE = "Brevo's deals carry no original marketing source"
+_SOURCE_ES = "Los negocios de Brevo no guardan la fuente de marketing original"
 _WORKFLOWS = (
     "the sends of Brevo's automation workflows come from GET /automation/workflows/{id}"
     f"/metrics, one request per workflow and period against a limit of 100 an hour, "
@@ -96,11 +108,8 @@ NOT_MEASURED: Mapping[str, str] = {
     "conversions": "Brevo's API reports no form submissions or site conversions as counts",
     "mqls": _NO_STAGES,
     "sqls": _NO_STAGES,
-    "customers_new": _DEALS,
-    "deals_won": _DEALS,
-    "deals_lost": _DEALS,
-    "deals_won_with_source": _DEALS,
-    "revenue_won": _DEALS,
+    "customers_new": _CUSTOMERS,
+    "deals_won_with_source": _SOURCE,
     "revenue_attributed": (
         "Brevo's campaign statistics hold no revenue; its e-commerce orders are not "
         "attributed to campaigns in the API"
@@ -132,11 +141,8 @@ NOT_MEASURED_ES: Mapping[str, str] = {
     ),
     "mqls": _NO_STAGES_ES,
     "sqls": _NO_STAGES_ES,
-    "customers_new": _DEALS_ES,
-    "deals_won": _DEALS_ES,
-    "deals_lost": _DEALS_ES,
-    "deals_won_with_source": _DEALS_ES,
-    "revenue_won": _DEALS_ES,
+    "customers_new": _CUSTOMERS_ES,
+    "deals_won_with_source": _SOURCE_ES,
     "revenue_attributed": (
         "Las estadísticas de campaña de Brevo no tienen ingresos; sus pedidos de comercio "
         "electrónico no se atribuyen a campañas en la API"
@@ -165,6 +171,15 @@ METRIC_SOURCES: Mapping[str, str] = {
         f"GET {CONTACTS}?createdSince=..&limit=1: count since the month's start less count "
         "since the next month's start"
     ),
+    "deals_won": (
+        "GET /crm/deals?filters[attributes.deal_stage]=<won stage id>&modifiedSince=..: "
+        "deals by the month of their close-date attribute"
+    ),
+    "deals_lost": (
+        "GET /crm/deals?filters[attributes.deal_stage]=<lost stage id>&modifiedSince=..: "
+        "deals by the month of their close-date attribute"
+    ),
+    "revenue_won": "the amount attribute of the won deals, by close month",
 }
 DEFINITION_DIFFERENCES: Mapping[str, str] = {
     "unique_clicks": (

@@ -27,6 +27,7 @@ from auditor.connectors.brevo.api import (
     counter,
     malformed,
 )
+from auditor.connectors.brevo.deals import pipelines, read_deals
 from auditor.connectors.brevo.options import BrevoOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import month_bounds, month_of
@@ -51,7 +52,8 @@ class BrevoConnector(HttpConnector):
 
     name: ClassVar[str] = "brevo"
     description: ClassVar[str] = (
-        "Brevo email campaign statistics (the last six months) and new contacts (API key)"
+        "Brevo email campaign statistics (the last six months), new contacts, active "
+        "workflows and CRM deals won and lost (API key)"
     )
     Options: ClassVar[type[ConnectorOptions]] = BrevoOptions
     metrics: ClassVar[tuple[str, ...]] = MEASURED
@@ -88,11 +90,15 @@ class BrevoConnector(HttpConnector):
     # --- the contract ---
 
     def check(self) -> str:
-        """`GET /account`: the company the key belongs to."""
+        """`GET /account`: the company the key belongs to; with deal stages to find, the
+        account's pipelines and stages (what `won_stages` and `lost_stages` name)."""
         with self._client() as client:
             account = self._account(client)
+            stages = pipelines(client, CAMPAIGN_BUCKET) if self._options().won_stages else []
         company = account.get("companyName") or "(no company name)"
-        return f"Brevo account {company} at {self.api_base_url()}"
+        lines = [f"Brevo account {company} at {self.api_base_url()}"]
+        lines += [f"  deal stage: {s.pipeline} / {s.name} (id {s.id})" for s in stages]
+        return "\n".join(lines)
 
     def fetch(self, months: Sequence[Month]) -> SourceData:
         wanted = sorted(set(months))
@@ -108,6 +114,13 @@ class BrevoConnector(HttpConnector):
             self._put_new_contacts(client, monthly, wanted, now)
             if wanted:
                 self._put_workflows(client, monthly, wanted[-1], reasons)
+                since = month_bounds(wanted[0], self.timezone)[0].astimezone(self.zone)
+                deals = read_deals(
+                    client, self._options(), wanted, since, self.timezone, CAMPAIGN_BUCKET
+                )
+                for month, values in deals.monthly.items():
+                    monthly[month].update(values)
+                reasons.update(deals.reasons)
         if wanted and not any(v.get("emails_sent") for v in monthly.values()):
             if reported:
                 why = text("no_email_sent", platform=PLATFORM, first=reported[0], last=reported[-1])
@@ -130,6 +143,7 @@ class BrevoConnector(HttpConnector):
             "company": account.get("companyName"),
             "statistics_from": cutoff,
             "months_without_statistics": [m for m in wanted if m < cutoff],
+            **(deals.provenance if wanted else {}),
         }
         return self.source_data(
             {m: v for m, v in monthly.items() if v},
