@@ -24,6 +24,7 @@ _BUILTIN = {
     "activecampaign": "auditor.connectors.activecampaign:ActiveCampaignConnector",
     "klaviyo": "auditor.connectors.klaviyo:KlaviyoConnector",
     "brevo": "auditor.connectors.brevo:BrevoConnector",
+    "marketo": "auditor.connectors.marketo:MarketoConnector",
 }
 
 

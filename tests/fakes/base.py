@@ -85,6 +85,8 @@ class FakePlatform:
     name = ""
     prefix = ""
     api_root = ""
+    public_paths: frozenset[str] = frozenset()
+    """Paths answered without credentials (an OAuth token endpoint)."""
 
     def __init__(
         self,
@@ -104,6 +106,8 @@ class FakePlatform:
         self._jitter = random.Random(f"{spec.seed}:{self.name}:latency")
         self._ids = 0
         self.routes: list[Route] = []
+        self.request_headers: Mapping[str, str] = {}
+        """The headers of the request being answered (a handler reading `Range`)."""
 
     # --- overridden per platform ---
 
@@ -181,7 +185,7 @@ class FakePlatform:
         body: Any,
         now: float,
     ) -> Reply:
-        if not self.authorized(headers):
+        if path not in self.public_paths and not self.authorized(headers):
             return self.unauthorized()
         with self.lock:
             for storm in self.storms:
@@ -196,6 +200,7 @@ class FakePlatform:
         for verb, pattern, handler in self.routes:
             found = pattern.match(path)
             if found and verb == method:
+                self.request_headers = headers
                 try:
                     result = handler(query, body, *found.groups())
                 except ApiError as exc:

@@ -124,6 +124,7 @@ from tests.fakes.brevo import BrevoFake
 from tests.fakes.hubspot import HubSpotFake
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
+from tests.fakes.marketo import MarketoFake
 
 # --- the server ---------------------------------------------------------------------------
 
@@ -133,6 +134,7 @@ PLATFORMS: Mapping[str, type[FakePlatform]] = {
     "activecampaign": ActiveCampaignFake,
     "klaviyo": KlaviyoFake,
     "brevo": BrevoFake,
+    "marketo": MarketoFake,
 }
 DEFAULT_TOKENS: Mapping[str, str] = {
     "hubspot": "pat-eu1-fake0000-0000-4000-8000-000000000001",
@@ -140,6 +142,7 @@ DEFAULT_TOKENS: Mapping[str, str] = {
     "activecampaign": "fakeactivecampaigntoken000000000000000000000000000000000000000000000000",
     "klaviyo": "pk_fake0000000000000000000000000000000",
     "brevo": "xkeysib-fake0000000000000000000000000000000000000000000000000000000000000000-Ab",
+    "marketo": "fakeMarketoClientSecret000000000000000",  # the custom service's secret
 }
 
 
@@ -182,7 +185,8 @@ class _Handler(BaseHTTPRequestHandler):
                 path = parts.path[len(root) :] or "/"
                 reply = platform.handle(method, path, query, headers, body)
                 break
-        data = json.dumps(reply.body).encode()
+        raw = isinstance(reply.body, bytes)  # a file (an export's CSV), sent as is
+        data = reply.body if raw else json.dumps(reply.body).encode()
         self.send_response(reply.status)
         content_type = reply.headers.get("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Type", content_type)
@@ -254,6 +258,12 @@ class FakePlatforms:
     def brevo(self) -> BrevoFake:
         found = self.platforms["brevo"]
         assert isinstance(found, BrevoFake)
+        return found
+
+    @property
+    def marketo(self) -> MarketoFake:
+        found = self.platforms["marketo"]
+        assert isinstance(found, MarketoFake)
         return found
 
     def start(self) -> FakePlatforms:

@@ -312,6 +312,11 @@ class Transport:
             self._buckets[bucket].acquire()
         self._time_left()
 
+    def wait(self, seconds: float) -> None:
+        """Sleep between polls of an asynchronous job (a bulk export), within the deadline:
+        one that would pass it fails now, naming `source.deadline`."""
+        self._timed_sleep(seconds)
+
     def _timed_sleep(self, seconds: float) -> None:
         """Sleep `seconds`, unless the deadline passes first: then fail now, not later."""
         if seconds > 0:
