@@ -303,3 +303,72 @@ def test_the_connector_page_documents_every_option_and_metric():
         assert f"`{option}`" in page, option
     for metric in BASE_BY_ID:
         assert f"`{metric}`" in page, metric
+
+
+def _once(fake: FakePlatforms, pattern: str, replies: list[Any]) -> None:
+    """The route matching `pattern` answers `replies` first, then as before."""
+
+    def wrap(handler: Any) -> Any:
+        def answer(*args: Any) -> Any:
+            return replies.pop(0) if replies else handler(*args)
+
+        return answer
+
+    fake.marketo.routes = [
+        (m, p, wrap(h) if pattern in p.pattern else h) for m, p, h in fake.marketo.routes
+    ]
+
+
+def test_a_gateways_429_and_5xx_are_retried_as_told(fake, keys):
+    from tests.fakes.base import Reply
+
+    clock = FakeTime(wall_start=fake.spec.as_of_ms / 1000)
+    _once(
+        fake,
+        "smartCampaigns",
+        [Reply(429, {"message": "slow down"}, {"Retry-After": "7"}), Reply(503, {})],
+    )
+    data = connector(fake, time=clock).fetch(Q3)
+    assert data.monthly["2026-09"]["workflows_active"] == 5
+    assert 7.0 in clock.slept
+    assert data.provenance["http"]["retries"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"success": True, "result": {"id": 6}}, "'result' is not a list"),
+        ({"success": True, "result": [{"name": "Send Email"}]}, "without a numeric 'id'"),
+        ([1, 2], "not an object"),
+    ],
+)
+def test_a_malformed_answer_is_a_source_error_naming_the_request(fake, keys, body, said):
+    from auditor.core.errors import SourceResponseError
+
+    _once(fake, "types", [body])
+    with pytest.raises(SourceResponseError, match=said) as caught:
+        connector(fake).fetch(Q3)
+    assert "activities/types.json" in str(caught.value)
+
+
+def test_an_instance_that_sent_nothing_has_email_undefined_not_0(keys):
+    spec = AccountSpec(seed=777, contacts=1_000, campaigns=0, timezone=TZ)
+    with FakePlatforms(spec) as fake:
+        data = connector(fake).fetch(Q3)
+    assert "reports no email sent" in data.not_measured["emails_sent"]
+    assert "unique_opens" in data.not_measured
+    assert all("emails_sent" not in row for row in data.monthly.values())
+
+
+def test_a_queue_full_of_other_integrations_jobs_is_waited_for(fake, keys):
+    for n in range(9):  # other integrations' jobs, queued and never ours to poll
+        fake.marketo.jobs[f"other-{n}"] = {"status": "Queued"}
+    data = connector(fake).fetch(Q3)
+    truth = fake.marketo.truth(Q3, TZ)
+    assert data.monthly["2026-09"]["emails_sent"] == truth["2026-09"]["emails_sent"]
+    refused = [
+        s
+        for s in fake.marketo.requests()
+        if s.path.endswith("/enqueue.json") and s.path.split("/")[-2].startswith("ce45")
+    ]
+    assert len(refused) > 19  # some enqueues were refused (1029) and tried again

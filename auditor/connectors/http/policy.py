@@ -44,6 +44,9 @@ class HttpPolicy:
     Retry-After's (the longer wins), on a success it delays the next request."""
     retry_if: Callable[[requests.Response], bool] | None = None
     """Also retry these responses (ActiveCampaign's transient 403, throttling in a 200)."""
+    describe: Callable[[requests.Response], str | None] | None = None
+    """Names a retried answer in messages when its status says too little (an error
+    code in an HTTP 200 body): "HTTP 200" would mislead."""
     max_pages: int = 1000
     deadline: float = DEFAULT_DEADLINE
     """Seconds a client's fetch may take when no `Deadline` is given; an `HttpConnector`

@@ -215,7 +215,8 @@ class Transport:
                         self._not_before = self._clock() + hinted
                     return self._checked(response, shown)
                 last_status = response.status_code
-                last = f"HTTP {response.status_code}"
+                said = policy.describe(response) if policy.describe else None
+                last = said or f"HTTP {response.status_code}"
                 server_wait = self._server_wait(response, hinted)
                 wait = self._backoff(attempt) if server_wait is None else server_wait
             if wait > policy.max_wait:

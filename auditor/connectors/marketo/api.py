@@ -252,6 +252,12 @@ def error_code(response: requests.Response) -> str | None:
     return None
 
 
+def describe_error(response: requests.Response) -> str | None:
+    """A retried answer's error for messages ('error 606 in an HTTP 200 answer')."""
+    code = error_code(response)
+    return f"error {code} in an HTTP {response.status_code} answer" if code else None
+
+
 def retry_marketo(response: requests.Response) -> bool:
     """`retry_if`: throttling and the daily quota come back as HTTP 200 bodies."""
     return error_code(response) in (RATE_LIMIT, CONCURRENCY, DAILY_QUOTA)

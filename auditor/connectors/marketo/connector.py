@@ -27,6 +27,7 @@ from auditor.connectors.marketo.api import (
     SMART_CAMPAIGNS,
     SMART_LIST,
     WORKFLOW_METRICS,
+    describe_error,
     malformed,
     marketo_wait,
     retry_marketo,
@@ -60,6 +61,7 @@ class MarketoConnector(HttpConnector):
         burst=5,
         retry_if=retry_marketo,
         rate_limit_wait=marketo_wait,
+        describe=describe_error,
     )
 
     def _options(self) -> MarketoOptions:

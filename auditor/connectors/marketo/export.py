@@ -9,7 +9,7 @@ frequently than once every 60 seconds. Do not poll more frequently than that"), 
 read the file, in byte ranges ("the file endpoint supports the optional HTTP `Range`
 header") and checked against the status's `fileChecksum` ("compute its SHA-256 hash and
 compare it").  At most two jobs run at a time ("Maximum concurrent export jobs: 2"), and
-the connector never keeps more than two of its own in the shared queue.
+the connector never keeps more than four of its own in the shared queue.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from auditor.core.errors import SourceQuotaError, SourceResponseError, SourceUna
 from auditor.core.period import Month
 
 POLL_SECONDS = 60.0
-RUNNING_JOBS = 2
+OUR_JOBS = 4
+"""Jobs of ours queued or running at once: two run ("Maximum concurrent export jobs: 2")
+and two wait behind them, of the queue's ten shared with the instance's other integrations."""
 CHUNK_BYTES = 32 * 1024 * 1024  # one ranged read of an export file
 DONE, FAILED = "Completed", ("Failed", "Canceled")
 
@@ -118,13 +120,13 @@ class ActivityExport:
     def run(
         self, months: Sequence[Month], created: Sequence[Mapping[str, str]]
     ) -> dict[Month, MonthTally]:
-        """Each month's tally from jobs over the `created` windows; at most RUNNING_JOBS
+        """Each month's tally from jobs over the `created` windows; at most OUR_JOBS
         jobs of ours in Marketo's queue."""
         tallies = {month: MonthTally() for month in months}
         waiting = [Job(window) for window in created]
         running: list[Job] = []
         while waiting or running:
-            while waiting and len(running) < RUNNING_JOBS:
+            while waiting and len(running) < OUR_JOBS:
                 job = waiting[0]
                 if not self._start(job):
                     break  # Marketo's queue is full: poll ours, then try again
