@@ -64,6 +64,7 @@ NEVER_WAIT = {"marketo"}
 EXTRA = {  # the fake accounts' own segment and deal stages
     "klaviyo": "  new_contacts_segment: SegAll1\n",
     "brevo": "  won_stages: [Ganado]\n  lost_stages: [Perdido]\n",
+    "marketo": "  mql_date_field: mQLDate\n  sql_date_field: sQLDate\n",
 }
 BUILTIN = dict(registry._BUILTIN)
 

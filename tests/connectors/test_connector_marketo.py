@@ -62,7 +62,7 @@ def connector(
 
 @pytest.mark.parametrize("tz", [TZ, "Europe/Madrid"])
 def test_every_month_is_marketos_activities_counted_in_the_audit_zone(fake, keys, tz):
-    data = connector(fake, tz=tz).fetch(Q3)
+    data = connector(fake, tz=tz, mql_date_field="mQLDate", sql_date_field="sQLDate").fetch(Q3)
     truth = fake.marketo.truth(Q3, tz)
     assert sum(t["emails_sent"] for t in truth.values()) > 1000
     for month in Q3:
@@ -81,7 +81,16 @@ def test_every_month_is_marketos_activities_counted_in_the_audit_zone(fake, keys
     assert data.provenance["triggers_not_behavioural"] == ["Added to List", "Campaign is Requested"]
     # "The range must be 31 days or fewer": October in Madrid (31 days and the hour summer
     # time gives back) is read in two jobs
-    assert data.provenance["export_jobs"] == (20 if tz == "Europe/Madrid" else 19)
+    # one email job and one MQL/SQL field-change job per window
+    assert data.provenance["export_jobs"] == 2 * (20 if tz == "Europe/Madrid" else 19)
+    assert data.provenance["stage_fields"] == {"mqls": "mQLDate", "sqls": "sQLDate"}
+    stage_jobs = [
+        s.body["filter"]
+        for s in fake.marketo.requests()
+        if s.path.endswith("/create.json") and "primaryAttributeValueIds" in s.body["filter"]
+    ]
+    assert {tuple(f["activityTypeIds"]) for f in stage_jobs} == {(13,)}
+    assert {tuple(f["primaryAttributeValueIds"]) for f in stage_jobs} == {(1201, 1202)}
     if tz == "Europe/Madrid":
         created = [
             s.body["filter"]["createdAt"]
@@ -103,6 +112,22 @@ def _month(ms: int, tz: str) -> str:
     from tests.fakes.clock import month_of_ms
 
     return month_of_ms(ms, tz)
+
+
+def test_mql_and_sql_need_a_date_field_named_and_found(fake, keys):
+    unset = connector(fake).fetch(Q3)
+    assert "source.mql_date_field" in unset.not_measured["mqls"]
+    assert "source.mql_date_field" in localize(unset.not_measured["sqls"], "es")
+    assert not [s for s in fake.marketo.requests() if s.path.endswith("describe.json")]
+    wrong = connector(fake, mql_date_field="mqlDate", sql_date_field="leadScore").fetch(Q3)
+    assert "no date lead field named 'mqlDate'" in wrong.not_measured["mqls"]
+    assert "createdAt, mQLDate, sQLDate" in wrong.not_measured["mqls"]
+    assert "'leadScore'" in wrong.not_measured["sqls"]  # a score, not a date
+    assert "mqls" not in wrong.monthly["2026-09"]
+    only_mql = connector(fake, mql_date_field="mQLDate").fetch(Q3)
+    truth = fake.marketo.truth(Q3, TZ)
+    assert only_mql.monthly["2026-09"]["mqls"] == truth["2026-09"]["mqls"] > 0
+    assert "sqls" in only_mql.not_measured
 
 
 def test_one_export_job_a_month_polled_no_faster_than_a_minute(fake, keys):

@@ -16,7 +16,9 @@ marketo-developer.en, help/rest-api/), never from the connector:
 - activities.md: `GET /rest/v1/activities/types.json` answers `result` of `{id, name,
   description, primaryAttribute, attributes}`.  Ids are the usual ones (6 Send Email, 7
   Email Delivered, 8 Email Bounced, 9 Unsubscribe Email, 10 Open Email, 11 Click Email,
-  12 New Lead, 27 Email Bounced Soft) unless a test changes `type_ids`.
+  12 New Lead, 13 Change Data Value, 27 Email Bounced Soft) unless a test changes
+  `type_ids`.  `GET /rest/v1/leads/describe.json` answers `{id, displayName, dataType,
+  length, rest{name, readOnly}, soap{...}}` (swagger-mapi.json `LeadAttribute`).
 - smart-campaigns.md: `GET /rest/asset/v1/smartCampaigns.json` (`maxReturn` default 20,
   at most 200, `offset`) answers campaigns with `id, name, type` (batch, trigger),
   `isSystem, isActive, status, smartListId, flowId`; past the end, no `result` and a
@@ -54,6 +56,14 @@ from tests.fakes.base import ApiError, FakePlatform, Reply, SlidingWindow, _one
 from tests.fakes.clock import DAY_MS, from_ms, month_of_ms
 
 CLIENT_ID = "fake-marketo-client-id-0001"
+LEAD_FIELDS = [
+    # id, displayName, dataType, REST name
+    (31, "Created At", "datetime", "createdAt"),
+    (48, "First Name", "string", "firstName"),
+    (77, "Lead Score", "score", "leadScore"),
+    (1201, "MQL Date", "date", "mQLDate"),
+    (1202, "SQL Date", "datetime", "sQLDate"),
+]
 HOUR_MS = 3_600_000
 TYPES = {
     "Visit Webpage": 1,
@@ -102,6 +112,7 @@ class MarketoFake(FakePlatform):
         self.window = SlidingWindow(100, 20.0)
         self.route("GET", r"/identity/oauth/token", self.identity)
         self.route("GET", r"/rest/v1/activities/types\.json", self.activity_types)
+        self.route("GET", r"/rest/v1/leads/describe\.json", self.lead_fields)
         self.route("GET", r"/rest/asset/v1/smartCampaigns\.json", self.smart_campaigns)
         self.route("GET", r"/rest/asset/v1/smartList/(\d+)\.json", self.smart_list)
         self.route("POST", r"/bulk/v1/activities/export/create\.json", self.export_create)
@@ -145,7 +156,16 @@ class MarketoFake(FakePlatform):
                 if rng.random() < 0.004:
                     rows.append((when + 2 * HOUR_MS, lead, 3, campaign, email))  # unsub
         for when in _send_times(spec, rng, spec.campaigns * 15):
-            rows.append((when, rng.randint(1, spec.contacts), 6, 0, 0))  # New Lead
+            lead = rng.randint(1, spec.contacts)
+            rows.append((when, lead, 6, 0, 0))  # New Lead
+            rows.append((when + 1000, lead, 8, 0, 77))  # its score changes: not a stage
+            if rng.random() < 0.3:  # it becomes an MQL some days later
+                mql = when + rng.randint(0, 20) * DAY_MS
+                rows.append((mql, lead, 8, 0, 1201))
+                if rng.random() < 0.2:
+                    rows.append((mql + HOUR_MS, lead, 8, 0, 1201))  # set again: one lead
+                if rng.random() < 0.4:
+                    rows.append((mql + rng.randint(1, 30) * DAY_MS, lead, 8, 0, 1202))
         rows = [r for r in rows if r[0] < spec.as_of_ms]
         rows.sort()
         return rows
@@ -159,6 +179,7 @@ class MarketoFake(FakePlatform):
         "Click Email",
         "New Lead",
         "Email Bounced Soft",
+        "Change Data Value",
     )
 
     # --- protocol ---
@@ -238,6 +259,20 @@ class MarketoFake(FakePlatform):
                     "attributes": [],
                 }
                 for name, number in self.type_ids.items()
+            ]
+        )
+
+    def lead_fields(self, query: Any, body: Any) -> Any:
+        return self._ok(
+            [
+                {
+                    "id": fid,
+                    "displayName": display,
+                    "dataType": kind,
+                    "rest": {"name": rest, "readOnly": False},
+                    "soap": {"name": rest, "readOnly": False},
+                }
+                for fid, display, kind, rest in LEAD_FIELDS
             ]
         )
 
@@ -329,6 +364,7 @@ class MarketoFake(FakePlatform):
             "types": set(wanted),
             "fields": fields,
             "fail": self.fail_next_jobs > 0,
+            "primary": set(body["filter"].get("primaryAttributeValueIds") or []),
         }
         self.fail_next_jobs = max(0, self.fail_next_jobs - 1)
         return self._ok([{"exportId": export_id, "status": "Created", "format": "CSV"}])
@@ -377,6 +413,8 @@ class MarketoFake(FakePlatform):
             type_id = self.type_ids.get(self.NAMES[kind])
             if type_id is None or type_id not in job["types"]:
                 continue
+            if job["primary"] and email not in job["primary"]:
+                continue
             stamp = from_ms(when).strftime("%Y-%m-%dT%H:%M:%SZ")
             values = {
                 "marketoGUID": str(when),
@@ -424,6 +462,7 @@ class MarketoFake(FakePlatform):
             for m in months
         }
         pairs: dict[tuple[str, int], set[tuple[int, int]]] = {}
+        stages: dict[tuple[str, int], set[int]] = {}
         triggers = {c[0] for c in CAMPAIGNS if c[2] == "trigger"}
         metric = {
             0: "emails_sent",
@@ -443,6 +482,11 @@ class MarketoFake(FakePlatform):
                 out[month]["emails_automated"] += 1
             if kind in (4, 5):
                 pairs.setdefault((month, kind), set()).add((lead, email))
+            if kind == 8 and email in (1201, 1202):
+                stages.setdefault((month, email), set()).add(lead)
+        for month in out:
+            out[month]["mqls"] = float(len(stages.get((month, 1201), ())))
+            out[month]["sqls"] = float(len(stages.get((month, 1202), ())))
         for (month, kind), found in pairs.items():
             out[month]["unique_opens" if kind == 4 else "unique_clicks"] = float(len(found))
         active = [c for c in CAMPAIGNS if c[2] == "trigger" and c[3] and not c[4]]

@@ -10,10 +10,12 @@ Marketo has no campaign-statistics endpoint: email metrics are activities.  Read
   (`export.py`): request counts do not grow with the volume of email;
 - smart campaigns (`GET /rest/asset/v1/smartCampaigns.json`): active trigger campaigns,
   their smart lists' triggers for the behavioural ones, and trigger campaign ids to tell
-  automated sends from batch sends.
+  automated sends from batch sends;
+- with `mql_date_field` / `sql_date_field`: the fields' ids (`GET /rest/v1/leads/
+  describe.json`) and a second monthly export of their Change Data Value activities.
 
-Opportunities (read-only, searchable only by their keys), MQL/SQL (no fixed field) and
-spam complaints (no activity type) are not measured, with the reason.
+Opportunities (read-only, searchable only by their keys) and spam complaints (no
+activity type) are not measured, with the reason.
 
 The package: `connector.py`, `api.py` (endpoints, types, error codes, reasons),
 `session.py` (token and Marketo's in-body errors), `export.py`, `options.py`.

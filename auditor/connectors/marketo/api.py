@@ -25,6 +25,7 @@ from auditor.core.errors import SourceResponseError
 PLATFORM = "Marketo"
 IDENTITY = "/identity/oauth/token"
 ACTIVITY_TYPES = "/rest/v1/activities/types.json"
+LEAD_FIELDS = "/rest/v1/leads/describe.json"
 SMART_CAMPAIGNS = "/rest/asset/v1/smartCampaigns.json"
 SMART_LIST = "/rest/asset/v1/smartList/{id}.json"
 EXPORT_CREATE = "/bulk/v1/activities/export/create.json"
@@ -53,6 +54,9 @@ UNSUBSCRIBE_EMAIL = "Unsubscribe Email"
 OPEN_EMAIL = "Open Email"
 CLICK_EMAIL = "Click Email"
 NEW_LEAD = "New Lead"
+CHANGE_DATA_VALUE = "Change Data Value"
+STAGE_FIELDS = {"mqls": "mql_date_field", "sqls": "sql_date_field"}
+"""Stage metric -> the option naming the lead field whose changes count it."""
 ACTIVITY_NAMES = (
     SEND_EMAIL,
     EMAIL_DELIVERED,
@@ -76,7 +80,7 @@ DISTINCT: Mapping[str, str] = {"unique_opens": OPEN_EMAIL, "unique_clicks": CLIC
 EMAIL_METRICS = ("emails_sent", "emails_delivered", "bounces", "unsubscribes", *DISTINCT)
 ACTIVITY_METRICS = (*COUNTED, *DISTINCT, "emails_automated")
 WORKFLOW_METRICS = ("workflows_active", "workflows_behavioral")
-MEASURED = (*ACTIVITY_METRICS, *WORKFLOW_METRICS)
+MEASURED = (*ACTIVITY_METRICS, *WORKFLOW_METRICS, *STAGE_FIELDS)
 
 BEHAVIOURAL_TRIGGERS = frozenset(
     {
@@ -118,13 +122,14 @@ _OPPORTUNITIES_ES = (
     "las encuentra por externalOpportunityId o marketoGUID (sus searchableFields), nunca "
     "por fecha de cierre: tome negocios e ingresos del CRM"
 )
-_STAGES = (
-    "Marketo has no fixed MQL or SQL field (each instance models them in its Revenue Cycle "
-    "Model or its own fields); not read by this connector yet"
+NO_STAGE_FIELD = (
+    "Marketo has no fixed MQL or SQL field (each instance models them in its own fields): "
+    "name the lead field holding the date in source.mql_date_field or source.sql_date_field"
 )
-_STAGES_ES = (
-    "Marketo no tiene un campo fijo de MQL o SQL (cada instancia los modela en su modelo de "
-    "ciclo de ingresos o en campos propios); este conector aún no lo lee"
+NO_STAGE_FIELD_ES = (
+    "Marketo no tiene un campo fijo de MQL o SQL (cada instancia los modela en campos "
+    "propios): indique el campo de lead con la fecha en source.mql_date_field o "
+    "source.sql_date_field"
 )
 
 NOT_MEASURED: Mapping[str, str] = {
@@ -144,8 +149,6 @@ NOT_MEASURED: Mapping[str, str] = {
     "website_sessions": _NO_TRAFFIC,
     "website_visitors": _NO_TRAFFIC,
     "conversions": "form fills are activities, but not a conversion count the audit defines",
-    "mqls": _STAGES,
-    "sqls": _STAGES,
     "customers_new": _OPPORTUNITIES,
     "deals_won": _OPPORTUNITIES,
     "deals_lost": _OPPORTUNITIES,
@@ -179,8 +182,6 @@ NOT_MEASURED_ES: Mapping[str, str] = {
         "los envíos de formularios son actividades, pero no el recuento de conversiones que "
         "define la auditoría"
     ),
-    "mqls": _STAGES_ES,
-    "sqls": _STAGES_ES,
     "customers_new": _OPPORTUNITIES_ES,
     "deals_won": _OPPORTUNITIES_ES,
     "deals_lost": _OPPORTUNITIES_ES,
@@ -194,6 +195,7 @@ NOT_MEASURED_ES: Mapping[str, str] = {
     "accounts_churned": _NO_BILLING_ES,
 }
 reasons.register(NOT_MEASURED, NOT_MEASURED_ES, "es")
+reasons.register({"stage": NO_STAGE_FIELD}, {"stage": NO_STAGE_FIELD_ES}, "es")
 
 _EXPORT = "bulk activity export (POST /bulk/v1/activities/export/create.json), one job a month"
 METRIC_SOURCES: Mapping[str, str] = {
@@ -208,6 +210,13 @@ METRIC_SOURCES: Mapping[str, str] = {
     "emails_automated": (
         f"{_EXPORT}: '{SEND_EMAIL}' activities whose campaignId is a trigger smart campaign"
     ),
+    **{
+        metric: (
+            f"{_EXPORT}: leads with a '{CHANGE_DATA_VALUE}' on the lead field named by "
+            f"source.{option} (primaryAttributeValueIds from GET {LEAD_FIELDS})"
+        )
+        for metric, option in STAGE_FIELDS.items()
+    },
     "workflows_active": f"GET {SMART_CAMPAIGNS}: active trigger campaigns, now (latest month)",
     "workflows_behavioral": (
         f"GET {SMART_LIST}?includeRules=true of each active trigger campaign: those with a "
@@ -227,6 +236,11 @@ DEFINITION_DIFFERENCES: Mapping[str, str] = {
         "Marketo's Email Performance Report may differ slightly"
     ),
     "workflows_active": "active trigger campaigns (a batch campaign runs, it is not switched on)",
+    "mqls": (
+        "leads whose MQL date field changed in the month (set, or set again: a cleared or "
+        "re-set date counts too)"
+    ),
+    "sqls": "leads whose SQL date field changed in the month (set, or set again)",
 }
 
 

@@ -15,24 +15,28 @@ from auditor.connectors.marketo.api import (
     ACTIVITY_TYPES,
     BEHAVIOURAL_TRIGGERS,
     CAMPAIGN_PAGE,
+    CHANGE_DATA_VALUE,
     COUNTED,
     DEFINITION_DIFFERENCES,
     DISTINCT,
     EMAIL_METRICS,
+    LEAD_FIELDS,
     MEASURED,
     METRIC_SOURCES,
+    NO_STAGE_FIELD,
     NOT_MEASURED,
     PLATFORM,
     SEND_EMAIL,
     SMART_CAMPAIGNS,
     SMART_LIST,
+    STAGE_FIELDS,
     WORKFLOW_METRICS,
     describe_error,
     malformed,
     marketo_wait,
     retry_marketo,
 )
-from auditor.connectors.marketo.export import ActivityExport, MonthTally, windows
+from auditor.connectors.marketo.export import ActivityExport, Job, MonthTally, windows
 from auditor.connectors.marketo.options import MarketoOptions
 from auditor.connectors.marketo.session import MarketoSession
 from auditor.connectors.timeutil import month_bounds
@@ -127,16 +131,23 @@ class MarketoConnector(HttpConnector):
             started = [m for m in wanted if month_bounds(m, self.timezone)[0] <= now]
             created = [w for m in started for w in windows(*self._edges(m), now)]
             chosen = {name: types[name] for name in ACTIVITY_NAMES if name in types}
+            stage_ids = self._stage_fields(session, types, reasons)
+            jobs = [Job(w, list(chosen.values())) for w in created] if chosen else []
+            if stage_ids:
+                change = types[CHANGE_DATA_VALUE]
+                jobs += [Job(w, [change], list(stage_ids.values())) for w in created]
             export = ActivityExport(
                 session,
-                list(chosen.values()),
                 [chosen[name] for name in DISTINCT.values() if name in chosen],
                 chosen.get(SEND_EMAIL),
+                types.get(CHANGE_DATA_VALUE) if stage_ids else None,
                 self.timezone,
             )
-            tallies = export.run(started, created) if created and chosen else {}
+            tallies = export.run(started, jobs)
         for month, tally in tallies.items():
             monthly[month].update(self._values(tally, chosen, triggers))
+            for metric, field_id in stage_ids.items():
+                monthly[month][metric] = float(len(tally.by_field.get(str(field_id), ())))
         for metric, names in {**COUNTED, **{k: (v,) for k, v in DISTINCT.items()}}.items():
             absent = [n for n in names if n not in types]
             if absent:
@@ -162,6 +173,9 @@ class MarketoConnector(HttpConnector):
             "base_url": self.api_base_url(),
             "api_user": session.scope or None,
             "activity_type_ids": chosen,
+            "stage_fields": {
+                metric: getattr(self._options(), STAGE_FIELDS[metric]) for metric in stage_ids
+            },
             "export_jobs": export.jobs_run,
             "export_bytes": export.bytes_read,
             "trigger_campaigns": len(triggers),
@@ -190,6 +204,45 @@ class MarketoConnector(HttpConnector):
                 raise malformed(shown, "an activity type without a numeric 'id'", kind)
             types.setdefault(str(kind.get("name") or ""), kind["id"])
         return types
+
+    def _stage_fields(
+        self, session: MarketoSession, types: Mapping[str, int], reasons: dict[str, str]
+    ) -> dict[str, int]:
+        """MQL/SQL metric -> the id of the date lead field the options name (GET
+        /rest/v1/leads/describe.json: `id`, `displayName`, `dataType`, `rest.name`); what
+        is not named or not found gets its reason."""
+        options = self._options()
+        named = {m: getattr(options, o) for m, o in STAGE_FIELDS.items() if getattr(options, o)}
+        for metric in STAGE_FIELDS:
+            if metric not in named:
+                reasons[metric] = NO_STAGE_FIELD
+        if not named:
+            return {}
+        if CHANGE_DATA_VALUE not in types:
+            for metric in named:
+                reasons[metric] = text(
+                    "activity_type_missing", platform=PLATFORM, names=CHANGE_DATA_VALUE
+                )
+            return {}
+        shown = f"GET {LEAD_FIELDS}"
+        dates: dict[str, int] = {}
+        for lead_field in session.result("GET", LEAD_FIELDS):
+            if not isinstance(lead_field, dict) or not isinstance(lead_field.get("id"), int):
+                raise malformed(shown, "a lead field without a numeric 'id'", lead_field)
+            rest = lead_field.get("rest")
+            name = rest.get("name") if isinstance(rest, dict) else None
+            if name and lead_field.get("dataType") in ("date", "datetime"):
+                dates[str(name)] = lead_field["id"]
+        found: dict[str, int] = {}
+        for metric, name in named.items():
+            if name in dates:
+                found[metric] = dates[name]
+            else:
+                known = ", ".join(sorted(dates)[:12]) or "none"
+                reasons[metric] = text(
+                    "lead_field_missing", platform=PLATFORM, name=name, found=known
+                )
+        return found
 
     def _campaigns(self, session: MarketoSession) -> list[dict[str, Any]]:
         """Every smart campaign (200 a page by `offset`)."""

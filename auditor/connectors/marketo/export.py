@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 from auditor.connectors.marketo.api import (
     EXPORT_CREATE,
@@ -54,17 +55,23 @@ class MonthTally:
     """activityTypeId -> distinct (leadId, primaryAttributeValueId)."""
     by_campaign: dict[str, int] = field(default_factory=dict)
     """campaignId -> activities of the counted type (Send Email)."""
+    by_field: dict[str, set[str]] = field(default_factory=dict)
+    """Lead field id -> leads with a Change Data Value on it."""
     rows: int = 0
 
 
 @dataclass
 class Job:
-    """One export job: a window of at most 31 days."""
+    """One export job: a window of at most 31 days and what to read in it."""
 
     window: Mapping[str, str]
+    type_ids: Sequence[int]
+    field_ids: Sequence[int] = ()
+    """Lead field ids (`primaryAttributeValueIds`) of a Change Data Value job."""
     export_id: str = ""
     tries: int = 0
     status: str = ""
+    error: str = ""
     checksum: str = ""
     size: int | None = None
 
@@ -104,26 +111,24 @@ class ActivityExport:
     def __init__(
         self,
         session: MarketoSession,
-        type_ids: Sequence[int],
         distinct_ids: Sequence[int],
         campaign_type_id: int | None,
+        field_change_type_id: int | None,
         timezone: str,
     ) -> None:
         self.session = session
-        self.type_ids = sorted(set(type_ids))
         self.distinct_ids = set(distinct_ids)
         self.campaign_type_id = campaign_type_id
+        self.field_change_type_id = field_change_type_id
         self.timezone = timezone
         self.jobs_run = 0
         self.bytes_read = 0
 
-    def run(
-        self, months: Sequence[Month], created: Sequence[Mapping[str, str]]
-    ) -> dict[Month, MonthTally]:
-        """Each month's tally from jobs over the `created` windows; at most OUR_JOBS
-        jobs of ours in Marketo's queue."""
+    def run(self, months: Sequence[Month], jobs: Sequence[Job]) -> dict[Month, MonthTally]:
+        """Each month's tally from the `jobs`; at most OUR_JOBS jobs of ours in Marketo's
+        queue."""
         tallies = {month: MonthTally() for month in months}
-        waiting = [Job(window) for window in created]
+        waiting = list(jobs)
         running: list[Job] = []
         while waiting or running:
             while waiting and len(running) < OUR_JOBS:
@@ -147,7 +152,8 @@ class ActivityExport:
                     if job.tries >= 2:
                         raise SourceUnavailableError(
                             f"{PLATFORM}: the activity export from {job.window['startAt']} ended "
-                            f"'{job.status}' twice; try again later",
+                            f"'{job.status}' twice ({job.error or 'no reason given'}); try "
+                            "again later",
                             platform=PLATFORM,
                         )
                     job.export_id = ""  # "If a job fails, you must recreate it"
@@ -157,11 +163,13 @@ class ActivityExport:
     def _start(self, job: Job) -> bool:
         """Create and enqueue one job; False when the shared queue is full."""
         if not job.export_id:
-            body = {
-                "format": "CSV",
-                "fields": list(EXPORT_FIELDS),
-                "filter": {"createdAt": dict(job.window), "activityTypeIds": self.type_ids},
+            wanted: dict[str, Any] = {
+                "createdAt": dict(job.window),
+                "activityTypeIds": sorted(set(job.type_ids)),
             }
+            if job.field_ids:
+                wanted["primaryAttributeValueIds"] = sorted(set(job.field_ids))
+            body = {"format": "CSV", "fields": list(EXPORT_FIELDS), "filter": wanted}
             found = self.session.result("POST", EXPORT_CREATE, json=body)
             job.export_id = _export_id(found, f"POST {EXPORT_CREATE}")
             self.jobs_run += 1
@@ -198,6 +206,7 @@ class ActivityExport:
             job.size = size if isinstance(size, int) and not isinstance(size, bool) else None
             return DONE
         if status in FAILED:
+            job.error = str(info.get("errorMsg") or "")
             return status
         if status not in ("Created", "Queued", "Processing"):
             raise malformed(shown, f"an unknown status '{status}'", found)
@@ -266,6 +275,9 @@ class ActivityExport:
             if kind == self.campaign_type_id:
                 campaign = row[at["campaignId"]]
                 tally.by_campaign[campaign] = tally.by_campaign.get(campaign, 0) + 1
+            if kind == self.field_change_type_id:
+                lead_field = row[at["primaryAttributeValueId"]]
+                tally.by_field.setdefault(lead_field, set()).add(row[at["leadId"]])
 
 
 def _export_id(found: list[object], shown: str) -> str:

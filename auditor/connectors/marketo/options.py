@@ -10,6 +10,7 @@ from auditor.connectors.base import MAX_DEADLINE, EnvVarName, HttpOptions
 from auditor.core.validation import Number
 
 MunchkinId = Annotated[str, Field(pattern=r"^[0-9]{3}-[A-Za-z]{3}-[0-9]{3}$")]
+LeadField = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 
 
 class MarketoOptions(HttpOptions):
@@ -24,6 +25,13 @@ class MarketoOptions(HttpOptions):
     LaunchPoint > View Details) whose API-only user may read activities and assets."""
     client_secret_env: EnvVarName = "MARKETO_CLIENT_SECRET"
     """Variable holding that custom service's Client Secret."""
+    mql_date_field: LeadField | None = None
+    """REST API name of the lead field holding the date a lead became marketing-qualified
+    (each instance has its own; Admin > Field Management, or GET /rest/v1/leads/
+    describe.json). A lead whose field changes in a month counts as an MQL of that month.
+    Without it, mqls is not measured."""
+    sql_date_field: LeadField | None = None
+    """The same for sales-qualified leads (sqls)."""
     deadline: Annotated[Number, Field(gt=0, le=MAX_DEADLINE)] = 3600.0
     """Seconds the whole fetch may take. Marketo's bulk exports are asynchronous: a job's
     status changes at most once a minute and two run at a time, so a first audit (19
