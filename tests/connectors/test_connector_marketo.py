@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -397,3 +397,61 @@ def test_a_queue_full_of_other_integrations_jobs_is_waited_for(fake, keys):
         if s.path.endswith("/enqueue.json") and s.path.split("/")[-2].startswith("ce45")
     ]
     assert len(refused) > 19  # some enqueues were refused (1029) and tried again
+
+
+def test_a_token_with_seconds_left_is_used_not_asked_for_on_every_call(fake, keys):
+    original = fake.marketo.identity
+
+    def short(query: Any, body: Any) -> Any:
+        answer = original(query, body)
+        return {**answer, "expires_in": 20} if isinstance(answer, dict) else answer
+
+    fake.marketo.routes = [
+        (m, p, short if "identity" in p.pattern else h) for m, p, h in fake.marketo.routes
+    ]
+    connector(fake).fetch(Q3)
+    identity = [s for s in fake.marketo.requests() if s.path == "/identity/oauth/token"]
+    rest = [s for s in fake.marketo.requests() if s.path != "/identity/oauth/token"]
+    assert len(identity) < len(rest) / 2  # renewed as it ends (polls wait 60 s), not per call
+
+
+class _FastMarketo(MarketoConnector):
+    """The connector as the runner builds it, its poll waits counted, not slept."""
+
+    clock: ClassVar[FakeTime] = FakeTime()
+
+    def __init__(self, options: Any, config_dir: Path, timezone: str = "UTC") -> None:
+        t = _FastMarketo.clock
+        super().__init__(
+            options, config_dir, timezone, sleep=t.sleep, clock=t.clock, wall_clock=t.wall
+        )
+
+
+def test_the_next_quarter_exports_only_the_months_not_recorded(fake, keys, tmp_path, monkeypatch):
+    from auditor.config.loader import load_config
+    from auditor.connectors import registry
+    from auditor.history import HistoryStore
+    from auditor.pipeline.runner import audit
+
+    monkeypatch.setitem(registry._BUILTIN, "marketo", f"{__name__}:_FastMarketo")
+    _FastMarketo.clock = FakeTime(wall_start=fake.spec.as_of_ms / 1000)
+
+    def config(period: str) -> Path:
+        path = tmp_path / "audit.yaml"
+        path.write_text(
+            f"client: Acme\nperiod: {period}\ntimezone: {TZ}\nsource:\n  connector: marketo\n"
+            f"  base_url: {fake.url('marketo')}\n  mql_date_field: mQLDate\n"
+            "costs: {currency: USD, platform: 1000}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    store = HistoryStore(tmp_path / ".auditor" / "history.sqlite")
+    store.record(audit(load_config(config("2026-Q2"))).to_json())
+    jobs_before = len(fake.marketo.jobs)
+    reused = audit(load_config(config("2026-Q3")))
+    exported = list(fake.marketo.jobs.values())[jobs_before:]
+    assert len(exported) == 2 * 3  # 2026-07 .. 2026-09, email and MQL jobs
+    full = audit(load_config(config("2026-Q3")), refetch=True)
+    assert reused.snapshot["monthly"] == full.snapshot["monthly"]
+    assert reused.source["provenance"]["recorded_months"]["months"] == Q3[:-3]

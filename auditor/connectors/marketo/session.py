@@ -50,7 +50,7 @@ class MarketoSession:
         self._credentials = credentials
         self.variables = variables
         self._wall = wall_clock
-        self._expires = -1.0
+        self._renew_at = -1.0
         self.scope = ""
 
     def renew(self) -> None:
@@ -72,11 +72,15 @@ class MarketoSession:
         seconds = float(lifetime) if isinstance(lifetime, int | float) else 3600.0
         self.client.add_secret(token)
         self.client.session.headers["Authorization"] = f"Bearer {token}"
-        self._expires = self._wall() + seconds
+        # "If you call the Identity endpoint before the token expires, the response returns
+        # the same token and its remaining lifespan": a token with under a minute left is
+        # used to its end (a 602 then renews it), not asked for again on every call
+        margin = RENEW_BEFORE if seconds > 2 * RENEW_BEFORE else 0.0
+        self._renew_at = self._wall() + seconds - margin
         self.scope = str(page.get("scope") or "")
 
     def _fresh(self) -> None:
-        if self._wall() >= self._expires - RENEW_BEFORE:
+        if self._wall() >= self._renew_at:
             self.renew()
 
     def result(
@@ -103,7 +107,7 @@ class MarketoSession:
                 return found
             code, message = _first_error(page)
             if code in (TOKEN_INVALID, TOKEN_EXPIRED) and attempt == 1:
-                self._expires = -1.0  # renew now, then send again
+                self._renew_at = -1.0  # renew now, then send again
                 continue
             raise self._error(shown, code, message)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -119,7 +123,7 @@ class MarketoSession:
             if code is None:
                 return response
             if code in (TOKEN_INVALID, TOKEN_EXPIRED) and attempt == 1:
-                self._expires = -1.0
+                self._renew_at = -1.0
                 continue
             _, message = _first_error(self.client.parse_json(response))
             raise self._error(shown, code, message)
