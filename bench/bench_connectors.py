@@ -42,10 +42,13 @@ from auditor.connectors.hubspot import HubSpotConnector  # noqa: E402
 from auditor.connectors.klaviyo import KlaviyoConnector  # noqa: E402
 from auditor.connectors.mailchimp import MailchimpConnector  # noqa: E402
 from auditor.connectors.marketo import MarketoConnector  # noqa: E402
+from auditor.connectors.pardot import PardotConnector  # noqa: E402
 from auditor.history import HistoryStore  # noqa: E402
 from auditor.pipeline.runner import audit  # noqa: E402
 from tests.fakes.account import AccountSpec  # noqa: E402
 from tests.fakes.marketo import CLIENT_ID as MARKETO_CLIENT_ID  # noqa: E402
+from tests.fakes.pardot import BUSINESS_UNIT as PARDOT_BUSINESS_UNIT  # noqa: E402
+from tests.fakes.pardot import CLIENT_ID as PARDOT_CLIENT_ID  # noqa: E402
 from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms  # noqa: E402
 
 SETUP: dict[str, tuple[str, str, str]] = {
@@ -56,8 +59,12 @@ SETUP: dict[str, tuple[str, str, str]] = {
     "klaviyo": ("KLAVIYO_API_KEY", "Europe/Madrid", "base_url"),
     "brevo": ("BREVO_API_KEY", "Europe/Madrid", "base_url"),
     "marketo": ("MARKETO_CLIENT_SECRET", "America/Chicago", "base_url"),
+    "pardot": ("SALESFORCE_CLIENT_SECRET", "America/New_York", "base_url"),
 }
-EXTRA_ENV = {"marketo": {"MARKETO_CLIENT_ID": MARKETO_CLIENT_ID}}
+EXTRA_ENV = {
+    "marketo": {"MARKETO_CLIENT_ID": MARKETO_CLIENT_ID},
+    "pardot": {"SALESFORCE_CLIENT_ID": PARDOT_CLIENT_ID},
+}
 NEVER_WAIT = {"marketo"}
 """Marketo's export jobs are polled once a minute: its realistic run counts those waits
 (in the connector's log) instead of sleeping them."""
@@ -65,6 +72,7 @@ EXTRA = {  # the fake accounts' own segment and deal stages
     "klaviyo": "  new_contacts_segment: SegAll1\n",
     "brevo": "  won_stages: [Ganado]\n  lost_stages: [Perdido]\n",
     "marketo": "  mql_date_field: mQLDate\n  sql_date_field: sQLDate\n",
+    "pardot": f"  business_unit_id: {PARDOT_BUSINESS_UNIT}\n  login_url: {{url}}\n",
 }
 BUILTIN = dict(registry._BUILTIN)
 
@@ -74,7 +82,8 @@ def write_config(folder: Path, platform: str, url: str, period: str = "2026-Q3")
     path = folder / f"{platform}.yaml"
     path.write_text(
         f"client: Bench {platform}\nperiod: {period}\nlanguage: en\ntimezone: {tz}\n"
-        f"source:\n  connector: {platform}\n  {option}: {url}\n{EXTRA.get(platform, '')}"
+        f"source:\n  connector: {platform}\n  {option}: {url}\n"
+        f"{EXTRA.get(platform, '').format(url=url)}"
         "costs: {currency: EUR, platform: 3000, staff: 6000, services: 1000, media: 2000, "
         "sales: 4000, overhead: 1000}\nfinance: {gross_margin: 0.5}\n",
         encoding="utf-8",
@@ -126,6 +135,10 @@ class NoWaitMarketo(_NoWait, MarketoConnector):
     pass
 
 
+class NoWaitPardot(_NoWait, PardotConnector):
+    pass
+
+
 NO_WAIT = {
     "hubspot": NoWaitHubSpot,
     "mailchimp": NoWaitMailchimp,
@@ -133,6 +146,7 @@ NO_WAIT = {
     "klaviyo": NoWaitKlaviyo,
     "brevo": NoWaitBrevo,
     "marketo": NoWaitMarketo,
+    "pardot": NoWaitPardot,
 }
 
 
@@ -244,7 +258,7 @@ def scaling(platforms: list[str], spec: AccountSpec) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--platforms", default="hubspot,mailchimp,activecampaign,klaviyo,brevo,marketo"
+        "--platforms", default="hubspot,mailchimp,activecampaign,klaviyo,brevo,marketo,pardot"
     )
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--campaigns", type=int, default=2_000)

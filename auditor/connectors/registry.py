@@ -25,6 +25,7 @@ _BUILTIN = {
     "klaviyo": "auditor.connectors.klaviyo:KlaviyoConnector",
     "brevo": "auditor.connectors.brevo:BrevoConnector",
     "marketo": "auditor.connectors.marketo:MarketoConnector",
+    "pardot": "auditor.connectors.pardot:PardotConnector",
 }
 
 

@@ -118,10 +118,14 @@ def _http_connectors() -> list[str]:
 def test_http_connector_missing_credential_variable_is_bad_input(example, monkeypatch, name):
     cls = registry.load(name)
     assert "base_url" in cls.Options.model_fields
+    needed = {  # what names the instance or account, where there is no default
+        "marketo": {"base_url": EVENTS_URL},
+        "pardot": {"business_unit_id": "0Uv5g000000AbCdCAK", "login_url": EVENTS_URL},
+    }.get(name, {})
     try:
-        options = cls.Options.model_validate({})
-    except ValidationError:  # an instance to name first (Marketo's munchkin_id or base_url)
-        options = cls.Options.model_validate({"base_url": EVENTS_URL})
+        options = cls.Options.model_validate(needed)
+    except ValidationError:
+        options = cls.Options.model_validate({**needed, "base_url": EVENTS_URL})
     variables = [getattr(options, f) for f in cls.Options.model_fields if f.endswith("_env")]
     assert variables, "an HTTP connector names its credential variable in a *_env option"
     for variable in variables:

@@ -125,6 +125,7 @@ from tests.fakes.hubspot import HubSpotFake
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
 from tests.fakes.marketo import MarketoFake
+from tests.fakes.pardot import PardotFake
 
 # --- the server ---------------------------------------------------------------------------
 
@@ -135,6 +136,7 @@ PLATFORMS: Mapping[str, type[FakePlatform]] = {
     "klaviyo": KlaviyoFake,
     "brevo": BrevoFake,
     "marketo": MarketoFake,
+    "pardot": PardotFake,
 }
 DEFAULT_TOKENS: Mapping[str, str] = {
     "hubspot": "pat-eu1-fake0000-0000-4000-8000-000000000001",
@@ -143,6 +145,7 @@ DEFAULT_TOKENS: Mapping[str, str] = {
     "klaviyo": "pk_fake0000000000000000000000000000000",
     "brevo": "xkeysib-fake0000000000000000000000000000000000000000000000000000000000000000-Ab",
     "marketo": "fakeMarketoClientSecret000000000000000",  # the custom service's secret
+    "pardot": "FAKE0CONSUMER0SECRET0000000000000000000000000000",  # the connected app's
 }
 
 
@@ -264,6 +267,12 @@ class FakePlatforms:
     def marketo(self) -> MarketoFake:
         found = self.platforms["marketo"]
         assert isinstance(found, MarketoFake)
+        return found
+
+    @property
+    def pardot(self) -> PardotFake:
+        found = self.platforms["pardot"]
+        assert isinstance(found, PardotFake)
         return found
 
     def start(self) -> FakePlatforms:

@@ -180,8 +180,11 @@ class Transport:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         bucket: str | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one request with pacing and retries; return the successful response or raise.
+
+        `data` is a form body (an OAuth token request), `json` a JSON one.
 
         Raises SourceAuthError (401/403), SourceNotFoundError (404),
         SourceResponseError (other 4xx), SourceQuotaError (a wait beyond max_wait)
@@ -196,7 +199,7 @@ class Transport:
             self._pace(bucket)
             started = self._clock()
             try:
-                response = self._send(method, url, params, json, headers)
+                response = self._send(method, url, params, json, headers, data)
             except _TRANSIENT as exc:
                 timed_out = isinstance(exc, requests.Timeout)
                 status = "timeout" if timed_out else "connection_error"
@@ -243,6 +246,7 @@ class Transport:
         params: Mapping[str, Any] | None,
         json: Any,
         headers: Mapping[str, str] | None,
+        data: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One request, following redirects only on the same origin: `requests` would
         drop `Authorization` on another host but send `Api-Token` and the like."""
@@ -254,6 +258,7 @@ class Transport:
                 url,
                 params=params,
                 json=json,
+                data=data,
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
@@ -274,7 +279,7 @@ class Transport:
             if response.status_code == 303 or (
                 response.status_code in (301, 302) and method.upper() == "POST"
             ):
-                method, json = "GET", None
+                method, json, data = "GET", None, None
             url, params = target, None
         raise SourceResponseError(
             f"{self.policy.platform}: {self._shown(method, url)} redirects more than "
