@@ -131,6 +131,17 @@ def test_wrong_credentials_exit_3_naming_the_variables(fake, monkeypatch, tmp_pa
     assert "of 50000 API calls used today" in ok.output
 
 
+def test_email_activities_can_be_left_to_another_source_and_none_is_not_0(fake, keys):
+    off = connector(fake, read_email_activities=False).fetch(Q3)
+    assert "read_email_activities is false" in off.not_measured["emails_sent"]
+    assert "emails_sent" not in off.monthly["2026-09"]
+    assert not [s for s in fake.pardot.requests() if s.path.endswith("visitor-activities")]
+    with FakePlatforms(AccountSpec(seed=515, campaigns=0, deals=300)) as quiet:
+        none = connector(quiet).fetch(Q3)
+    assert "reports no email sent" in none.not_measured["unique_opens"]
+    assert all("emails_sent" not in row for row in none.monthly.values())
+
+
 def test_a_stage_the_business_unit_lacks_is_not_measured_saying_which_it_has(fake, keys):
     data = connector(fake, mql_stage="Marketing Qualified").fetch(Q3)
     assert "no lifecycle stage named 'Marketing Qualified'" in data.not_measured["mqls"]

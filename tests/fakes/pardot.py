@@ -27,6 +27,11 @@ field lists of Airbyte's source-pardot manifest, never from the connector:
   closed_at timestamp ... is not set".
 - engagement-studio-programs: `id, name, status, isDeleted` [fake statuses: running,
   paused, draft].
+- visitor-activities: `id, prospectId, type, typeName, emailId, listEmailId, createdAt,
+  updatedAt` (types from the field reference: 1 Click, 2 View, 6 Sent, 11 Open, 12
+  Unsubscribe Page, 13 Bounced, 14 Spam Complaint, 36 Indirect Bounce) [fake: emails of
+  list emails and of programs (no listEmailId), page views and page clicks (no email),
+  one activity in 97 updated 40 days after it happened].
 - Limits: 429 with code 122 "Daily API rate limit met" when `daily_limit_met`; a storm
   answers 429 code 66 "You have exceeded your concurrent request limit".
 
@@ -85,6 +90,7 @@ class PardotFake(FakePlatform):
             "lifecycle-histories",
             "opportunities",
             "engagement-studio-programs",
+            "visitor-activities",
         ):
             self.route("GET", rf"/api/v5/objects/{collection}", self._collection(collection))
 
@@ -151,6 +157,80 @@ class PardotFake(FakePlatform):
                 }
             )
         return out
+
+    @cached_property
+    def activities(self) -> list[dict[str, Any]]:
+        """Email activities of list and program emails, page views and non-email clicks;
+        a few updated weeks after they happened."""
+        rng = self.spec.rng("pardot", "activities")
+        rows: list[tuple[int, int, int, int | None, int | None]] = []
+        for number, when in enumerate(_send_times(self.spec, rng, self.spec.campaigns), 1):
+            email, listed = 7000 + number, (900 + number if number % 3 else None)
+            for _ in range(rng.randint(10, 60)):
+                prospect = rng.randint(1, 50_000)
+                rows.append((when, prospect, 6, email, listed))
+                fate = rng.random()
+                if fate < 0.03:
+                    rows.append((when + 60_000, prospect, 13 if fate < 0.02 else 36, email, listed))
+                    continue
+                if rng.random() < 0.3:
+                    opened = when + rng.randint(1, 240) * 3_600_000
+                    rows.append((opened, prospect, 11, email, listed))
+                    if rng.random() < 0.3:
+                        rows.append((opened + 60_000, prospect, 11, email, listed))
+                    if rng.random() < 0.25:
+                        rows.append((opened + 120_000, prospect, 1, email, listed))
+                if rng.random() < 0.01:
+                    rows.append((when + 7_200_000, prospect, 12, email, listed))
+                if rng.random() < 0.002:
+                    rows.append((when + 7_200_000, prospect, 14, email, listed))
+            rows.append((when + 3_600_000, rng.randint(1, 50_000), 2, None, None))  # a view
+            rows.append((when + 3_700_000, rng.randint(1, 50_000), 1, None, None))  # a redirect
+        out = []
+        for number, (when, prospect, kind, email, listed) in enumerate(sorted(rows), 1):
+            if when >= self.spec.as_of_ms:
+                continue
+            updated = when + 40 * DAY_MS if number % 97 == 0 else when
+            out.append(
+                {
+                    "id": number,
+                    "prospectId": prospect,
+                    "type": kind,
+                    "emailId": email,
+                    "listEmailId": listed,
+                    "_created": when,
+                    "_updated": min(updated, self.spec.as_of_ms - 1),
+                }
+            )
+        return out
+
+    @cached_property
+    def activity_rows(self) -> list[dict[str, Any]]:
+        names = {
+            1: "Click",
+            2: "View",
+            6: "Sent",
+            11: "Open",
+            12: "Unsubscribe Page",
+            13: "Bounced",
+            14: "Spam Complaint",
+            36: "Indirect Bounce",
+        }
+        return [
+            {
+                "id": a["id"],
+                "prospectId": a["prospectId"],
+                "type": a["type"],
+                "typeName": names[a["type"]],
+                "emailId": a["emailId"],
+                "listEmailId": a["listEmailId"],
+                "createdAt": _stamp(a["_created"]),
+                "updatedAt": _stamp(a["_updated"]),
+                "_at": a["_created"],
+                "_updated": a["_updated"],
+            }
+            for a in self.activities
+        ]
 
     PROGRAMS = (
         (("running", False),) * 6 + (("paused", False),) * 2 + (("draft", False), ("running", True))
@@ -293,6 +373,8 @@ class PardotFake(FakePlatform):
                 }
                 for o in self.opportunities
             ]
+        elif collection == "visitor-activities":
+            rows = self.activity_rows
         else:
             rows = [
                 {"id": i + 1, "name": f"Program {i + 1}", "status": s, "isDeleted": d, "_at": 0}
@@ -307,6 +389,9 @@ class PardotFake(FakePlatform):
         updated = self._instant(query, "updatedAtAfterOrEqualTo")
         if updated is not None:
             rows = [r for r in rows if r.get("_updated", 0) >= updated]
+        updated_to = self._instant(query, "updatedAtBeforeOrEqualTo")
+        if updated_to is not None:
+            rows = [r for r in rows if r.get("_updated", 0) <= updated_to + 999]
         return rows
 
     def _collection(self, collection: str) -> Any:
@@ -374,6 +459,41 @@ class PardotFake(FakePlatform):
             out[month]["deals_won"] += 1
             out[month]["revenue_won"] += o["value"]
             out[month]["deals_won_with_source"] += o["campaignId"] is not None
+        pairs: dict[tuple[str, int], set[tuple[int, int]]] = {}
+        counted = {
+            6: "emails_sent",
+            12: "unsubscribes",
+            13: "bounces",
+            36: "bounces",
+            14: "spam_complaints",
+        }
+        for month in out:
+            out[month].update(
+                dict.fromkeys(
+                    (
+                        "emails_sent",
+                        "unsubscribes",
+                        "bounces",
+                        "spam_complaints",
+                        "unique_opens",
+                        "unique_clicks",
+                    ),
+                    0.0,
+                )
+            )
+        for a in self.activities:
+            month = month_of_ms(a["_created"], tz)
+            if month not in out:
+                continue
+            if a["type"] in counted:
+                out[month][counted[a["type"]]] += 1
+            email = a["emailId"] or a["listEmailId"]
+            if a["type"] in (1, 11) and email is not None:
+                pairs.setdefault((month, a["type"]), set()).add((a["prospectId"], email))
+        for (month, kind), found in pairs.items():
+            out[month]["unique_opens" if kind == 11 else "unique_clicks"] = float(len(found))
+        for month in out:
+            out[month]["emails_delivered"] = out[month]["emails_sent"] - out[month]["bounces"]
         out[months[-1]]["workflows_active"] = float(
             sum(1 for s, d in self.PROGRAMS if s == "running" and not d)
         )

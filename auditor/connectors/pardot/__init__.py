@@ -10,9 +10,12 @@ of a connected app with the `pardot_api` scope), renewed on a 401; every call ca
   (looked up in lifecycle-stages);
 - opportunities won and lost by `closedAt` month, their value, and those with a
   campaign (closed loop);
-- Engagement Studio programs running now.
+- Engagement Studio programs running now;
+- email metrics from visitor activities (Sent, Open, Click, Unsubscribe Page, Bounced,
+  Spam Complaint), a month at a time by last update, each counted in the month it
+  happened (`read_email_activities: false` leaves them to another source).
 
-Email statistics and website visits are not read yet (each metric says so).
+Website visits are not read yet (each metric says so).
 
 The package: `connector.py`, `api.py` (objects, error codes, reasons), `options.py`.
 """

@@ -30,6 +30,7 @@ STAGES = "/api/v5/objects/lifecycle-stages"
 HISTORIES = "/api/v5/objects/lifecycle-histories"
 OPPORTUNITIES = "/api/v5/objects/opportunities"
 PROGRAMS = "/api/v5/objects/engagement-studio-programs"
+ACTIVITIES = "/api/v5/objects/visitor-activities"
 PAGE = 1000  # v5: "maximum 1000" records a page
 BUSINESS_UNIT_HEADER = "Pardot-Business-Unit-Id"
 
@@ -39,15 +40,22 @@ request limit. Please wait, before trying again" (pardot/api-docs error codes)."
 
 STAGE_METRICS = {"mqls": "mql_stage", "sqls": "sql_stage"}
 DEAL_METRICS = ("deals_won", "deals_lost", "revenue_won", "deals_won_with_source")
-MEASURED = ("leads_new", *STAGE_METRICS, *DEAL_METRICS, "workflows_active")
+SENT, CLICK, OPEN, UNSUBSCRIBE_PAGE, BOUNCED, SPAM, INDIRECT_BOUNCE = 6, 1, 11, 12, 13, 14, 36
+"""Visitor activity types (object field reference: "1 - Click", "6 - Sent", "11 - Open",
+"12 - Unsubscribe Page", "13 - Bounced", "14 - Spam Complaint", "36 - Indirect Bounce")."""
+ACTIVITY_COUNTS: Mapping[str, tuple[int, ...]] = {
+    "emails_sent": (SENT,),
+    "unsubscribes": (UNSUBSCRIBE_PAGE,),
+    "bounces": (BOUNCED, INDIRECT_BOUNCE),
+    "spam_complaints": (SPAM,),
+}
+ACTIVITY_PAIRS: Mapping[str, int] = {"unique_opens": OPEN, "unique_clicks": CLICK}
+EMAIL_METRICS = (*ACTIVITY_COUNTS, *ACTIVITY_PAIRS, "emails_delivered")
+MEASURED = ("leads_new", *STAGE_METRICS, *DEAL_METRICS, "workflows_active", *EMAIL_METRICS)
 
-_EMAIL = (
-    "Account Engagement's email statistics (list email stats, and visitor activities for "
-    "engagement program emails) are not read by this connector yet"
-)
-_EMAIL_ES = (
-    "Las estadísticas de email de Account Engagement (de los emails a listas, y las "
-    "actividades de visitante de los emails de programas) aún no las lee este conector"
+EMAIL_OFF = "source.read_email_activities is false: email metrics are taken from another source"
+EMAIL_OFF_ES = (
+    "source.read_email_activities es false: las métricas de email se toman de otra fuente"
 )
 _NO_BILLING = "Account Engagement has no subscription billing data (MRR, paying accounts, churn)"
 _NO_BILLING_ES = (
@@ -57,20 +65,14 @@ _TRAFFIC = "website visits are not read from Account Engagement by this connecto
 _TRAFFIC_ES = "las visitas al sitio web de Account Engagement aún no las lee este conector"
 
 NOT_MEASURED: Mapping[str, str] = {
-    **dict.fromkeys(
-        (
-            "emails_sent",
-            "emails_delivered",
-            "unique_opens",
-            "unique_clicks",
-            "unsubscribes",
-            "bounces",
-            "spam_complaints",
-            "campaigns_sent",
-            "emails_automated",
-            "unique_opens_human",
-        ),
-        _EMAIL,
+    "campaigns_sent": (
+        "list emails are not counted by this connector yet (their sends are, as visitor activities)"
+    ),
+    "emails_automated": (
+        "a Sent visitor activity does not say whether a list email or an automation sent it"
+    ),
+    "unique_opens_human": (
+        "Account Engagement's Open activity does not tell privacy-proxy opens from a person's"
     ),
     "workflows_behavioral": (
         "what starts an Engagement Studio program is in its steps, which the API only "
@@ -96,7 +98,17 @@ NOT_MEASURED: Mapping[str, str] = {
     "accounts_churned": _NO_BILLING,
 }
 NOT_MEASURED_ES: Mapping[str, str] = {
-    **{metric: _EMAIL_ES for metric, why in NOT_MEASURED.items() if why == _EMAIL},
+    "campaigns_sent": (
+        "este conector aún no cuenta los emails a listas (sus envíos sí, como actividades "
+        "de visitante)"
+    ),
+    "emails_automated": (
+        "una actividad Sent no dice si la envió un email a lista o una automatización"
+    ),
+    "unique_opens_human": (
+        "La actividad Open de Account Engagement no distingue las aperturas de proxies de "
+        "privacidad de las de una persona"
+    ),
     "workflows_behavioral": (
         "lo que inicia un programa de Engagement Studio está en sus pasos, que la API solo "
         "copia y no describe"
@@ -123,6 +135,7 @@ NOT_MEASURED_ES: Mapping[str, str] = {
     "accounts_churned": _NO_BILLING_ES,
 }
 reasons.register(NOT_MEASURED, NOT_MEASURED_ES, "es")
+reasons.register({"email": EMAIL_OFF}, {"email": EMAIL_OFF_ES}, "es")
 
 METRIC_SOURCES: Mapping[str, str] = {
     "leads_new": f"GET {PROSPECTS}?fields=id,createdAt: prospects created in the month",
@@ -139,8 +152,19 @@ METRIC_SOURCES: Mapping[str, str] = {
     "revenue_won": f"GET {OPPORTUNITIES}: value of the won opportunities, by closedAt month",
     "deals_won_with_source": f"GET {OPPORTUNITIES}: won opportunities with a campaignId",
     "workflows_active": f"GET {PROGRAMS}: programs whose status is running, now (latest month)",
+    **{
+        metric: f"GET {ACTIVITIES}: visitor activities of type {' + '.join(map(str, types))}"
+        for metric, types in ACTIVITY_COUNTS.items()
+    },
+    **{
+        metric: f"GET {ACTIVITIES}: distinct (prospectId, email) with a type {kind} activity"
+        for metric, kind in ACTIVITY_PAIRS.items()
+    },
+    "emails_delivered": f"GET {ACTIVITIES}: Sent (6) less Bounced (13) and Indirect Bounce (36)",
 }
 DEFINITION_DIFFERENCES: Mapping[str, str] = {
+    "unsubscribes": "Unsubscribe Page activities (a prospect reaching the unsubscribe page)",
+    "unique_clicks": "distinct (prospect, email) pairs with an email Click activity",
     "leads_new": "prospects created in the month that are not deleted",
     "deals_won_with_source": "won opportunities linked to an Account Engagement campaign",
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, TypeVar
@@ -14,10 +15,15 @@ from auditor.connectors.base import ConnectorOptions
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy
 from auditor.connectors.pardot.api import (
     ACCOUNT,
+    ACTIVITIES,
+    ACTIVITY_COUNTS,
+    ACTIVITY_PAIRS,
     BUSINESS_UNIT_HEADER,
     DEAL_METRICS,
     DEFAULT_BASE_URL,
     DEFINITION_DIFFERENCES,
+    EMAIL_METRICS,
+    EMAIL_OFF,
     HISTORIES,
     MEASURED,
     METRIC_SOURCES,
@@ -48,6 +54,39 @@ def _iso(instant: datetime) -> str:
     """ISO 8601 with the offset, no fraction ('a `+` must be URL-encoded': the client
     encodes the query)."""
     return instant.isoformat(timespec="seconds")
+
+
+@dataclass
+class EmailTally:
+    """Email activities by the month they happened: counts by type, and the distinct
+    (prospect, email) pairs of opens and clicks across every query."""
+
+    counts: dict[Month, dict[int, int]] = field(default_factory=dict)
+    pairs: dict[Month, dict[int, set[tuple[Any, Any]]]] = field(default_factory=dict)
+    types: frozenset[int] = frozenset(
+        {t for types in ACTIVITY_COUNTS.values() for t in types} | set(ACTIVITY_PAIRS.values())
+    )
+
+    def merge(self, other: EmailTally) -> None:
+        for month, by_type in other.counts.items():
+            mine = self.counts.setdefault(month, {})
+            for kind, n in by_type.items():
+                mine[kind] = mine.get(kind, 0) + n
+        for month, by_kind in other.pairs.items():
+            for kind, found in by_kind.items():
+                self.pairs.setdefault(month, {}).setdefault(kind, set()).update(found)
+
+    def values(self, month: Month) -> dict[str, float]:
+        if month not in self.counts:
+            return {}
+        by_type = self.counts[month]
+        values = {
+            metric: float(sum(by_type.get(t, 0) for t in types))
+            for metric, types in ACTIVITY_COUNTS.items()
+        }
+        for metric, kind in ACTIVITY_PAIRS.items():
+            values[metric] = float(len(self.pairs.get(month, {}).get(kind, ())))
+        return values
 
 
 class PardotConnector(HttpConnector):
@@ -169,6 +208,7 @@ class PardotConnector(HttpConnector):
         wanted = sorted(set(months))
         reasons: dict[str, str] = {}
         monthly: dict[Month, dict[str, float]] = {m: {} for m in wanted}
+        email = EmailTally()
         with ExitStack() as stack:
             api, renew = self._clients(stack)
             renew()
@@ -188,6 +228,20 @@ class PardotConnector(HttpConnector):
             for month, values in deals.items():
                 monthly[month].update(values)
             programs = self._retrying(renew, partial(self._programs, api))
+            if self._options().read_email_activities:
+                for month in wanted:
+                    tally = EmailTally()  # a month's query again from scratch on a retry
+                    start, end = self._edges(month)
+                    # the last query reaches now: an activity updated after the window
+                    # (rare) is still read, and counted in the month it happened
+                    until = None if month == wanted[-1] else end
+                    self._retrying(renew, partial(self._activities, api, start, until, tally))
+                    email.merge(tally)
+                for month in wanted:
+                    monthly[month].update(email.values(month))
+                self._finish_email(monthly, wanted, reasons)
+            else:
+                reasons.update(dict.fromkeys(EMAIL_METRICS, EMAIL_OFF))
         if wanted:
             running = [p for p in programs if str(p.get("status") or "").lower() == "running"]
             monthly[wanted[-1]]["workflows_active"] = float(len(running))
@@ -315,6 +369,54 @@ class PardotConnector(HttpConnector):
             if opportunity.get("campaignId") is not None:
                 values["deals_won_with_source"] += 1
         return out, undated
+
+    def _activities(
+        self, api: HttpClient, start: datetime, end: datetime | None, tally: EmailTally
+    ) -> None:
+        """Email activities updated between `start` and `end` added to `tally` (the months
+        partition every activity once; one is rarely updated after it happens), each in the
+        month it happened (`createdAt`)."""
+        shown = f"GET {ACTIVITIES}"
+        params = {"updatedAtAfterOrEqualTo": _iso(start), "orderBy": "updatedAt ASC"}
+        if end is not None:
+            params["updatedAtBeforeOrEqualTo"] = _iso(end)
+        fields = "id,prospectId,type,emailId,listEmailId,createdAt,updatedAt"
+        for activity in self._values(api, ACTIVITIES, fields, params):
+            kind = activity.get("type")
+            if kind not in tally.types:
+                continue
+            if not isinstance(kind, int) or isinstance(kind, bool):
+                raise malformed(shown, "an activity whose 'type' is not a number", activity)
+            email = activity.get("emailId") or activity.get("listEmailId")
+            if kind == ACTIVITY_PAIRS["unique_clicks"] and email is None:
+                continue  # a click on a page or a custom redirect, not in an email
+            month = month_of(str(activity.get("createdAt")), self.timezone)
+            by_type = tally.counts.setdefault(month, {})
+            by_type[kind] = by_type.get(kind, 0) + 1
+            if kind in ACTIVITY_PAIRS.values():
+                pair = (activity.get("prospectId"), email)
+                tally.pairs.setdefault(month, {}).setdefault(kind, set()).add(pair)
+
+    @staticmethod
+    def _finish_email(
+        monthly: dict[Month, dict[str, float]], wanted: Sequence[Month], reasons: dict[str, str]
+    ) -> None:
+        """Every month read has every email metric (0 where nothing happened), delivered
+        derived; no Sent activity at all leaves email undefined, not 0."""
+        if not wanted:
+            return
+        if not any(monthly[m].get("emails_sent") for m in wanted):
+            why = text("no_email_sent", platform=PLATFORM, first=wanted[0], last=wanted[-1])
+            for values in monthly.values():
+                for metric in EMAIL_METRICS:
+                    values.pop(metric, None)
+            reasons.update(dict.fromkeys(EMAIL_METRICS, why))
+            return
+        for month in wanted:
+            values = monthly[month]
+            for metric in (*ACTIVITY_COUNTS, *ACTIVITY_PAIRS):
+                values.setdefault(metric, 0.0)
+            values["emails_delivered"] = max(0.0, values["emails_sent"] - values["bounces"])
 
     def _programs(self, api: HttpClient) -> list[dict[str, Any]]:
         """Engagement Studio programs, not deleted."""

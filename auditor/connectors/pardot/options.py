@@ -31,3 +31,7 @@ class PardotOptions(HttpOptions):
     """Name of the lifecycle stage of marketing-qualified leads."""
     sql_stage: StageName = "SQL"
     """Name of the lifecycle stage of sales-qualified leads."""
+    read_email_activities: bool = True
+    """Count email metrics from visitor activities (one page per 1,000 activities of the
+    month, of every type). False leaves them to another source (`sources:`), for a
+    business unit whose activity volume would strain its daily API calls."""
