@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from inspect import isabstract
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -105,6 +105,9 @@ class HttpOptions(ConnectorOptions):
     """Replaces the platform's URL: a proxy, a sandbox or a local test server."""
     deadline: Annotated[Number, Field(gt=0, le=MAX_DEADLINE)] = DEFAULT_DEADLINE
     """Seconds the whole fetch may take, retries and waits included."""
+
+
+OptionsT = TypeVar("OptionsT", bound=ConnectorOptions)
 
 
 def read_secret(variable: str, option: str | None = None) -> str:
@@ -196,6 +199,13 @@ class Connector(ABC):
         """The local files `fetch` reads (none for an HTTP source): outputs must not
         replace them (`auditor.outputs.files.refuse_overlaps`)."""
         return ()
+
+    def options_as(self, kind: type[OptionsT]) -> OptionsT:
+        """The options as the connector's own class (a subclass built from the same keys,
+        as a test or a plugin may pass, is read again as `kind`)."""
+        if isinstance(self.options, kind):
+            return self.options
+        return kind.model_validate(self.options.model_dump())
 
     def secret(self, option: str) -> str:
         """The credential whose variable the `option` field names (read now, never stored)."""

@@ -71,9 +71,7 @@ class BrevoConnector(HttpConnector):
     )
 
     def _options(self) -> BrevoOptions:
-        if isinstance(self.options, BrevoOptions):
-            return self.options
-        return BrevoOptions.model_validate(self.options.model_dump())
+        return self.options_as(BrevoOptions)
 
     def _client(self) -> HttpClient:
         options = self._options()

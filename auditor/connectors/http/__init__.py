@@ -37,6 +37,7 @@ from auditor.connectors.http.connector import HttpConnector as HttpConnector
 from auditor.connectors.http.parsing import basic_auth as basic_auth
 from auditor.connectors.http.parsing import dig as dig
 from auditor.connectors.http.parsing import json_count as json_count
+from auditor.connectors.http.parsing import json_object as json_object
 from auditor.connectors.http.parsing import retry_after_seconds as retry_after_seconds
 from auditor.connectors.http.parsing import unexpected_body as unexpected_body
 from auditor.connectors.http.policy import Deadline as Deadline

@@ -125,3 +125,15 @@ def json_count(platform: str, data: Mapping[str, Any], name: str, shown: str) ->
     if value < 0:
         raise unexpected_body(platform, shown, f"'{name}' is negative", {name: value})
     return float(value)
+
+
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """A body that is a JSON object, else None (an error code some platforms put in an
+    answer, read without trusting the Content-Type: a file is not parsed)."""
+    if body.lstrip()[:1] != b"{":
+        return None
+    try:
+        page = _json.loads(body)
+    except ValueError:
+        return None
+    return page if isinstance(page, dict) else None

@@ -129,9 +129,7 @@ class HubSpotConnector(HttpConnector):
     # --- plumbing ---
 
     def _options(self) -> HubSpotOptions:
-        if isinstance(self.options, HubSpotOptions):
-            return self.options
-        return HubSpotOptions.model_validate(self.options.model_dump())
+        return self.options_as(HubSpotOptions)
 
     def _client(self) -> HttpClient:
         options = self._options()

@@ -96,9 +96,7 @@ class KlaviyoConnector(HttpConnector):
     )
 
     def _options(self) -> KlaviyoOptions:
-        if isinstance(self.options, KlaviyoOptions):
-            return self.options
-        return KlaviyoOptions.model_validate(self.options.model_dump())
+        return self.options_as(KlaviyoOptions)
 
     def _client(self) -> HttpClient:
         options = self._options()

@@ -10,7 +10,6 @@ quotes them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from auditor.connectors.http import unexpected_body
+from auditor.connectors.http import json_object, unexpected_body
 from auditor.core import reasons
 from auditor.core.errors import SourceResponseError
 
@@ -251,14 +250,8 @@ def malformed(shown: str, what: str, page: Any) -> SourceResponseError:
 
 def error_code(response: requests.Response) -> str | None:
     """The first response-level error code of a JSON answer with `success: false`."""
-    body = response.content.lstrip()[:1]
-    if body != b"{":
-        return None
-    try:
-        page = json.loads(response.content)
-    except ValueError:
-        return None
-    if not isinstance(page, dict) or page.get("success") is not False:
+    page = json_object(response.content)
+    if page is None or page.get("success") is not False:
         return None
     errors = page.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):

@@ -69,9 +69,7 @@ class MarketoConnector(HttpConnector):
     )
 
     def _options(self) -> MarketoOptions:
-        if isinstance(self.options, MarketoOptions):
-            return self.options
-        return MarketoOptions.model_validate(self.options.model_dump())
+        return self.options_as(MarketoOptions)
 
     def api_base_url(self) -> str:
         """`base_url`, else https://<munchkin id>.mktorest.com (the REST root: /identity,

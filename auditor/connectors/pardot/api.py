@@ -11,13 +11,12 @@ quotes them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 
-from auditor.connectors.http import unexpected_body
+from auditor.connectors.http import json_object, unexpected_body
 from auditor.core import reasons
 from auditor.core.errors import SourceResponseError
 
@@ -177,13 +176,8 @@ def malformed(shown: str, what: str, page: Any) -> SourceResponseError:
 
 def error_code(response: requests.Response) -> int | None:
     """The `code` of a JSON error answer, if any."""
-    if response.status_code < 400 or response.content.lstrip()[:1] != b"{":
-        return None
-    try:
-        page = json.loads(response.content)
-    except ValueError:
-        return None
-    code = page.get("code") if isinstance(page, dict) else None
+    page = json_object(response.content) if response.status_code >= 400 else None
+    code = page.get("code") if page is not None else None
     return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 

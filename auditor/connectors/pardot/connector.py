@@ -113,9 +113,7 @@ class PardotConnector(HttpConnector):
     )
 
     def _options(self) -> PardotOptions:
-        if isinstance(self.options, PardotOptions):
-            return self.options
-        return PardotOptions.model_validate(self.options.model_dump())
+        return self.options_as(PardotOptions)
 
     # --- the token ---
 
