@@ -26,6 +26,7 @@ _BUILTIN = {
     "brevo": "auditor.connectors.brevo:BrevoConnector",
     "marketo": "auditor.connectors.marketo:MarketoConnector",
     "pardot": "auditor.connectors.pardot:PardotConnector",
+    "warehouse": "auditor.connectors.warehouse:WarehouseConnector",
 }
 
 

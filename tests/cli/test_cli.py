@@ -292,7 +292,8 @@ def test_check_loads_no_other_command_and_no_renderer():
         "except SystemExit:\n"
         "    pass\n"
         "loaded = [m for m in ('auditor.cli.batch', 'auditor.cli.history', 'auditor.cli.init',\n"
-        "    'auditor.cli.plan', 'auditor.cli.rules', 'weasyprint', 'auditor.outputs.report.html')\n"
+        "    'auditor.cli.plan', 'auditor.cli.rules', 'weasyprint', 'auditor.outputs.report.html',\n"
+        "    'duckdb', 'sqlglot')\n"
         "    if m in sys.modules]\n"
         "print('LOADED', loaded, file=sys.stderr)\n"
     )

@@ -108,7 +108,7 @@ def test_unknown_connector_lists_installed(tmp_path):
     errors = problems(tmp_path, CONFIG.replace("connector: file", "connector: mailchimpp"))
     assert errors == [
         "audit.yaml:5:3: source.connector: unknown connector 'mailchimpp' (did you mean 'mailchimp'?); "
-        "installed connectors: activecampaign, brevo, file, hubspot, klaviyo, mailchimp, marketo, pardot"
+        "installed connectors: activecampaign, brevo, file, hubspot, klaviyo, mailchimp, marketo, pardot, warehouse"
     ]
 
 

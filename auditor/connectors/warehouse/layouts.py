@@ -1,0 +1,66 @@
+"""Query packs: for each layout, how each base metric is one aggregate per month.
+
+A metric is an aggregate (`COUNT(*)`, `COUNT(DISTINCT col)` or `SUM(col)`) over one table
+(optionally joined to a second), filtered, with a timestamp column that places each row
+in a month. The expressions are written once in DuckDB's SQL and compiled for each
+engine by sqlglot (query.py); the month buckets are the auditor's, not the engine's.
+
+`fivetran_hubspot`: Fivetran's HubSpot connector, raw tables (columns as declared in
+fivetran/dbt_hubspot `models/staging/src_hubspot.yml`; timestamps are UTC). Email
+definitions follow dbt_hubspot's own (`int_hubspot__email_event_aggregates.sql`,
+`int_hubspot__email_aggregate_status_change.sql`): events by `type`, unique opens and
+clicks as distinct sends (`sent_by_id`), unsubscribes as status changes to
+`UNSUBSCRIBED` caused by a send; events HubSpot filtered out of reporting
+(`filtered_event`) and contacts Fivetran marks deleted (`_fivetran_deleted`) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """One base metric's monthly aggregate."""
+
+    table: str
+    """The layout's table name (renamable through `source.tables`)."""
+    timestamp: str
+    """The column whose value places a row in a month (UTC)."""
+    aggregate: str
+    """`count`, `distinct:<column>` or `sum:<column>`."""
+    where: str = ""
+    """A filter in DuckDB's SQL over the table's columns (alias `t`, joined table `j`)."""
+    join: tuple[str, str] | None = None
+    """(layout table, `ON` condition) of an inner join, alias `j`."""
+
+
+_REPORTED = "NOT COALESCE(t.filtered_event, FALSE)"
+
+
+def _event(kind: str, aggregate: str = "count") -> MetricQuery:
+    return MetricQuery("email_event", "created", aggregate, f"t.type = '{kind}' AND {_REPORTED}")
+
+
+FIVETRAN_HUBSPOT: Mapping[str, MetricQuery] = {
+    "emails_sent": _event("SENT"),
+    "emails_delivered": _event("DELIVERED"),
+    "unique_opens": _event("OPEN", "distinct:sent_by_id"),
+    "unique_clicks": _event("CLICK", "distinct:sent_by_id"),
+    "bounces": _event("BOUNCE"),
+    "spam_complaints": _event("SPAMREPORT"),
+    "unsubscribes": MetricQuery(
+        "email_event",
+        "created",
+        "distinct:t.id",
+        f"t.type = 'STATUSCHANGE' AND t.sent_by_id IS NOT NULL AND {_REPORTED} "
+        "AND j.portal_subscription_status = 'UNSUBSCRIBED'",
+        join=("email_event_status_change", "j.id = t.id"),
+    ),
+    "leads_new": MetricQuery(
+        "contact", "property_createdate", "count", "NOT COALESCE(t._fivetran_deleted, FALSE)"
+    ),
+}
+
+LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {"fivetran_hubspot": FIVETRAN_HUBSPOT}
