@@ -12,6 +12,10 @@ definitions follow dbt_hubspot's own (`int_hubspot__email_event_aggregates.sql`,
 clicks as distinct sends (`sent_by_id`), unsubscribes as status changes to
 `UNSUBSCRIBED` caused by a send; events HubSpot filtered out of reporting
 (`filtered_event`) and contacts Fivetran marks deleted (`_fivetran_deleted`) are left out.
+MQLs, SQLs and new customers are contacts whose `lifecyclestage` property changed to
+that stage in the month (`contact_property_history`, as dbt_hubspot's contact history);
+deals won and lost by `property_closedate`, their stage's `closed_won` / `is_closed`
+(`deal_pipeline_stage`), deleted deals left out.
 """
 
 from __future__ import annotations
@@ -61,6 +65,34 @@ FIVETRAN_HUBSPOT: Mapping[str, MetricQuery] = {
     "leads_new": MetricQuery(
         "contact", "property_createdate", "count", "NOT COALESCE(t._fivetran_deleted, FALSE)"
     ),
+    **{
+        metric: MetricQuery(
+            "contact_property_history",
+            "timestamp",
+            "distinct:contact_id",
+            f"t.name = 'lifecyclestage' AND t.value = '{stage}'",
+        )
+        for metric, stage in (
+            ("mqls", "marketingqualifiedlead"),
+            ("sqls", "salesqualifiedlead"),
+            ("customers_new", "customer"),
+        )
+    },
+    **{
+        metric: MetricQuery(
+            "deal",
+            "property_closedate",
+            aggregate,
+            f"NOT COALESCE(t.is_deleted, FALSE) AND NOT COALESCE(t._fivetran_deleted, FALSE) "
+            f"AND {stage}",
+            join=("deal_pipeline_stage", "j.stage_id = t.deal_pipeline_stage_id"),
+        )
+        for metric, aggregate, stage in (
+            ("deals_won", "count", "j.closed_won"),
+            ("revenue_won", "sum:property_amount", "j.closed_won"),
+            ("deals_lost", "count", "j.is_closed AND NOT j.closed_won"),
+        )
+    },
 }
 
 LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {"fivetran_hubspot": FIVETRAN_HUBSPOT}
