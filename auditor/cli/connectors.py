@@ -222,12 +222,27 @@ def _plan_line(plan: dict[str, Any]) -> str:
     )
 
 
+def _planned_sql(loaded: Any, connector: Any) -> dict[str, str] | None:
+    """The SQL a warehouse source would send for the config's months (None: not SQL)."""
+    from auditor.pipeline.runner import months_needed
+
+    planned = getattr(connector, "planned_sql", None)
+    if planned is None:
+        return None
+    return dict(planned(months_needed(loaded.period)))
+
+
 @connectors.command("test")
 @click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--show-sql",
+    is_flag=True,
+    help="Also print the SQL a warehouse source would run for the config's months.",
+)
 @_FORMAT
 @_DEBUG
 @guarded
-def test_connection(config: Path, fmt: str) -> None:
+def test_connection(config: Path, fmt: str, show_sql: bool) -> None:
     """Check CONFIG's source: credentials and reachability with the cheapest call.
 
     Prints what was reached and what each metric will come from.  Exit 0 when
@@ -246,6 +261,7 @@ def test_connection(config: Path, fmt: str) -> None:
     reached = connector.check()
     seconds = time.monotonic() - started
     plan = _fetch_plan(loaded, connector)
+    sql = _planned_sql(loaded, connector) if show_sql else None
     if fmt == "json":
         payload = {
             "ok": True,
@@ -253,6 +269,7 @@ def test_connection(config: Path, fmt: str) -> None:
             "seconds": round(seconds, 3),
             **plan,
             **_describe(cls),
+            **({"sql": sql} if show_sql else {}),
         }
         click.echo(json.dumps(payload, indent=2))
         return
@@ -269,3 +286,8 @@ def test_connection(config: Path, fmt: str) -> None:
     click.echo(f"ok: {cls.name} answered in {seconds:.1f} s: {reached}")
     click.echo(_plan_line(plan))
     click.echo("\n".join([*_measured_lines(cls), *_not_measured_lines(cls)]))
+    if show_sql:
+        if not sql:
+            click.echo(f"\n{cls.name} sends no SQL (--show-sql is for warehouse sources)")
+        for metric, text in (sql or {}).items():
+            click.echo(f"\n-- {metric}\n{text};")

@@ -282,3 +282,28 @@ def test_the_connector_page_documents_every_option_and_metric():
         assert f"`{option}`" in page, option
     for metric in FIVETRAN_HUBSPOT:
         assert f"`{metric}`" in page, metric
+
+
+def test_connectors_test_shows_the_sql_it_would_send(warehouse, tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli.main import main
+
+    path, _ = warehouse
+    config = tmp_path / "audit.yaml"
+    config.write_text(
+        f"client: Warehouse client\nperiod: 2026-Q3\ntimezone: Europe/Madrid\nsource:\n"
+        f"  connector: warehouse\n  database: {path}\n  schema: hubspot\n"
+        "costs: {currency: EUR, platform: 100}\n",
+        encoding="utf-8",
+    )
+    shown = CliRunner().invoke(main, ["connectors", "test", str(config), "--show-sql"])
+    assert shown.exit_code == 0, shown.output
+    assert "DuckDB warehouse hubspot.duckdb, layout fivetran_hubspot" in shown.output
+    assert "-- emails_sent\nSELECT" in shown.output
+    assert "THEN '2025-03'" in shown.output  # the first of the 19 months the audit reads
+    assert "CAST('2025-02-28 23:00:00+00:00' AS TIMESTAMPTZ)" in shown.output  # Madrid
+    plain = CliRunner().invoke(main, ["connectors", "test", str(config)])
+    assert "SELECT" not in plain.output
+    result = CliRunner().invoke(main, ["check", str(config), "--format", "json"])
+    assert result.exit_code in (0, 1), result.output

@@ -89,29 +89,19 @@ class WarehouseConnector(Connector):
         state = f"; missing tables: {', '.join(missing)}" if missing else ""
         return f"DuckDB warehouse {self._path().name}, layout {options.layout}{state}"
 
-    def fetch(self, months: Sequence[Month]) -> SourceData:
-        from auditor.connectors.warehouse.query import monthly_query, to_sql
+    def planned_sql(self, months: Sequence[Month]) -> dict[str, str]:
+        """The SQL each metric's query would send for `months` (`connectors test
+        --show-sql`); the warehouse is opened to name its catalog and check its tables."""
+        with self._connect() as connection:
+            return self._queries(connection, sorted(set(months)))
 
+    def fetch(self, months: Sequence[Month]) -> SourceData:
         options = self._options()
         wanted = sorted(set(months))
-        pack = LAYOUTS[options.layout]
-        bounds = {m: month_bounds(m, self.timezone) for m in wanted}
         monthly: dict[Month, dict[str, float]] = {m: {} for m in wanted}
-        sent: dict[str, str] = {}
         with self._connect() as connection:
-            self._require_tables(connection, pack)
-            catalog = str(connection.execute("SELECT current_database()").fetchone()[0])
-            for metric, spec in pack.items():
-                query = monthly_query(
-                    spec,
-                    wanted,
-                    bounds,
-                    schema=options.schema_name,
-                    catalog=catalog,
-                    tables=options.tables,
-                )
-                sql = to_sql(query, ENGINE)
-                sent[metric] = sql
+            sent = self._queries(connection, wanted)
+            for metric, sql in sent.items():
                 rows = self._run(connection, sql, metric)
                 for month in wanted:
                     monthly[month][metric] = 0.0
@@ -123,6 +113,29 @@ class WarehouseConnector(Connector):
             label=f"warehouse {self._path().name} ({options.layout})",
             provenance={"engine": ENGINE, "layout": options.layout, "sql": sent},
         )
+
+    def _queries(self, connection: Any, wanted: Sequence[Month]) -> dict[str, str]:
+        from auditor.connectors.warehouse.query import monthly_query, to_sql
+
+        options = self._options()
+        pack = LAYOUTS[options.layout]
+        self._require_tables(connection, pack)
+        catalog = str(connection.execute("SELECT current_database()").fetchone()[0])
+        bounds = {m: month_bounds(m, self.timezone) for m in wanted}
+        return {
+            metric: to_sql(
+                monthly_query(
+                    spec,
+                    wanted,
+                    bounds,
+                    schema=options.schema_name,
+                    catalog=catalog,
+                    tables=options.tables,
+                ),
+                ENGINE,
+            )
+            for metric, spec in pack.items()
+        }
 
     # --- helpers ---
 
