@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.connectors.timeutil import month_bounds
-from auditor.connectors.warehouse.layouts import FIVETRAN_HUBSPOT, LAYOUTS
+from auditor.connectors.warehouse.layouts import LAYOUTS
 from auditor.connectors.warehouse.options import WarehouseOptions
 from auditor.core.errors import InputError, Problem, SourceResponseError
 from auditor.core.models import SourceData
@@ -20,12 +20,19 @@ from auditor.core.period import Month
 from auditor.metrics.catalog import BASE_BY_ID
 
 ENGINE = "duckdb"
-_PACKED = "not in the fivetran_hubspot query pack yet (the warehouse connector's first part)"
-NOT_MEASURED: Mapping[str, str] = {m: _PACKED for m in BASE_BY_ID if m not in FIVETRAN_HUBSPOT}
+_PACKED = "not in the warehouse layouts' query packs yet (the connector's first part)"
+MEASURED = tuple(m for m in BASE_BY_ID if any(m in pack for pack in LAYOUTS.values()))
+NOT_MEASURED: Mapping[str, str] = {m: _PACKED for m in BASE_BY_ID if m not in MEASURED}
 DEFINITION_DIFFERENCES: Mapping[str, str] = {
     "bounces": "BOUNCE events (hard bounces); soft bounces are DEFERRED events, not counted",
-    "unique_opens": "distinct sends (sent_by_id) with an OPEN event in the month",
-    "unique_clicks": "distinct sends (sent_by_id) with a CLICK event in the month",
+    "unique_opens": (
+        "sends opened: by the month of the OPEN (fivetran_hubspot) or of the send "
+        "(fivetran_dbt_hubspot's was_opened)"
+    ),
+    "unique_clicks": (
+        "sends clicked: by the month of the CLICK (fivetran_hubspot) or of the send "
+        "(fivetran_dbt_hubspot's was_clicked)"
+    ),
 }
 
 
@@ -38,11 +45,15 @@ class WarehouseConnector(Connector):
         "(layout fivetran_hubspot): one aggregate query per metric"
     )
     Options: ClassVar[type[ConnectorOptions]] = WarehouseOptions
-    metrics: ClassVar[tuple[str, ...]] = tuple(FIVETRAN_HUBSPOT)
+    metrics: ClassVar[tuple[str, ...]] = MEASURED
     not_measured: ClassVar[Mapping[str, str]] = NOT_MEASURED
     metric_sources: ClassVar[Mapping[str, str]] = {
-        metric: f"fivetran_hubspot: {query.table} ({query.aggregate}) by {query.timestamp}"
-        for metric, query in FIVETRAN_HUBSPOT.items()
+        metric: "; ".join(
+            f"{layout}: {pack[metric].table} ({pack[metric].aggregate}) by {pack[metric].timestamp}"
+            for layout, pack in LAYOUTS.items()
+            if metric in pack
+        )
+        for metric in MEASURED
     }
     definition_differences: ClassVar[Mapping[str, str]] = DEFINITION_DIFFERENCES
 
@@ -108,10 +119,17 @@ class WarehouseConnector(Connector):
                 for month, value in rows:
                     if month in monthly:
                         monthly[month][metric] = float(value or 0)
+        pack = LAYOUTS[options.layout]
+        absent = {
+            metric: f"the {options.layout} layout's query pack does not measure it yet"
+            for metric in self.metrics
+            if metric not in pack
+        }
         return self.source_data(
             monthly,
             label=f"warehouse {self._path().name} ({options.layout})",
             provenance={"engine": ENGINE, "layout": options.layout, "sql": sent},
+            not_measured=absent,
         )
 
     def _queries(self, connection: Any, wanted: Sequence[Month]) -> dict[str, str]:

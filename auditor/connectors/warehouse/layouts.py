@@ -95,4 +95,50 @@ FIVETRAN_HUBSPOT: Mapping[str, MetricQuery] = {
     },
 }
 
-LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {"fivetran_hubspot": FIVETRAN_HUBSPOT}
+
+def _send(flag: str | None = None) -> MetricQuery:
+    where = "NOT COALESCE(t.is_contact_deleted, FALSE)"
+    return MetricQuery(
+        "hubspot__email_sends",
+        "email_send_timestamp",
+        "count",
+        f"{where} AND t.{flag}" if flag else where,
+    )
+
+
+FIVETRAN_DBT_HUBSPOT: Mapping[str, MetricQuery] = {
+    "emails_sent": _send(),
+    "emails_delivered": _send("was_delivered"),
+    "unique_opens": _send("was_opened"),
+    "unique_clicks": _send("was_clicked"),
+    "bounces": _send("was_bounced"),
+    "spam_complaints": _send("was_spam_reported"),
+    "unsubscribes": _send("was_unsubscribed"),
+    "leads_new": MetricQuery(
+        "hubspot__contacts", "created_date", "count", "NOT COALESCE(t.is_contact_deleted, FALSE)"
+    ),
+    **{
+        metric: MetricQuery(
+            "hubspot__contact_history",
+            "valid_from",
+            "distinct:contact_id",
+            f"t.field_name = 'lifecyclestage' AND t.new_value = '{stage}'",
+        )
+        for metric, stage in (
+            ("mqls", "marketingqualifiedlead"),
+            ("sqls", "salesqualifiedlead"),
+            ("customers_new", "customer"),
+        )
+    },
+}
+"""`fivetran_dbt_hubspot`: the models of fivetran/dbt_hubspot (`models/marketing/
+marketing.yml`, `history/history.yml`): `hubspot__email_sends` has one row per send with
+`was_delivered`, `was_opened`, `was_clicked`, `was_bounced`, `was_spam_reported`,
+`was_unsubscribed`, so email metrics count sends by the month they were sent (the send
+cohort, as the platforms' own reports count); `hubspot__contacts.created_date`;
+`hubspot__contact_history (contact_id, field_name, new_value, valid_from)`."""
+
+LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {
+    "fivetran_hubspot": FIVETRAN_HUBSPOT,
+    "fivetran_dbt_hubspot": FIVETRAN_DBT_HUBSPOT,
+}

@@ -12,7 +12,7 @@ from auditor.connectors.base import ConnectorOptions
 Identifier = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")
 ]
-Layout = Literal["fivetran_hubspot"]
+Layout = Literal["fivetran_hubspot", "fivetran_dbt_hubspot"]
 
 
 class WarehouseOptions(ConnectorOptions):
@@ -21,7 +21,8 @@ class WarehouseOptions(ConnectorOptions):
     database: Path
     """The DuckDB database file (relative to the config's folder), opened read-only."""
     layout: Layout = "fivetran_hubspot"
-    """The tables' layout: `fivetran_hubspot` (Fivetran's HubSpot connector, raw)."""
+    """The tables' layout: `fivetran_hubspot` (Fivetran's HubSpot connector, raw) or
+    `fivetran_dbt_hubspot` (the models of Fivetran's dbt_hubspot package)."""
     schema_name: Identifier | None = Field(default=None, alias="schema")
     """The schema holding the layout's tables (default: the database's default schema)."""
     tables: dict[str, Identifier] = Field(default_factory=dict)
