@@ -6,6 +6,7 @@ by hand."""
 from __future__ import annotations
 
 import math
+import os
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -397,3 +398,106 @@ def test_connectors_test_shows_the_sql_it_would_send(warehouse, tmp_path):
     assert "SELECT" not in plain.output
     result = CliRunner().invoke(main, ["check", str(config), "--format", "json"])
     assert result.exit_code in (0, 1), result.output
+
+
+# --- the same suite against a real PostgreSQL server (.ci/run starts one on loopback) ----
+
+
+def load_postgres(dsn: str, rows: dict[str, list[tuple]]) -> None:
+    """The generated rows in schema hubspot of the server, as Fivetran lays them out."""
+    import psycopg
+
+    stages = {"won": (True, True), "lost": (False, True), "open": (False, False)}
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute("DROP SCHEMA IF EXISTS hubspot CASCADE")
+        db.execute("CREATE SCHEMA hubspot")
+        db.execute(
+            "CREATE TABLE hubspot.email_event (id VARCHAR, type VARCHAR, created TIMESTAMP, "
+            "sent_by_id VARCHAR, filtered_event BOOLEAN, email_campaign_id BIGINT)"
+        )
+        db.execute(
+            "CREATE TABLE hubspot.email_event_status_change (id VARCHAR, "
+            "portal_subscription_status VARCHAR)"
+        )
+        db.execute(
+            "CREATE TABLE hubspot.contact (id BIGINT, property_createdate TIMESTAMP, "
+            "_fivetran_deleted BOOLEAN)"
+        )
+        db.execute(
+            "CREATE TABLE hubspot.contact_property_history (contact_id BIGINT, "
+            "timestamp TIMESTAMP, name VARCHAR, value VARCHAR)"
+        )
+        db.execute(
+            "CREATE TABLE hubspot.deal_pipeline_stage (stage_id VARCHAR, closed_won BOOLEAN, "
+            "is_closed BOOLEAN)"
+        )
+        db.execute(
+            "CREATE TABLE hubspot.deal (deal_id BIGINT, deal_pipeline_stage_id VARCHAR, "
+            "property_closedate TIMESTAMP, property_amount DOUBLE PRECISION, "
+            "is_deleted BOOLEAN, _fivetran_deleted BOOLEAN)"
+        )
+        with db.cursor() as cur:
+            tables = {
+                "email_event": [
+                    (i, t, w.replace(tzinfo=None), s, f, c) for i, t, w, s, f, c in rows["events"]
+                ],
+                "email_event_status_change": rows["changes"],
+                "contact": [(i, w.replace(tzinfo=None), d) for i, w, d in rows["contacts"]],
+                "contact_property_history": [
+                    (i, w.replace(tzinfo=None), k, v) for i, w, k, v in rows["history"]
+                ],
+                "deal_pipeline_stage": [(n, *stages[n]) for n in stages],
+                "deal": [
+                    (i, s, w.replace(tzinfo=None) if w else None, a, d, False)
+                    for i, s, w, a, d in rows["deals"]
+                ],
+            }
+            for table, values in tables.items():
+                with cur.copy(f"COPY hubspot.{table} FROM STDIN") as copy:
+                    for value in values:
+                        copy.write_row(value)
+
+
+@pytest.fixture(scope="module")
+def postgres(warehouse) -> str:
+    dsn = os.environ.get("AUDITOR_TEST_POSTGRES")
+    if not dsn:
+        pytest.skip("no PostgreSQL server (.ci/run starts one and sets AUDITOR_TEST_POSTGRES)")
+    load_postgres(dsn, warehouse[1])
+    return dsn
+
+
+@pytest.mark.parametrize("tz", ["Europe/Madrid", "America/Los_Angeles"])
+def test_a_postgres_warehouse_gives_the_same_numbers(postgres, warehouse, tz):
+    _, rows = warehouse
+    source = WarehouseConnector(
+        WarehouseOptions(url=postgres, schema="hubspot"), Path("."), tz
+    ).fetch(Q3)
+    expected = truth(rows, tz)
+    for month in Q3:
+        for metric, value in expected[month].items():
+            assert math.isclose(source.monthly[month][metric], value), (month, metric)
+    assert source.provenance["engine"] == "postgres"
+    assert "AS TIMESTAMPTZ)" in source.provenance["sql"]["emails_sent"]
+
+
+def test_a_postgres_server_that_refuses_is_exit_3_without_the_password(monkeypatch):
+    from auditor.core.errors import SourceUnavailableError
+
+    monkeypatch.setenv("PGPASS_FOR_TEST", "s3cret-value")
+    options = WarehouseOptions(
+        url="postgresql://auditor@127.0.0.1:1/none", password_env="PGPASS_FOR_TEST"
+    )
+    with pytest.raises(SourceUnavailableError) as caught:
+        WarehouseConnector(options, Path("."), "UTC").fetch(Q3)
+    assert "s3cret-value" not in str(caught.value)
+    assert "did not accept a connection" in str(caught.value)
+
+
+def test_warehouse_options_are_validated():
+    with pytest.raises(ValueError, match="either database"):
+        WarehouseOptions()
+    with pytest.raises(ValueError, match="no password in the URL"):
+        WarehouseOptions(url="postgresql://u:pw@host/db")
+    with pytest.raises(ValueError, match="PostgreSQL URL"):
+        WarehouseOptions(url="snowflake://acct/db")
