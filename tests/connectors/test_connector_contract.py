@@ -562,4 +562,3 @@ class Recorder(Connector):
 def test_helpers_write_csv(tmp_path):  # keeps the shared helper import honest
     write_wide_csv(tmp_path / "d.csv", q3_data())
     assert (tmp_path / "d.csv").read_text(encoding="utf-8").startswith("month,")
-
