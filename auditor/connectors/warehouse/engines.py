@@ -5,11 +5,15 @@ tables of a schema and runs one aggregate query. Drivers are imported here only.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from auditor.core.errors import InputError, Problem, SourceResponseError, SourceUnavailableError
+
+DUCKDB_MEMORY = "256MB"
+"""DuckDB's memory limit for an audit's aggregates (DuckDB's default is 80 % of RAM)."""
 
 
 class Engine(Protocol):
@@ -44,6 +48,12 @@ class DuckDBEngine:
                 Problem(f"source.database: {path} is not a DuckDB database ({exc})")
             ) from None
         self.connection.execute("SET TimeZone = 'UTC'")
+        # the engine runs in the auditor's process: a bounded memory (DuckDB spills the
+        # rest to a temporary folder) keeps the audit's own footprint flat as tables grow
+        self._spill = tempfile.TemporaryDirectory(prefix="auditor-duckdb-")
+        self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+        self.connection.execute(f"SET temp_directory = '{self._spill.name}'")
+        self.connection.execute("SET enable_progress_bar = false")  # never on our stdout
         self.label = f"DuckDB warehouse {path.name}"
         self._error = duckdb.Error
 
@@ -69,6 +79,7 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.connection.close()
+        self._spill.cleanup()
 
 
 class PostgresEngine:
