@@ -501,3 +501,57 @@ def test_warehouse_options_are_validated():
         WarehouseOptions(url="postgresql://u:pw@host/db")
     with pytest.raises(ValueError, match="PostgreSQL URL"):
         WarehouseOptions(url="snowflake://acct/db")
+
+
+def test_a_query_written_in_the_config_replaces_or_adds_one(warehouse):
+    path, rows = warehouse
+    queries = {
+        "campaigns_sent": {
+            "table": "email_event",
+            "timestamp": "created",
+            "aggregate": "distinct:email_campaign_id",
+            "where": "t.type = 'SENT'",
+        },
+        "emails_sent": {"table": "email_event", "timestamp": "created", "where": "t.type = 'SENT'"},
+    }
+    data = connector(path, "UTC", queries=queries).fetch(Q3)
+    sent = dict.fromkeys(Q3, 0.0)  # now with the events HubSpot filtered out of reporting
+    campaigns: dict[str, set[int]] = {m: set() for m in Q3}
+    for _, kind, when, _, _, campaign in rows["events"]:
+        month = month_of(when.isoformat(), "UTC")
+        if kind == "SENT" and month in sent:
+            sent[month] += 1
+            campaigns[month].add(campaign)
+    for month in Q3:
+        assert data.monthly[month]["emails_sent"] == sent[month]
+        assert data.monthly[month]["campaigns_sent"] == len(campaigns[month])
+    assert "campaigns_sent" not in data.not_measured
+    assert data.provenance["queries_from_config"] == ["campaigns_sent", "emails_sent"]
+
+
+def test_a_bad_query_in_the_config_is_exit_2_with_its_line(tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli.main import main
+
+    config = tmp_path / "audit.yaml"
+    base = (
+        "client: Warehouse client\nperiod: 2026-Q3\nsource:\n  connector: warehouse\n"
+        "  database: x.duckdb\n  queries:\n{query}costs: {{currency: EUR, platform: 100}}\n"
+    )
+    cases = {
+        "    emails_sent:\n      table: email_event\n      timestamp: created\n"
+        "      where: DROP TABLE email_event\n": "where",
+        "    email_sent:\n      table: email_event\n      timestamp: created\n": "not base metric",
+        "    emails_sent:\n      table: email_event\n      timestamp: created\n"
+        "      aggregate: max:created\n": "aggregate",
+        "    emails_sent:\n      table: email_event\n      timestamp: created\n"
+        "      where: t.type = 'SENT' AND\n": "not a SQL condition",
+    }
+    for query, said in cases.items():
+        config.write_text(base.format(query=query), encoding="utf-8")
+        result = CliRunner().invoke(main, ["check", str(config)])
+        assert result.exit_code == 2, (query, result.output)
+        assert "audit.yaml:" in result.stderr, result.stderr
+        assert said in result.stderr, (said, result.stderr)
+        assert "Traceback" not in result.output + result.stderr

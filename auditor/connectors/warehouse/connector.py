@@ -6,13 +6,14 @@ built once (query.py) and compiled for the engine; the SQL sent is in the proven
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.connectors.timeutil import month_bounds
-from auditor.connectors.warehouse.layouts import LAYOUTS
+from auditor.connectors.warehouse.layouts import LAYOUTS, MetricQuery
 
 if TYPE_CHECKING:
     from auditor.connectors.warehouse.engines import Engine
@@ -125,24 +126,32 @@ class WarehouseConnector(Connector):
                         monthly[month][metric] = float(value or 0)
         finally:
             engine.close()
-        pack = LAYOUTS[options.layout]
+        pack = self._pack()
         absent = {
             metric: text("layout_lacks_metric", layout=options.layout)
             for metric in self.metrics
             if metric not in pack
         }
-        return self.source_data(
+        data = self.source_data(
             monthly,
             label=f"{engine.label} ({options.layout})",
-            provenance={"engine": engine.dialect, "layout": options.layout, "sql": sent},
+            provenance={
+                "engine": engine.dialect,
+                "layout": options.layout,
+                "queries_from_config": sorted(options.queries),
+                "sql": sent,
+            },
             not_measured=absent,
         )
+        # a query the config added measures what the packs do not: not "not measured"
+        kept = {m: why for m, why in data.not_measured.items() if m not in pack}
+        return dataclasses.replace(data, not_measured=kept)
 
     def _queries(self, engine: Engine, wanted: Sequence[Month]) -> dict[str, str]:
         from auditor.connectors.warehouse.query import monthly_query, to_sql
 
         options = self._options()
-        pack = LAYOUTS[options.layout]
+        pack = self._pack()
         self._require_tables(engine)
         catalog = engine.catalog()
         bounds = {m: month_bounds(m, self.timezone) for m in wanted}
@@ -163,11 +172,25 @@ class WarehouseConnector(Connector):
 
     # --- helpers ---
 
+    def _pack(self) -> dict[str, MetricQuery]:
+        """The layout's queries, with the config's own replacing or adding to them."""
+        options = self._options()
+        pack = dict(LAYOUTS[options.layout])
+        for metric, spec in options.queries.items():
+            pack[metric] = MetricQuery(
+                spec.table,
+                spec.timestamp,
+                spec.aggregate,
+                spec.where,
+                (spec.join, spec.join_on) if spec.join else None,
+            )
+        return pack
+
     def _name(self, table: str) -> str:
         return self._options().tables.get(table, table)
 
     def _wanted_tables(self) -> set[str]:
-        pack = LAYOUTS[self._options().layout]
+        pack = self._pack()
         wanted = {self._name(q.table) for q in pack.values()}
         return wanted | {self._name(q.join[0]) for q in pack.values() if q.join}
 
