@@ -555,3 +555,48 @@ def test_a_bad_query_in_the_config_is_exit_2_with_its_line(tmp_path):
         assert "audit.yaml:" in result.stderr, result.stderr
         assert said in result.stderr, (said, result.stderr)
         assert "Traceback" not in result.output + result.stderr
+
+
+def test_the_dbt_marketo_layout(tmp_path):
+    """marketo__email_sends (a row per send with was_* flags and campaign_type) and
+    marketo__leads, as dbt_marketo's models name them; counted by hand."""
+    rng = random.Random(11)
+    path = tmp_path / "marketo.duckdb"
+    sends = []
+    for n in range(4000):
+        when = START + timedelta(seconds=rng.randrange(SPAN_S))
+        flags = [rng.random() < p for p in (0.95, 0.3, 0.08, 0.03, 0.005)]
+        sends.append((n, when.replace(tzinfo=None), rng.choice(["batch", "trigger"]), *flags))
+    leads = [
+        (n, (START + timedelta(seconds=rng.randrange(SPAN_S))).replace(tzinfo=None), n % 31 == 0)
+        for n in range(2000)
+    ]
+    with duckdb.connect(str(path)) as db:
+        db.execute(
+            "CREATE TABLE marketo__email_sends (email_send_id BIGINT, activity_timestamp "
+            "TIMESTAMP, campaign_type VARCHAR, was_delivered BOOLEAN, was_opened BOOLEAN, "
+            "was_clicked BOOLEAN, was_bounced BOOLEAN, was_unsubscribed BOOLEAN)"
+        )
+        db.executemany("INSERT INTO marketo__email_sends VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sends)
+        db.execute(
+            "CREATE TABLE marketo__leads (lead_id BIGINT, created_timestamp TIMESTAMP, "
+            "is_deleted BOOLEAN)"
+        )
+        db.executemany("INSERT INTO marketo__leads VALUES (?, ?, ?)", leads)
+    data = WarehouseConnector(
+        WarehouseOptions(database=path, layout="fivetran_dbt_marketo"), tmp_path, "Asia/Tokyo"
+    ).fetch(Q3)
+    names = ("emails_delivered", "unique_opens", "unique_clicks", "bounces", "unsubscribes")
+    for month in Q3:
+        mine = [s for s in sends if month_of(s[1].isoformat() + "Z", "Asia/Tokyo") == month]
+        assert data.monthly[month]["emails_sent"] == len(mine)
+        assert data.monthly[month]["emails_automated"] == sum(s[2] == "trigger" for s in mine)
+        for index, name in enumerate(names):
+            assert data.monthly[month][name] == sum(s[3 + index] for s in mine), (month, name)
+        created = [
+            lead
+            for lead in leads
+            if not lead[2] and month_of(lead[1].isoformat() + "Z", "Asia/Tokyo") == month
+        ]
+        assert data.monthly[month]["leads_new"] == len(created)
+    assert "does not measure it yet" in data.not_measured["mqls"]

@@ -138,7 +138,35 @@ marketing.yml`, `history/history.yml`): `hubspot__email_sends` has one row per s
 cohort, as the platforms' own reports count); `hubspot__contacts.created_date`;
 `hubspot__contact_history (contact_id, field_name, new_value, valid_from)`."""
 
+
+def _marketo_send(flag: str | None = None) -> MetricQuery:
+    return MetricQuery(
+        "marketo__email_sends", "activity_timestamp", "count", f"t.{flag}" if flag else ""
+    )
+
+
+FIVETRAN_DBT_MARKETO: Mapping[str, MetricQuery] = {
+    "emails_sent": _marketo_send(),
+    "emails_delivered": _marketo_send("was_delivered"),
+    "unique_opens": _marketo_send("was_opened"),
+    "unique_clicks": _marketo_send("was_clicked"),
+    "bounces": _marketo_send("was_bounced"),
+    "unsubscribes": _marketo_send("was_unsubscribed"),
+    "emails_automated": MetricQuery(
+        "marketo__email_sends", "activity_timestamp", "count", "t.campaign_type = 'trigger'"
+    ),
+    "leads_new": MetricQuery(
+        "marketo__leads", "created_timestamp", "count", "NOT COALESCE(t.is_deleted, FALSE)"
+    ),
+}
+"""`fivetran_dbt_marketo`: the models of fivetran/dbt_marketo (`models/marketo.yml`):
+`marketo__email_sends` has a row per send (`activity_timestamp`) with `was_delivered`,
+`was_opened`, `was_clicked`, `was_bounced`, `was_unsubscribed` and the send's
+`campaign_type` ("either 'batch' or 'trigger'"), so email counts sends by the month
+they were sent; `marketo__leads.created_timestamp`, deleted leads left out."""
+
 LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {
     "fivetran_hubspot": FIVETRAN_HUBSPOT,
     "fivetran_dbt_hubspot": FIVETRAN_DBT_HUBSPOT,
+    "fivetran_dbt_marketo": FIVETRAN_DBT_MARKETO,
 }
