@@ -17,13 +17,13 @@ import pytest
 
 from auditor.connectors.timeutil import month_of
 from auditor.connectors.warehouse import WarehouseConnector, WarehouseOptions
-from auditor.connectors.warehouse.layouts import FIVETRAN_HUBSPOT
-from auditor.connectors.warehouse.query import monthly_query, to_sql
+from auditor.connectors.warehouse.layouts import FIVETRAN_HUBSPOT, LAYOUTS
 from auditor.core.errors import InputError
 from auditor.core.period import parse_period
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.pipeline.runner import months_needed
 from tests.helpers import ROOT
+from tests.helpers.golden import WAREHOUSE_DIALECTS, warehouse_sql
 
 Q3 = months_needed(parse_period("2026-Q3"))  # 2025-03 .. 2026-09
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -346,19 +346,14 @@ def test_a_missing_file_or_table_is_bad_input_naming_it(tmp_path, warehouse):
         renamed.fetch(Q3)
 
 
-DIALECTS = ("duckdb", "postgres", "bigquery", "snowflake", "databricks", "trino")
-
-
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_the_sql_for_each_engine_is_the_reviewed_one(dialect):
-    """Golden SQL: a sqlglot upgrade that changes what an engine is sent shows here."""
-    from auditor.connectors.timeutil import month_bounds
-
-    months = ["2026-07", "2026-08"]
-    bounds = {m: month_bounds(m, "Europe/Madrid") for m in months}
-    query = monthly_query(FIVETRAN_HUBSPOT["unsubscribes"], months, bounds, schema="hubspot")
-    golden = ROOT / "tests" / "golden" / "warehouse" / f"unsubscribes.{dialect}.sql"
-    assert to_sql(query, dialect) + "\n" == golden.read_text(encoding="utf-8")
+@pytest.mark.parametrize("dialect", WAREHOUSE_DIALECTS)
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_the_sql_for_each_engine_is_the_reviewed_one(layout, dialect):
+    """Golden SQL (tests/golden/warehouse/<layout>.<dialect>.sql, read and reviewed): a
+    sqlglot upgrade or a layout change that alters what an engine is sent shows here;
+    `python -m tests.helpers.golden` rewrites them (review the diff)."""
+    golden = ROOT / "tests" / "golden" / "warehouse" / f"{layout}.{dialect}.sql"
+    assert warehouse_sql(layout, dialect) == golden.read_text(encoding="utf-8")
 
 
 def test_every_base_metric_is_measured_or_has_a_reason():

@@ -58,8 +58,34 @@ def outputs(with_pdf: bool = True) -> dict[str, str]:
     return found
 
 
+WAREHOUSE_DIALECTS = ("duckdb", "postgres", "bigquery", "snowflake", "databricks", "trino")
+
+
+def warehouse_sql(layout: str, dialect: str) -> str:
+    """Every query of a warehouse layout for 2026-07 and 2026-08 in Madrid, in `dialect`
+    (tests/golden/warehouse/<layout>.<dialect>.sql)."""
+    from auditor.connectors.timeutil import month_bounds
+    from auditor.connectors.warehouse.layouts import LAYOUTS
+    from auditor.connectors.warehouse.query import monthly_query, to_sql
+
+    months = ["2026-07", "2026-08"]
+    bounds = {m: month_bounds(m, "Europe/Madrid") for m in months}
+    parts = []
+    for metric, spec in LAYOUTS[layout].items():
+        query = monthly_query(spec, months, bounds, schema="hubspot")
+        parts.append(f"-- {metric}\n{to_sql(query, dialect)};\n")
+    return "\n".join(parts)
+
+
 if __name__ == "__main__":
+    from auditor.connectors.warehouse.layouts import LAYOUTS
+
     GOLDEN.mkdir(exist_ok=True)
     for name, text in outputs().items():
         (GOLDEN / name).write_text(text, encoding="utf-8")
         print("wrote", GOLDEN / name)
+    for layout in LAYOUTS:
+        for dialect in WAREHOUSE_DIALECTS:
+            path = GOLDEN / "warehouse" / f"{layout}.{dialect}.sql"
+            path.write_text(warehouse_sql(layout, dialect), encoding="utf-8")
+            print("wrote", path)
