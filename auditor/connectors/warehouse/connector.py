@@ -117,11 +117,11 @@ class WarehouseConnector(Connector):
         engine = self._engine()
         try:
             sent = self._queries(engine, wanted)
-            for metric, sql in sent.items():
-                rows = self._run(engine, sql, metric)
+            answers = engine.run_all(list(sent.values()))
+            for (metric, _), rows in zip(sent.items(), answers, strict=True):
                 for month in wanted:
                     monthly[month][metric] = 0.0
-                for month, value in rows:
+                for month, value in self._checked(rows, metric):
                     if month in monthly:
                         monthly[month][metric] = float(value or 0)
         finally:
@@ -208,8 +208,8 @@ class WarehouseConnector(Connector):
                 )
             )
 
-    def _run(self, engine: Engine, sql: str, metric: str) -> list[tuple[str, Any]]:
-        rows = engine.rows(sql)
+    @staticmethod
+    def _checked(rows: list[tuple[Any, ...]], metric: str) -> list[tuple[str, Any]]:
         if len(rows) > 400:  # a month a row: more would be rows, not aggregates
             raise SourceResponseError(f"the query of {metric} returned {len(rows)} rows")
         return [(str(row[0]), row[1]) for row in rows if row[0] is not None]

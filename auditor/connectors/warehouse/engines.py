@@ -5,15 +5,15 @@ tables of a schema and runs one aggregate query. Drivers are imported here only.
 
 from __future__ import annotations
 
-import tempfile
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from auditor.core.errors import InputError, Problem, SourceResponseError, SourceUnavailableError
-
-DUCKDB_MEMORY = "256MB"
-"""DuckDB's memory limit for an audit's aggregates (DuckDB's default is 80 % of RAM)."""
 
 
 class Engine(Protocol):
@@ -24,62 +24,72 @@ class Engine(Protocol):
 
     def catalog(self) -> str | None: ...
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
+    def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]: ...
 
     def close(self) -> None: ...
 
 
 class DuckDBEngine:
-    """A DuckDB file, read-only."""
+    """A DuckDB file, read-only, opened only in a child process (duckdb_worker.py): the
+    engine's memory (its scans, hash tables, even the metadata of a large file) is never
+    the audit's."""
 
     dialect = "duckdb"
 
     def __init__(self, path: Path) -> None:
-        import duckdb  # only an audit of a warehouse pays for it
-
         if not path.is_file():
             raise InputError(
                 Problem(f"source.database: no DuckDB file at {path}", path="source.database")
             )
-        try:
-            self.connection = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as exc:
-            raise InputError(
-                Problem(f"source.database: {path} is not a DuckDB database ({exc})")
-            ) from None
-        self.connection.execute("SET TimeZone = 'UTC'")
-        # the engine runs in the auditor's process: a bounded memory (DuckDB spills the
-        # rest to a temporary folder) keeps the audit's own footprint flat as tables grow
-        self._spill = tempfile.TemporaryDirectory(prefix="auditor-duckdb-")
-        self.connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-        self.connection.execute(f"SET temp_directory = '{self._spill.name}'")
-        self.connection.execute("SET enable_progress_bar = false")  # never on our stdout
+        self.path = path
         self.label = f"DuckDB warehouse {path.name}"
-        self._error = duckdb.Error
+        self._catalog: str | None = None
+
+    def _ask(self, request: dict[str, Any]) -> Any:
+        done = subprocess.run(
+            [sys.executable, "-m", "auditor.connectors.warehouse.duckdb_worker", str(self.path)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise SourceResponseError(f"the DuckDB query process failed ({last})")
+        answer = json.loads(done.stdout)
+        if isinstance(answer, dict) and "error" in answer:
+            if answer["index"] == -1:
+                raise InputError(
+                    Problem(
+                        f"source.database: {self.path} is not a DuckDB database "
+                        f"({answer['error']})",
+                        path="source.database",
+                    )
+                )
+            raise SourceResponseError(
+                f"the warehouse refused a query ({answer['error']}); "
+                "`auditor connectors test --show-sql` prints it"
+            )
+        return answer
 
     def tables(self, schema: str | None) -> set[str]:
-        where = "table_schema = ?" if schema else "table_schema = current_schema()"
-        found = self.connection.execute(
-            f"SELECT table_name FROM information_schema.tables WHERE {where}",
-            [schema] if schema else [],
-        ).fetchall()
-        return {str(row[0]) for row in found}
+        answer = self._ask({"tables": schema})
+        self._catalog = answer["catalog"]
+        return {str(name) for name in answer["tables"]}
 
     def catalog(self) -> str | None:
         """The file's catalog: `catalog.schema.table` is never ambiguous (a file named like
         its schema makes `schema.table` so)."""
-        found = self.connection.execute("SELECT current_database()").fetchone()
-        return str(found[0]) if found else None
+        if self._catalog is None:
+            self.tables(None)
+        return self._catalog
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        try:
-            return list(self.connection.execute(sql).fetchall())
-        except self._error as exc:
-            raise _refused(exc) from None
+    def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+        answer = self._ask({"queries": list(queries)})
+        return [[tuple(row) for row in rows] for rows in answer]
 
     def close(self) -> None:
-        self.connection.close()
-        self._spill.cleanup()
+        return None
 
 
 class PostgresEngine:
@@ -126,12 +136,15 @@ class PostgresEngine:
     def catalog(self) -> str | None:
         return None  # a connection sees one database: `schema.table` is unambiguous
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        try:
-            return list(self.connection.execute(sql).fetchall())
-        except self._error as exc:
-            self.connection.rollback()
-            raise _refused(exc) from None
+    def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+        out = []
+        for sql in queries:
+            try:
+                out.append(list(self.connection.execute(sql).fetchall()))
+            except self._error as exc:
+                self.connection.rollback()
+                raise _refused(exc) from None
+        return out
 
     def close(self) -> None:
         self.connection.close()
