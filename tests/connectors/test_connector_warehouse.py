@@ -595,3 +595,61 @@ def test_the_dbt_marketo_layout(tmp_path):
         ]
         assert data.monthly[month]["leads_new"] == len(created)
     assert "does not measure it yet" in data.not_measured["mqls"]
+
+
+def test_the_airbyte_hubspot_layout(warehouse, tmp_path):
+    """Airbyte's HubSpot streams (email_events with epoch-millisecond `created` and
+    camelCase columns, contacts with `createdAt`), counted by hand in two zones."""
+    _, rows = warehouse
+    path = tmp_path / "airbyte.duckdb"
+    statuses = dict(rows["changes"])
+
+    def recipient(send: str | None) -> str:
+        return f"r{int(send.split('-')[1]) % 400}" if send else "r-none"
+
+    events = [
+        (
+            i,
+            kind,
+            int(when.timestamp() * 1000),
+            filtered,
+            recipient(send),
+            campaign + (int(send.split("-")[1]) % 3 if send else 0),
+            statuses.get(i),
+        )
+        for i, kind, when, send, filtered, campaign in rows["events"]
+    ]
+    contacts = [(i, when, deleted) for i, when, deleted in rows["contacts"]]
+    with duckdb.connect(str(path)) as db:
+        db.execute(
+            'CREATE TABLE email_events (id VARCHAR, "type" VARCHAR, created BIGINT, '
+            '"filteredEvent" BOOLEAN, recipient VARCHAR, "emailCampaignId" BIGINT, '
+            '"portalSubscriptionStatus" VARCHAR, "sentBy" JSON)'
+        )
+        db.executemany("INSERT INTO email_events VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", events)
+        db.execute('CREATE TABLE contacts (id BIGINT, "createdAt" TIMESTAMPTZ, archived BOOLEAN)')
+        db.executemany("INSERT INTO contacts VALUES (?, ?, ?)", contacts)
+    for tz in ("Europe/Madrid", "America/Los_Angeles"):
+        data = WarehouseConnector(
+            WarehouseOptions(database=path, layout="airbyte_hubspot"), tmp_path, tz
+        ).fetch(Q3)
+        expected = {
+            m: dict.fromkeys(("emails_sent", "unique_opens", "unsubscribes"), 0.0) for m in Q3
+        }
+        pairs: dict[str, set[tuple[str, int]]] = {m: set() for m in Q3}
+        for _, kind, ms, filtered, who, campaign, status in events:
+            month = month_of(str(ms), tz)
+            if month not in expected or filtered:
+                continue
+            if kind == "SENT":
+                expected[month]["emails_sent"] += 1
+            if kind == "OPEN":
+                pairs[month].add((who, campaign))
+            if kind == "STATUSCHANGE" and status == "UNSUBSCRIBED":
+                expected[month]["unsubscribes"] += 1
+        for month in Q3:
+            expected[month]["unique_opens"] = float(len(pairs[month]))
+            for metric, value in expected[month].items():
+                assert data.monthly[month][metric] == value, (tz, month, metric)
+            created = [c for c in contacts if not c[2] and month_of(c[1].isoformat(), tz) == month]
+            assert data.monthly[month]["leads_new"] == len(created)

@@ -36,8 +36,8 @@ reasons.register({"packed": _PACKED}, {"packed": _PACKED_ES}, "es")
 DEFINITION_DIFFERENCES: Mapping[str, str] = {
     "bounces": "BOUNCE events (hard bounces); soft bounces are DEFERRED events, not counted",
     "unique_opens": (
-        "sends opened: by the month of the OPEN (fivetran_hubspot) or of the send "
-        "(fivetran_dbt_hubspot's was_opened)"
+        "sends opened: by the month of the OPEN (fivetran_hubspot; airbyte_hubspot as "
+        "distinct recipient and campaign pairs) or of the send (the dbt layouts' was_opened)"
     ),
     "unique_clicks": (
         "sends clicked: by the month of the CLICK (fivetran_hubspot) or of the send "

@@ -38,6 +38,8 @@ class MetricQuery:
     """A filter in DuckDB's SQL over the table's columns (alias `t`, joined table `j`)."""
     join: tuple[str, str] | None = None
     """(layout table, `ON` condition) of an inner join, alias `j`."""
+    epoch_ms: bool = False
+    """The timestamp column holds epoch milliseconds (Airbyte's HubSpot events)."""
 
 
 _REPORTED = "NOT COALESCE(t.filtered_event, FALSE)"
@@ -165,8 +167,39 @@ FIVETRAN_DBT_MARKETO: Mapping[str, MetricQuery] = {
 `campaign_type` ("either 'batch' or 'trigger'"), so email counts sends by the month
 they were sent; `marketo__leads.created_timestamp`, deleted leads left out."""
 
+_AIRBYTE_REPORTED = 'NOT COALESCE(t."filteredEvent", FALSE)'
+_AIRBYTE_PAIR = (
+    'distinct:CONCAT(CAST(t."recipient" AS TEXT), \'|\', CAST(t."emailCampaignId" AS TEXT))'
+)
+
+
+def _airbyte_event(kind: str, aggregate: str = "count", extra: str = "") -> MetricQuery:
+    where = f"t.\"type\" = '{kind}' AND {_AIRBYTE_REPORTED}{extra}"
+    return MetricQuery("email_events", "created", aggregate, where, epoch_ms=True)
+
+
+AIRBYTE_HUBSPOT: Mapping[str, MetricQuery] = {
+    "emails_sent": _airbyte_event("SENT"),
+    "emails_delivered": _airbyte_event("DELIVERED"),
+    "unique_opens": _airbyte_event("OPEN", _AIRBYTE_PAIR),
+    "unique_clicks": _airbyte_event("CLICK", _AIRBYTE_PAIR),
+    "bounces": _airbyte_event("BOUNCE"),
+    "spam_complaints": _airbyte_event("SPAMREPORT"),
+    "unsubscribes": _airbyte_event(
+        "STATUSCHANGE", extra=" AND t.\"portalSubscriptionStatus\" = 'UNSUBSCRIBED'"
+    ),
+    "leads_new": MetricQuery("contacts", "createdAt", "count", 'NOT COALESCE(t."archived", FALSE)'),
+}
+"""`airbyte_hubspot`: Airbyte's HubSpot source (schemas/email_events.json, contacts.json):
+`email_events` with `type`, `filteredEvent`, `portalSubscriptionStatus`, `recipient`,
+`emailCampaignId` and `created` in epoch milliseconds; nested objects (`sentBy`) land as
+JSON, which engines read differently, so unique opens and clicks are distinct
+(recipient, campaign) pairs with the event in the month (a definition difference);
+`contacts.createdAt`, archived contacts left out. Column names keep Airbyte's case."""
+
 LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {
     "fivetran_hubspot": FIVETRAN_HUBSPOT,
     "fivetran_dbt_hubspot": FIVETRAN_DBT_HUBSPOT,
     "fivetran_dbt_marketo": FIVETRAN_DBT_MARKETO,
+    "airbyte_hubspot": AIRBYTE_HUBSPOT,
 }

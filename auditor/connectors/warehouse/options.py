@@ -13,7 +13,9 @@ from auditor.connectors.base import ConnectorOptions, EnvVarName
 Identifier = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")
 ]
-Layout = Literal["fivetran_hubspot", "fivetran_dbt_hubspot", "fivetran_dbt_marketo"]
+Layout = Literal[
+    "fivetran_hubspot", "fivetran_dbt_hubspot", "fivetran_dbt_marketo", "airbyte_hubspot"
+]
 Aggregate = Annotated[
     str,
     Field(pattern=r"^(count|(distinct|sum):[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?)$"),
@@ -87,7 +89,8 @@ class WarehouseOptions(ConnectorOptions):
     layout: Layout = "fivetran_hubspot"
     """The tables' layout: `fivetran_hubspot` (Fivetran's HubSpot connector, raw) or
     `fivetran_dbt_hubspot` (the models of Fivetran's dbt_hubspot package) or
-    `fivetran_dbt_marketo` (dbt_marketo's models)."""
+    `fivetran_dbt_marketo` (dbt_marketo's models) or `airbyte_hubspot` (Airbyte's HubSpot
+    source)."""
     schema_name: Identifier | None = Field(default=None, alias="schema")
     """The schema holding the layout's tables (default: the database's default schema)."""
     tables: dict[str, Identifier] = Field(default_factory=dict)

@@ -33,6 +33,10 @@ def _timestamp(instant: datetime) -> exp.Expression:
     return exp.cast(exp.Literal.string(_utc(instant)), exp.DataType.build("timestamptz"))
 
 
+def _epoch_ms(instant: datetime) -> exp.Expression:
+    return exp.Literal.number(int(instant.timestamp() * 1000))
+
+
 def _table(name: str, schema: str | None, catalog: str | None, alias: str) -> exp.Expression:
     return exp.Table(
         this=exp.to_identifier(name),
@@ -67,14 +71,17 @@ def monthly_query(
     `months` (consecutive), `bounds` their UTC [start, end); `catalog` qualifies the
     schema (a DuckDB file named like its schema makes `schema.table` ambiguous)."""
     names = dict(tables or {})
-    stamp = exp.column(metric.timestamp, table="t")
+    stamp = exp.column(
+        metric.timestamp, table="t", quoted=metric.timestamp != metric.timestamp.lower()
+    )
+    instant = _epoch_ms if metric.epoch_ms else _timestamp
     bucket = exp.Case()
     for month in months:
         start, end = bounds[month]
-        inside = exp.and_(stamp >= _timestamp(start), stamp < _timestamp(end))
+        inside = exp.and_(stamp >= instant(start), stamp < instant(end))
         bucket = bucket.when(inside, exp.Literal.string(month))
     first, last = bounds[months[0]][0], bounds[months[-1]][1]
-    where = exp.and_(stamp >= _timestamp(first), stamp < _timestamp(last))
+    where = exp.and_(stamp >= instant(first), stamp < instant(last))
     if metric.where:
         where = exp.and_(where, sqlglot.parse_one(metric.where, read=AUTHORED))
     query = (

@@ -1,0 +1,174 @@
+-- emails_sent
+SELECT
+  CASE
+    WHEN t.created >= 1782856800000 AND t.created < 1785535200000
+    THEN '2026-07'
+    WHEN t.created >= 1785535200000 AND t.created < 1788213600000
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.email_events AS t
+WHERE
+  (
+    t.created >= 1782856800000 AND t.created < 1788213600000
+  )
+  AND (
+    t.`type` = 'SENT' AND NOT COALESCE(t.`filteredEvent`, FALSE)
+  )
+GROUP BY
+  1;
+
+-- emails_delivered
+SELECT
+  CASE
+    WHEN t.created >= 1782856800000 AND t.created < 1785535200000
+    THEN '2026-07'
+    WHEN t.created >= 1785535200000 AND t.created < 1788213600000
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.email_events AS t
+WHERE
+  (
+    t.created >= 1782856800000 AND t.created < 1788213600000
+  )
+  AND (
+    t.`type` = 'DELIVERED' AND NOT COALESCE(t.`filteredEvent`, FALSE)
+  )
+GROUP BY
+  1;
+
+-- unique_opens
+SELECT
+  CASE
+    WHEN t.created >= 1782856800000 AND t.created < 1785535200000
+    THEN '2026-07'
+    WHEN t.created >= 1785535200000 AND t.created < 1788213600000
+    THEN '2026-08'
+  END AS month,
+  COUNT(
+    DISTINCT CONCAT(
+      COALESCE(CAST(t.`recipient` AS STRING), ''),
+      '|',
+      COALESCE(CAST(t.`emailCampaignId` AS STRING), '')
+    )
+  ) AS value
+FROM hubspot.email_events AS t
+WHERE
+  (
+    t.created >= 1782856800000 AND t.created < 1788213600000
+  )
+  AND (
+    t.`type` = 'OPEN' AND NOT COALESCE(t.`filteredEvent`, FALSE)
+  )
+GROUP BY
+  1;
+
+-- unique_clicks
+SELECT
+  CASE
+    WHEN t.created >= 1782856800000 AND t.created < 1785535200000
+    THEN '2026-07'
+    WHEN t.created >= 1785535200000 AND t.created < 1788213600000
+    THEN '2026-08'
+  END AS month,
+  COUNT(
+    DISTINCT CONCAT(
+      COALESCE(CAST(t.`recipient` AS STRING), ''),
+      '|',
+      COALESCE(CAST(t.`emailCampaignId` AS STRING), '')
+    )
+  ) AS value
+FROM hubspot.email_events AS t
+WHERE
+  (
+    t.created >= 1782856800000 AND t.created < 1788213600000
+  )
+  AND (
+    t.`type` = 'CLICK' AND NOT COALESCE(t.`filteredEvent`, FALSE)
+  )
+GROUP BY
+  1;
+
+-- bounces
+SELECT
+  CASE
+    WHEN t.created >= 1782856800000 AND t.created < 1785535200000
+    THEN '2026-07'
+    WHEN t.created >= 1785535200000 AND t.created < 1788213600000
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.email_events AS t
+WHERE
+  (
+    t.created >= 1782856800000 AND t.created < 1788213600000
+  )
+  AND (
+    t.`type` = 'BOUNCE' AND NOT COALESCE(t.`filteredEvent`, FALSE)
+  )
+GROUP BY
+  1;
+
+-- spam_complaints
+SELECT
+  CASE
+    WHEN t.created >= 1782856800000 AND t.created < 1785535200000
+    THEN '2026-07'
+    WHEN t.created >= 1785535200000 AND t.created < 1788213600000
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.email_events AS t
+WHERE
+  (
+    t.created >= 1782856800000 AND t.created < 1788213600000
+  )
+  AND (
+    t.`type` = 'SPAMREPORT' AND NOT COALESCE(t.`filteredEvent`, FALSE)
+  )
+GROUP BY
+  1;
+
+-- unsubscribes
+SELECT
+  CASE
+    WHEN t.created >= 1782856800000 AND t.created < 1785535200000
+    THEN '2026-07'
+    WHEN t.created >= 1785535200000 AND t.created < 1788213600000
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.email_events AS t
+WHERE
+  (
+    t.created >= 1782856800000 AND t.created < 1788213600000
+  )
+  AND (
+    t.`type` = 'STATUSCHANGE'
+    AND NOT COALESCE(t.`filteredEvent`, FALSE)
+    AND t.`portalSubscriptionStatus` = 'UNSUBSCRIBED'
+  )
+GROUP BY
+  1;
+
+-- leads_new
+SELECT
+  CASE
+    WHEN `t`.`createdAt` >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND `t`.`createdAt` < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-07'
+    WHEN `t`.`createdAt` >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    AND `t`.`createdAt` < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.contacts AS t
+WHERE
+  (
+    `t`.`createdAt` >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND `t`.`createdAt` < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+  )
+  AND NOT COALESCE(t.`archived`, FALSE)
+GROUP BY
+  1;
