@@ -209,10 +209,11 @@ def truth(rows: dict[str, list[tuple]], tz: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def add_dbt_models(path: Path) -> None:
-    """The fivetran_dbt_hubspot models built from the raw tables, as dbt_hubspot does:
-    one hubspot__email_sends row per send with its was_* flags, hubspot__contacts,
-    hubspot__contact_history."""
+def dbt_model_sql() -> list[str]:
+    """The fivetran_dbt_hubspot models built from the raw tables (schema hubspot, the
+    current one), as dbt_hubspot does: one hubspot__email_sends row per send with its
+    was_* flags, hubspot__contacts, hubspot__contact_history. Runs on DuckDB and
+    PostgreSQL alike."""
     flags = {
         "was_delivered": "'DELIVERED'",
         "was_opened": "'OPEN'",
@@ -225,28 +226,35 @@ def add_dbt_models(path: Path) -> None:
         f"AND e.type = {kind}) AS {flag}"
         for flag, kind in flags.items()
     )
-    with duckdb.connect(str(path)) as db:
-        catalog = db.execute("SELECT current_database()").fetchone()[0]
-        db.execute(f"CREATE SCHEMA {catalog}.hubspot_hubspot")
-        db.execute(f"USE {catalog}.hubspot")
-        db.execute(
+    return [
+        (
             "CREATE TABLE hubspot_hubspot.hubspot__email_sends AS SELECT s.sent_by_id AS "
             "email_send_id, s.created AS email_send_timestamp, s.email_campaign_id, "
             f"FALSE AS is_contact_deleted, {columns}, EXISTS (SELECT 1 FROM email_event e "
             "JOIN email_event_status_change c ON c.id = e.id WHERE e.sent_by_id = s.sent_by_id "
             "AND c.portal_subscription_status = 'UNSUBSCRIBED') AS was_unsubscribed "
             "FROM email_event s WHERE s.type = 'SENT'"
-        )
-        db.execute(
+        ),
+        (
             "CREATE TABLE hubspot_hubspot.hubspot__contacts AS SELECT id AS contact_id, "
             "property_createdate AS created_date, _fivetran_deleted AS is_contact_deleted "
             "FROM contact"
-        )
-        db.execute(
+        ),
+        (
             "CREATE TABLE hubspot_hubspot.hubspot__contact_history AS SELECT contact_id, "
-            "name AS field_name, value AS new_value, timestamp AS valid_from, NULL AS valid_to "
+            "name AS field_name, value AS new_value, timestamp AS valid_from "
             "FROM contact_property_history"
-        )
+        ),
+    ]
+
+
+def add_dbt_models(path: Path) -> None:
+    with duckdb.connect(str(path)) as db:
+        catalog = db.execute("SELECT current_database()").fetchone()[0]
+        db.execute(f"CREATE SCHEMA {catalog}.hubspot_hubspot")
+        db.execute(f"USE {catalog}.hubspot")
+        for sql in dbt_model_sql():
+            db.execute(sql)
 
 
 def dbt_truth(path: Path, tz: str) -> dict[str, dict[str, float]]:
@@ -431,6 +439,8 @@ def load_postgres(dsn: str, rows: dict[str, list[tuple]]) -> None:
             "property_closedate TIMESTAMP, property_amount DOUBLE PRECISION, "
             "is_deleted BOOLEAN, _fivetran_deleted BOOLEAN)"
         )
+        db.execute("DROP SCHEMA IF EXISTS hubspot_hubspot CASCADE")
+        db.execute("CREATE SCHEMA hubspot_hubspot")
         with db.cursor() as cur:
             tables = {
                 "email_event": [
@@ -451,6 +461,9 @@ def load_postgres(dsn: str, rows: dict[str, list[tuple]]) -> None:
                 with cur.copy(f"COPY hubspot.{table} FROM STDIN") as copy:
                     for value in values:
                         copy.write_row(value)
+        db.execute("SET search_path TO hubspot")
+        for sql in dbt_model_sql():
+            db.execute(sql)
 
 
 @pytest.fixture(scope="module")
@@ -474,6 +487,19 @@ def test_a_postgres_warehouse_gives_the_same_numbers(postgres, warehouse, tz):
             assert math.isclose(source.monthly[month][metric], value), (month, metric)
     assert source.provenance["engine"] == "postgres"
     assert "AS TIMESTAMPTZ)" in source.provenance["sql"]["emails_sent"]
+    dbt = WarehouseConnector(
+        WarehouseOptions(url=postgres, schema="hubspot_hubspot", layout="fivetran_dbt_hubspot"),
+        Path("."),
+        tz,
+    ).fetch(Q3)
+    on_duckdb = WarehouseConnector(
+        WarehouseOptions(
+            database=warehouse[0], schema="hubspot_hubspot", layout="fivetran_dbt_hubspot"
+        ),
+        Path("."),
+        tz,
+    ).fetch(Q3)
+    assert dbt.monthly == on_duckdb.monthly  # the same models give the same numbers
 
 
 def test_a_postgres_server_that_refuses_is_exit_3_without_the_password(monkeypatch):
