@@ -55,7 +55,7 @@ def _options(cls: type[Connector]) -> dict[str, dict[str, Any]]:
         entry: dict[str, Any] = {"required": info.is_required()}
         if not info.is_required():
             entry["default"] = info.get_default(call_default_factory=True)
-        out[name] = entry
+        out[info.alias or name] = entry  # what users write (`schema`, not `schema_name`)
     return out
 
 

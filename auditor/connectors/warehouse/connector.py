@@ -51,8 +51,9 @@ class WarehouseConnector(Connector):
 
     name: ClassVar[str] = "warehouse"
     description: ClassVar[str] = (
-        "a data warehouse (DuckDB file) holding a platform's synced tables "
-        "(layout fivetran_hubspot): one aggregate query per metric"
+        "a data warehouse (a DuckDB file or a PostgreSQL server) holding a platform's synced "
+        "tables (Fivetran or Airbyte layouts, or queries written in the config): one "
+        "aggregate query per metric"
     )
     Options: ClassVar[type[ConnectorOptions]] = WarehouseOptions
     metrics: ClassVar[tuple[str, ...]] = MEASURED
