@@ -679,3 +679,20 @@ def test_the_airbyte_hubspot_layout(warehouse, tmp_path):
                 assert data.monthly[month][metric] == value, (tz, month, metric)
             created = [c for c in contacts if not c[2] and month_of(c[1].isoformat(), tz) == month]
             assert data.monthly[month]["leads_new"] == len(created)
+
+
+def test_a_file_that_is_not_duckdb_or_a_query_the_warehouse_refuses_is_bad_input(
+    warehouse, tmp_path
+):
+    not_a_db = tmp_path / "notes.duckdb"
+    not_a_db.write_text("not a database", encoding="utf-8")
+    with pytest.raises(InputError, match="is not a DuckDB database") as caught:
+        WarehouseConnector(WarehouseOptions(database=not_a_db), tmp_path, "UTC").fetch(Q3)
+    assert caught.value.exit_code == 2
+    path, _ = warehouse
+    wrong_column = {"campaigns_sent": {"table": "email_event", "timestamp": "sent_at"}}
+    with pytest.raises(InputError) as refused:
+        connector(path, "UTC", queries=wrong_column).fetch(Q3)
+    (problem,) = refused.value.problems
+    assert problem.path == "source.queries.campaigns_sent"
+    assert "sent_at" in problem.message

@@ -118,7 +118,7 @@ class WarehouseConnector(Connector):
         engine = self._engine()
         try:
             sent = self._queries(engine, wanted)
-            answers = engine.run_all(list(sent.values()))
+            answers = self._answers(engine, sent)
             for (metric, _), rows in zip(sent.items(), answers, strict=True):
                 for month in wanted:
                     monthly[month][metric] = 0.0
@@ -202,12 +202,30 @@ class WarehouseConnector(Connector):
             where = f"schema {options.schema_name}" if options.schema_name else "the default schema"
             raise InputError(
                 Problem(
-                    f"source.layout: the {options.layout} layout needs the tables "
+                    f"the {options.layout} layout needs the tables "
                     f"{', '.join(missing)}, not in {where} of the {engine.label} (set "
                     "source.schema, or source.tables for renamed tables)",
                     path="source.layout",
                 )
             )
+
+    def _answers(self, engine: Engine, sent: Mapping[str, str]) -> list[list[tuple[Any, ...]]]:
+        """Every query's rows; a query written in the config that the engine refuses (a
+        column it lacks) is the config's error, with its place (exit 2)."""
+        from auditor.connectors.warehouse.engines import QueryRefused
+
+        try:
+            return engine.run_all(list(sent.values()))
+        except QueryRefused as exc:
+            metric = list(sent)[exc.index] if 0 <= exc.index < len(sent) else ""
+            if metric not in self._options().queries:
+                raise
+            raise InputError(
+                Problem(
+                    f"the warehouse refused this query ({exc.reason})",
+                    path=f"source.queries.{metric}",
+                )
+            ) from None
 
     @staticmethod
     def _checked(rows: list[tuple[Any, ...]], metric: str) -> list[tuple[str, Any]]:

@@ -38,9 +38,7 @@ class DuckDBEngine:
 
     def __init__(self, path: Path) -> None:
         if not path.is_file():
-            raise InputError(
-                Problem(f"source.database: no DuckDB file at {path}", path="source.database")
-            )
+            raise InputError(Problem(f"no DuckDB file at {path}", path="source.database"))
         self.path = path
         self.label = f"DuckDB warehouse {path.name}"
         self._catalog: str | None = None
@@ -61,15 +59,11 @@ class DuckDBEngine:
             if answer["index"] == -1:
                 raise InputError(
                     Problem(
-                        f"source.database: {self.path} is not a DuckDB database "
-                        f"({answer['error']})",
+                        f"{self.path} is not a DuckDB database ({answer['error']})",
                         path="source.database",
                     )
                 )
-            raise SourceResponseError(
-                f"the warehouse refused a query ({answer['error']}); "
-                "`auditor connectors test --show-sql` prints it"
-            )
+            raise QueryRefused(str(answer["error"]), int(answer["index"]))
         return answer
 
     def tables(self, schema: str | None) -> set[str]:
@@ -138,21 +132,27 @@ class PostgresEngine:
 
     def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
         out = []
-        for sql in queries:
+        for index, sql in enumerate(queries):
             try:
                 out.append(list(self.connection.execute(sql).fetchall()))
             except self._error as exc:
                 self.connection.rollback()
-                raise _refused(exc) from None
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise QueryRefused(f"{type(exc).__name__}: {first}", index) from None
         return out
 
     def close(self) -> None:
         self.connection.close()
 
 
-def _refused(exc: Exception) -> SourceResponseError:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return SourceResponseError(
-        f"the warehouse refused a query ({type(exc).__name__}: {first}); "
-        "`auditor connectors test --show-sql` prints it"
-    )
+class QueryRefused(SourceResponseError):
+    """The engine refused the `index`-th query of a run (exit 3; the connector makes it a
+    config error when the query was written in the config)."""
+
+    def __init__(self, reason: str, index: int) -> None:
+        super().__init__(
+            f"the warehouse refused a query ({reason}); `auditor connectors test "
+            "--show-sql` prints it"
+        )
+        self.reason = reason
+        self.index = index
