@@ -134,8 +134,8 @@ def build(path: Path, seed: int = 7) -> dict[str, list[tuple]]:
             "_fivetran_deleted BOOLEAN)"
         )
         db.executemany(
-            "INSERT INTO deal_pipeline_stage VALUES (?, 'default', ?, ?, ?, 0.5, FALSE)",
-            [(name, name.title(), won, closed) for name, won, closed in stages],
+            "INSERT INTO deal_pipeline_stage VALUES (?, 'default', ?, ?, ?, ?, FALSE)",
+            [(name, name.title(), won, closed, PROBABILITY[name]) for name, won, closed in stages],
         )
         db.execute(
             "CREATE TABLE deal (deal_id BIGINT, deal_pipeline_stage_id VARCHAR, "
@@ -146,6 +146,11 @@ def build(path: Path, seed: int = 7) -> dict[str, list[tuple]]:
             "INSERT INTO deal VALUES (?, ?, ?, ?, ?, FALSE, NULL)",
             [(i, s, w.replace(tzinfo=None) if w else None, a, d) for i, s, w, a, d in deals],
         )
+        db.execute(
+            "CREATE TABLE deal_stage (deal_id BIGINT, value VARCHAR, date_entered TIMESTAMP, "
+            "_fivetran_start TIMESTAMP, _fivetran_end TIMESTAMP, _fivetran_active BOOLEAN)"
+        )
+        db.executemany("INSERT INTO deal_stage VALUES (?, ?, ?, ?, ?, ?)", deal_stages(deals))
     return {
         "events": events,
         "changes": changes,
@@ -153,6 +158,25 @@ def build(path: Path, seed: int = 7) -> dict[str, list[tuple]]:
         "history": history,
         "deals": deals,
     }
+
+
+PROBABILITY = {"won": 1.0, "lost": 0.0, "open": 0.5}  # HubSpot: 1.0 won, 0.0 lost
+
+
+def deal_stages(deals: list[tuple]) -> list[tuple]:
+    """Fivetran's deal_stage history: each deal entered "open" first, then its current
+    stage (the active row); a deal still open has one row."""
+    out = []
+    for deal_id, stage, closed, _, _ in deals:
+        began = (closed or START).replace(tzinfo=None) - timedelta(days=30)
+        end = datetime(9999, 12, 31)
+        if stage == "open":
+            out.append((deal_id, "open", began, began, end, True))
+            continue
+        moved = began + timedelta(days=29)
+        out.append((deal_id, "open", began, began, moved, False))
+        out.append((deal_id, stage, moved, moved, end, True))
+    return out
 
 
 def truth(rows: dict[str, list[tuple]], tz: str) -> dict[str, dict[str, float]]:
@@ -245,6 +269,21 @@ def dbt_model_sql() -> list[str]:
             "name AS field_name, value AS new_value, timestamp AS valid_from "
             "FROM contact_property_history"
         ),
+        (
+            "CREATE TABLE hubspot_hubspot.hubspot__deals AS SELECT d.deal_id, "
+            "d.property_amount AS amount, d.property_closedate AS closed_date, "
+            "COALESCE(d.is_deleted, d._fivetran_deleted) AS is_deal_deleted, "
+            "d.deal_pipeline_stage_id, p.label AS pipeline_stage_label "
+            "FROM deal d LEFT JOIN deal_pipeline_stage p ON p.stage_id = d.deal_pipeline_stage_id"
+        ),
+        (
+            "CREATE TABLE hubspot_hubspot.hubspot__deal_stages AS SELECT s.deal_id, "
+            "s._fivetran_start AS date_stage_entered, s._fivetran_end AS date_stage_exited, "
+            "s._fivetran_active AS is_stage_active, s.value AS pipeline_stage_id, "
+            "COALESCE(p.is_closed, p.closed_won) AS is_pipeline_stage_closed, "
+            "p.probability AS pipeline_stage_probability, p.label AS pipeline_stage_label "
+            "FROM deal_stage s LEFT JOIN deal_pipeline_stage p ON p.stage_id = s.value"
+        ),
     ]
 
 
@@ -325,9 +364,12 @@ def test_the_dbt_layout_counts_sends_by_the_month_they_were_sent(warehouse, tz):
     for month in Q3:
         for metric, value in sends[month].items():
             assert dbt.monthly[month][metric] == value, (month, metric)
-        for metric in ("leads_new", "mqls", "sqls", "customers_new"):
+        for metric in ("leads_new", "mqls", "sqls", "customers_new", "deals_won", "deals_lost"):
             assert dbt.monthly[month][metric] == raw[month][metric], (month, metric)
-    assert "does not measure it yet" in dbt.not_measured["deals_won"]
+        assert math.isclose(dbt.monthly[month]["revenue_won"], raw[month]["revenue_won"])
+    assert sum(raw[m]["deals_won"] for m in Q3) > 20
+    assert sum(raw[m]["deals_lost"] for m in Q3) > 20
+    assert "does not measure it yet" in dbt.not_measured["emails_automated"]
     # the send cohort is not the event month: opens differ from the raw layout's somewhere
     assert any(dbt.monthly[m]["unique_opens"] != raw[m]["unique_opens"] for m in Q3)
 
@@ -431,8 +473,13 @@ def load_postgres(dsn: str, rows: dict[str, list[tuple]]) -> None:
             "timestamp TIMESTAMP, name VARCHAR, value VARCHAR)"
         )
         db.execute(
-            "CREATE TABLE hubspot.deal_pipeline_stage (stage_id VARCHAR, closed_won BOOLEAN, "
-            "is_closed BOOLEAN)"
+            "CREATE TABLE hubspot.deal_pipeline_stage (stage_id VARCHAR, label VARCHAR, "
+            "closed_won BOOLEAN, is_closed BOOLEAN, probability DOUBLE PRECISION)"
+        )
+        db.execute(
+            "CREATE TABLE hubspot.deal_stage (deal_id BIGINT, value VARCHAR, "
+            "date_entered TIMESTAMP, _fivetran_start TIMESTAMP, _fivetran_end TIMESTAMP, "
+            "_fivetran_active BOOLEAN)"
         )
         db.execute(
             "CREATE TABLE hubspot.deal (deal_id BIGINT, deal_pipeline_stage_id VARCHAR, "
@@ -451,7 +498,8 @@ def load_postgres(dsn: str, rows: dict[str, list[tuple]]) -> None:
                 "contact_property_history": [
                     (i, w.replace(tzinfo=None), k, v) for i, w, k, v in rows["history"]
                 ],
-                "deal_pipeline_stage": [(n, *stages[n]) for n in stages],
+                "deal_pipeline_stage": [(n, n.title(), *stages[n], PROBABILITY[n]) for n in stages],
+                "deal_stage": deal_stages(rows["deals"]),
                 "deal": [
                     (i, s, w.replace(tzinfo=None) if w else None, a, d, False)
                     for i, s, w, a, d in rows["deals"]
@@ -499,7 +547,10 @@ def test_a_postgres_warehouse_gives_the_same_numbers(postgres, warehouse, tz):
         Path("."),
         tz,
     ).fetch(Q3)
-    assert dbt.monthly == on_duckdb.monthly  # the same models give the same numbers
+    for month in Q3:  # the same models give the same numbers (sums to the last cent)
+        assert dbt.monthly[month].keys() == on_duckdb.monthly[month].keys()
+        for metric, value in on_duckdb.monthly[month].items():
+            assert math.isclose(dbt.monthly[month][metric], value), (month, metric)
 
 
 def test_a_postgres_server_that_refuses_is_exit_3_without_the_password(monkeypatch):
@@ -578,11 +629,35 @@ def test_a_bad_query_in_the_config_is_exit_2_with_its_line(tmp_path):
         assert "Traceback" not in result.output + result.stderr
 
 
-def test_the_dbt_marketo_layout(tmp_path):
+Tables = dict[str, tuple[str, list[tuple]]]
+"""Table name -> (its columns' DDL, valid on DuckDB and PostgreSQL alike; its rows)."""
+
+
+def load_duckdb(path: Path, tables: Tables) -> None:
+    with duckdb.connect(str(path)) as db:
+        for name, (columns, values) in tables.items():
+            db.execute(f"CREATE TABLE {name} ({columns})")
+            marks = ", ".join("?" * len(values[0]))
+            db.executemany(f"INSERT INTO {name} VALUES ({marks})", values)
+
+
+def load_postgres_schema(dsn: str, schema: str, tables: Tables) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        db.execute(f"CREATE SCHEMA {schema}")
+        for name, (columns, values) in tables.items():
+            db.execute(f"CREATE TABLE {schema}.{name} ({columns})")
+            with db.cursor() as cur, cur.copy(f"COPY {schema}.{name} FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+
+
+def marketo_tables() -> Tables:
     """marketo__email_sends (a row per send with was_* flags and campaign_type) and
-    marketo__leads, as dbt_marketo's models name them; counted by hand."""
+    marketo__leads, as dbt_marketo's models name them."""
     rng = random.Random(11)
-    path = tmp_path / "marketo.duckdb"
     sends = []
     for n in range(4000):
         when = START + timedelta(seconds=rng.randrange(SPAN_S))
@@ -592,24 +667,27 @@ def test_the_dbt_marketo_layout(tmp_path):
         (n, (START + timedelta(seconds=rng.randrange(SPAN_S))).replace(tzinfo=None), n % 31 == 0)
         for n in range(2000)
     ]
-    with duckdb.connect(str(path)) as db:
-        db.execute(
-            "CREATE TABLE marketo__email_sends (email_send_id BIGINT, activity_timestamp "
-            "TIMESTAMP, campaign_type VARCHAR, was_delivered BOOLEAN, was_opened BOOLEAN, "
-            "was_clicked BOOLEAN, was_bounced BOOLEAN, was_unsubscribed BOOLEAN)"
-        )
-        db.executemany("INSERT INTO marketo__email_sends VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sends)
-        db.execute(
-            "CREATE TABLE marketo__leads (lead_id BIGINT, created_timestamp TIMESTAMP, "
-            "is_deleted BOOLEAN)"
-        )
-        db.executemany("INSERT INTO marketo__leads VALUES (?, ?, ?)", leads)
-    data = WarehouseConnector(
-        WarehouseOptions(database=path, layout="fivetran_dbt_marketo"), tmp_path, "Asia/Tokyo"
-    ).fetch(Q3)
+    return {
+        "marketo__email_sends": (
+            "email_send_id BIGINT, activity_timestamp TIMESTAMP, campaign_type VARCHAR, "
+            "was_delivered BOOLEAN, was_opened BOOLEAN, was_clicked BOOLEAN, "
+            "was_bounced BOOLEAN, was_unsubscribed BOOLEAN",
+            sends,
+        ),
+        "marketo__leads": (
+            "lead_id BIGINT, created_timestamp TIMESTAMP, is_deleted BOOLEAN",
+            leads,
+        ),
+    }
+
+
+def check_marketo(data, tables: Tables, tz: str) -> None:
+    """The dbt_marketo layout's numbers against the rows counted by hand."""
+    sends = tables["marketo__email_sends"][1]
+    leads = tables["marketo__leads"][1]
     names = ("emails_delivered", "unique_opens", "unique_clicks", "bounces", "unsubscribes")
     for month in Q3:
-        mine = [s for s in sends if month_of(s[1].isoformat() + "Z", "Asia/Tokyo") == month]
+        mine = [s for s in sends if month_of(s[1].isoformat() + "Z", tz) == month]
         assert data.monthly[month]["emails_sent"] == len(mine)
         assert data.monthly[month]["emails_automated"] == sum(s[2] == "trigger" for s in mine)
         for index, name in enumerate(names):
@@ -617,17 +695,45 @@ def test_the_dbt_marketo_layout(tmp_path):
         created = [
             lead
             for lead in leads
-            if not lead[2] and month_of(lead[1].isoformat() + "Z", "Asia/Tokyo") == month
+            if not lead[2] and month_of(lead[1].isoformat() + "Z", tz) == month
         ]
         assert data.monthly[month]["leads_new"] == len(created)
+    assert sum(data.monthly[m]["emails_sent"] for m in Q3) > 1000
     assert "does not measure it yet" in data.not_measured["mqls"]
 
 
-def test_the_airbyte_hubspot_layout(warehouse, tmp_path):
-    """Airbyte's HubSpot streams (email_events with epoch-millisecond `created` and
-    camelCase columns, contacts with `createdAt`), counted by hand in two zones."""
-    _, rows = warehouse
-    path = tmp_path / "airbyte.duckdb"
+def test_the_dbt_marketo_layout(tmp_path):
+    path = tmp_path / "marketo.duckdb"
+    tables = marketo_tables()
+    load_duckdb(path, tables)
+    data = WarehouseConnector(
+        WarehouseOptions(database=path, layout="fivetran_dbt_marketo"), tmp_path, "Asia/Tokyo"
+    ).fetch(Q3)
+    check_marketo(data, tables, "Asia/Tokyo")
+
+
+def airbyte_deals(rows: dict[str, list[tuple]]) -> list[tuple]:
+    """The generated deals as Airbyte's `deals` stream lands them: HubSpot's calculated
+    hs_is_closed / hs_is_closed_won properties, `archived` for deleted deals."""
+    return [
+        (
+            str(deal_id),
+            closed,
+            None if amount is None else f"{amount:.2f}",
+            stage != "open",
+            "true" if stage == "won" else "false",
+            {"won": "closedwon", "lost": "closedlost"}.get(stage, "appointmentscheduled"),
+            deleted,
+        )
+        for deal_id, stage, closed, amount, deleted in rows["deals"]
+    ]
+
+
+def airbyte_tables(rows: dict[str, list[tuple]]) -> Tables:
+    """Airbyte's HubSpot streams: email_events with epoch-millisecond `created` and
+    camelCase columns, contacts with `createdAt`, deals with HubSpot's calculated
+    properties (hs_is_closed typed boolean, hs_is_closed_won and the amount as text:
+    the source's versions type them both ways)."""
     statuses = dict(rows["changes"])
 
     def recipient(send: str | None) -> str:
@@ -642,43 +748,87 @@ def test_the_airbyte_hubspot_layout(warehouse, tmp_path):
             recipient(send),
             campaign + (int(send.split("-")[1]) % 3 if send else 0),
             statuses.get(i),
+            None,
         )
         for i, kind, when, send, filtered, campaign in rows["events"]
     ]
-    contacts = [(i, when, deleted) for i, when, deleted in rows["contacts"]]
-    with duckdb.connect(str(path)) as db:
-        db.execute(
-            'CREATE TABLE email_events (id VARCHAR, "type" VARCHAR, created BIGINT, '
-            '"filteredEvent" BOOLEAN, recipient VARCHAR, "emailCampaignId" BIGINT, '
-            '"portalSubscriptionStatus" VARCHAR, "sentBy" JSON)'
-        )
-        db.executemany("INSERT INTO email_events VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", events)
-        db.execute('CREATE TABLE contacts (id BIGINT, "createdAt" TIMESTAMPTZ, archived BOOLEAN)')
-        db.executemany("INSERT INTO contacts VALUES (?, ?, ?)", contacts)
+    return {
+        "email_events": (
+            'id VARCHAR, "type" VARCHAR, created BIGINT, "filteredEvent" BOOLEAN, '
+            'recipient VARCHAR, "emailCampaignId" BIGINT, "portalSubscriptionStatus" VARCHAR, '
+            '"sentBy" JSON',
+            events,
+        ),
+        "contacts": ('id BIGINT, "createdAt" TIMESTAMPTZ, archived BOOLEAN', rows["contacts"]),
+        "deals": (
+            "id VARCHAR, properties_closedate TIMESTAMPTZ, properties_amount VARCHAR, "
+            "properties_hs_is_closed BOOLEAN, properties_hs_is_closed_won VARCHAR, "
+            "properties_dealstage VARCHAR, archived BOOLEAN",
+            airbyte_deals(rows),
+        ),
+    }
+
+
+def check_airbyte(data, tables: Tables, rows: dict[str, list[tuple]], tz: str) -> None:
+    """The airbyte_hubspot layout's numbers against the rows counted by hand."""
+    expected = {m: dict.fromkeys(("emails_sent", "unique_opens", "unsubscribes"), 0.0) for m in Q3}
+    pairs: dict[str, set[tuple[str, int]]] = {m: set() for m in Q3}
+    for _, kind, ms, filtered, who, campaign, status, _ in tables["email_events"][1]:
+        month = month_of(str(ms), tz)
+        if month not in expected or filtered:
+            continue
+        if kind == "SENT":
+            expected[month]["emails_sent"] += 1
+        if kind == "OPEN":
+            pairs[month].add((who, campaign))
+        if kind == "STATUSCHANGE" and status == "UNSUBSCRIBED":
+            expected[month]["unsubscribes"] += 1
+    raw = truth(rows, tz)
+    for month in Q3:
+        expected[month]["unique_opens"] = float(len(pairs[month]))
+        for metric, value in expected[month].items():
+            assert data.monthly[month][metric] == value, (tz, month, metric)
+        created = [
+            c for c in tables["contacts"][1] if not c[2] and month_of(c[1].isoformat(), tz) == month
+        ]
+        assert data.monthly[month]["leads_new"] == len(created)
+        for metric in ("deals_won", "deals_lost"):
+            assert data.monthly[month][metric] == raw[month][metric], (tz, month, metric)
+        assert math.isclose(data.monthly[month]["revenue_won"], raw[month]["revenue_won"])
+
+
+def test_the_airbyte_hubspot_layout(warehouse, tmp_path):
+    _, rows = warehouse
+    path = tmp_path / "airbyte.duckdb"
+    tables = airbyte_tables(rows)
+    load_duckdb(path, tables)
     for tz in ("Europe/Madrid", "America/Los_Angeles"):
         data = WarehouseConnector(
             WarehouseOptions(database=path, layout="airbyte_hubspot"), tmp_path, tz
         ).fetch(Q3)
-        expected = {
-            m: dict.fromkeys(("emails_sent", "unique_opens", "unsubscribes"), 0.0) for m in Q3
-        }
-        pairs: dict[str, set[tuple[str, int]]] = {m: set() for m in Q3}
-        for _, kind, ms, filtered, who, campaign, status in events:
-            month = month_of(str(ms), tz)
-            if month not in expected or filtered:
-                continue
-            if kind == "SENT":
-                expected[month]["emails_sent"] += 1
-            if kind == "OPEN":
-                pairs[month].add((who, campaign))
-            if kind == "STATUSCHANGE" and status == "UNSUBSCRIBED":
-                expected[month]["unsubscribes"] += 1
-        for month in Q3:
-            expected[month]["unique_opens"] = float(len(pairs[month]))
-            for metric, value in expected[month].items():
-                assert data.monthly[month][metric] == value, (tz, month, metric)
-            created = [c for c in contacts if not c[2] and month_of(c[1].isoformat(), tz) == month]
-            assert data.monthly[month]["leads_new"] == len(created)
+        check_airbyte(data, tables, rows, tz)
+
+
+def test_the_marketo_and_airbyte_layouts_on_postgres(postgres, warehouse):
+    """The same tables loaded into the PostgreSQL server give the same numbers."""
+    _, rows = warehouse
+    marketo, airbyte = marketo_tables(), airbyte_tables(rows)
+    load_postgres_schema(postgres, "marketo", marketo)
+    load_postgres_schema(postgres, "airbyte", airbyte)
+    data = WarehouseConnector(
+        WarehouseOptions(url=postgres, schema="marketo", layout="fivetran_dbt_marketo"),
+        Path("."),
+        "Asia/Tokyo",
+    ).fetch(Q3)
+    check_marketo(data, marketo, "Asia/Tokyo")
+    for tz in ("Europe/Madrid", "America/Los_Angeles"):
+        data = WarehouseConnector(
+            WarehouseOptions(url=postgres, schema="airbyte", layout="airbyte_hubspot"),
+            Path("."),
+            tz,
+        ).fetch(Q3)
+        assert data.provenance["engine"] == "postgres"
+        check_airbyte(data, airbyte, rows, tz)
 
 
 def test_a_file_that_is_not_duckdb_or_a_query_the_warehouse_refuses_is_bad_input(

@@ -132,13 +132,33 @@ FIVETRAN_DBT_HUBSPOT: Mapping[str, MetricQuery] = {
             ("customers_new", "customer"),
         )
     },
+    **{
+        metric: MetricQuery(
+            "hubspot__deals",
+            "closed_date",
+            aggregate,
+            f"NOT COALESCE(t.is_deal_deleted, FALSE) AND j.is_pipeline_stage_closed AND {won}",
+            join=("hubspot__deal_stages", "j.deal_id = t.deal_id AND j.is_stage_active"),
+        )
+        for metric, aggregate, won in (
+            ("deals_won", "count", "j.pipeline_stage_probability >= 1"),
+            ("revenue_won", "sum:amount", "j.pipeline_stage_probability >= 1"),
+            ("deals_lost", "count", "j.pipeline_stage_probability < 1"),
+        )
+    },
 }
 """`fivetran_dbt_hubspot`: the models of fivetran/dbt_hubspot (`models/marketing/
 marketing.yml`, `history/history.yml`): `hubspot__email_sends` has one row per send with
 `was_delivered`, `was_opened`, `was_clicked`, `was_bounced`, `was_spam_reported`,
 `was_unsubscribed`, so email metrics count sends by the month they were sent (the send
 cohort, as the platforms' own reports count); `hubspot__contacts.created_date`;
-`hubspot__contact_history (contact_id, field_name, new_value, valid_from)`."""
+`hubspot__contact_history (contact_id, field_name, new_value, valid_from)`. The models
+keep no won flag (`stg_hubspot__deal_pipeline_stage` folds `closed_won` into
+`is_closed`), so a closed deal is won when its stage's probability is 1.0: HubSpot
+requires a deal stage's probability, "0.0 being Closed Lost and 1.0 being Closed Won"
+(CRM pipelines API guide). Deals are `hubspot__deals` (`closed_date`, `amount`,
+`is_deal_deleted`) joined to their current row of `hubspot__deal_stages`
+(`is_stage_active`, `is_pipeline_stage_closed`, `pipeline_stage_probability`)."""
 
 
 def _marketo_send(flag: str | None = None) -> MetricQuery:
@@ -173,6 +193,11 @@ _AIRBYTE_PAIR = (
 )
 
 
+# HubSpot's calculated deal properties, typed boolean or string by the source's version
+_AIRBYTE_WON = "LOWER(CAST(t.properties_hs_is_closed_won AS TEXT)) = 'true'"
+_AIRBYTE_CLOSED = "LOWER(CAST(t.properties_hs_is_closed AS TEXT)) = 'true'"
+
+
 def _airbyte_event(kind: str, aggregate: str = "count", extra: str = "") -> MetricQuery:
     where = f"t.\"type\" = '{kind}' AND {_AIRBYTE_REPORTED}{extra}"
     return MetricQuery("email_events", "created", aggregate, where, epoch_ms=True)
@@ -189,13 +214,30 @@ AIRBYTE_HUBSPOT: Mapping[str, MetricQuery] = {
         "STATUSCHANGE", extra=" AND t.\"portalSubscriptionStatus\" = 'UNSUBSCRIBED'"
     ),
     "leads_new": MetricQuery("contacts", "createdAt", "count", 'NOT COALESCE(t."archived", FALSE)'),
+    **{
+        metric: MetricQuery(
+            "deals",
+            "properties_closedate",
+            aggregate,
+            f'NOT COALESCE(t."archived", FALSE) AND {state}',
+        )
+        for metric, aggregate, state in (
+            ("deals_won", "count", _AIRBYTE_WON),
+            ("revenue_won", "sum:CAST(t.properties_amount AS DOUBLE)", _AIRBYTE_WON),
+            ("deals_lost", "count", f"{_AIRBYTE_CLOSED} AND NOT ({_AIRBYTE_WON})"),
+        )
+    },
 }
 """`airbyte_hubspot`: Airbyte's HubSpot source (schemas/email_events.json, contacts.json):
 `email_events` with `type`, `filteredEvent`, `portalSubscriptionStatus`, `recipient`,
 `emailCampaignId` and `created` in epoch milliseconds; nested objects (`sentBy`) land as
 JSON, which engines read differently, so unique opens and clicks are distinct
 (recipient, campaign) pairs with the event in the month (a definition difference);
-`contacts.createdAt`, archived contacts left out. Column names keep Airbyte's case."""
+`contacts.createdAt`, archived contacts left out; deals (`deals`, archived left out)
+by `properties_closedate`, won and closed from HubSpot's calculated properties
+`hs_is_closed_won` and `hs_is_closed` (flattened as `properties_<name>`; boolean or the
+text "true" as the source's versions type them), revenue the sum of `properties_amount`.
+Column names keep Airbyte's case."""
 
 LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {
     "fivetran_hubspot": FIVETRAN_HUBSPOT,

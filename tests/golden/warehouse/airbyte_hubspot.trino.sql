@@ -172,3 +172,78 @@ WHERE
   AND NOT COALESCE(t."archived", FALSE)
 GROUP BY
   1;
+
+-- deals_won
+SELECT
+  CASE
+    WHEN t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-07'
+    WHEN t.properties_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.deals AS t
+WHERE
+  (
+    t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+  )
+  AND (
+    NOT COALESCE(t."archived", FALSE)
+    AND LOWER(CAST(t.properties_hs_is_closed_won AS VARCHAR)) = 'true'
+  )
+GROUP BY
+  1;
+
+-- revenue_won
+SELECT
+  CASE
+    WHEN t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-07'
+    WHEN t.properties_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-08'
+  END AS month,
+  SUM(CAST(t.properties_amount AS DOUBLE)) AS value
+FROM hubspot.deals AS t
+WHERE
+  (
+    t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+  )
+  AND (
+    NOT COALESCE(t."archived", FALSE)
+    AND LOWER(CAST(t.properties_hs_is_closed_won AS VARCHAR)) = 'true'
+  )
+GROUP BY
+  1;
+
+-- deals_lost
+SELECT
+  CASE
+    WHEN t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-07'
+    WHEN t.properties_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.deals AS t
+WHERE
+  (
+    t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+  )
+  AND (
+    NOT COALESCE(t."archived", FALSE)
+    AND LOWER(CAST(t.properties_hs_is_closed AS VARCHAR)) = 'true'
+    AND NOT (
+      LOWER(CAST(t.properties_hs_is_closed_won AS VARCHAR)) = 'true'
+    )
+  )
+GROUP BY
+  1;

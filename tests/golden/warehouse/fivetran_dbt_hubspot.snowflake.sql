@@ -246,3 +246,84 @@ WHERE
   )
 GROUP BY
   1;
+
+-- deals_won
+SELECT
+  CASE
+    WHEN t.closed_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-07'
+    WHEN t.closed_date >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.hubspot__deals AS t
+INNER JOIN hubspot.hubspot__deal_stages AS j
+  ON j.deal_id = t.deal_id AND j.is_stage_active
+WHERE
+  (
+    t.closed_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+  )
+  AND (
+    NOT COALESCE(t.is_deal_deleted, FALSE)
+    AND j.is_pipeline_stage_closed
+    AND j.pipeline_stage_probability >= 1
+  )
+GROUP BY
+  1;
+
+-- revenue_won
+SELECT
+  CASE
+    WHEN t.closed_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-07'
+    WHEN t.closed_date >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-08'
+  END AS month,
+  SUM(t.amount) AS value
+FROM hubspot.hubspot__deals AS t
+INNER JOIN hubspot.hubspot__deal_stages AS j
+  ON j.deal_id = t.deal_id AND j.is_stage_active
+WHERE
+  (
+    t.closed_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+  )
+  AND (
+    NOT COALESCE(t.is_deal_deleted, FALSE)
+    AND j.is_pipeline_stage_closed
+    AND j.pipeline_stage_probability >= 1
+  )
+GROUP BY
+  1;
+
+-- deals_lost
+SELECT
+  CASE
+    WHEN t.closed_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-07'
+    WHEN t.closed_date >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.hubspot__deals AS t
+INNER JOIN hubspot.hubspot__deal_stages AS j
+  ON j.deal_id = t.deal_id AND j.is_stage_active
+WHERE
+  (
+    t.closed_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.closed_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+  )
+  AND (
+    NOT COALESCE(t.is_deal_deleted, FALSE)
+    AND j.is_pipeline_stage_closed
+    AND j.pipeline_stage_probability < 1
+  )
+GROUP BY
+  1;
