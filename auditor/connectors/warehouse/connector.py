@@ -1,7 +1,8 @@
 """The warehouse connector: one aggregate query per base metric, run where the data is.
 
-First part (issue 17): DuckDB files in the `fivetran_hubspot` layout. The queries are
-built once (query.py) and compiled for the engine; the SQL sent is in the provenance.
+A DuckDB file or a server (engines.py, drivers.py), tables in one of the layouts'
+query packs (layouts.py) or queries written in the config. The queries are built once
+(query.py) and compiled for the engine's dialect; the SQL sent is in the provenance.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from auditor.core.period import Month
 from auditor.core.reasons import text
 from auditor.metrics.catalog import BASE_BY_ID
 
-_PACKED = "not in the warehouse layouts' query packs yet (the connector's first part)"
+_PACKED = "no warehouse layout measures it (a query written in the config's source.queries can)"
 _PACKED_ES = (
-    "aún no está en los paquetes de consultas de los formatos de almacén (primera parte del "
-    "conector)"
+    "ningún formato de almacén lo mide (puede medirlo una consulta escrita en "
+    "source.queries de la configuración)"
 )
 MEASURED = tuple(m for m in BASE_BY_ID if any(m in pack for pack in LAYOUTS.values()))
 NOT_MEASURED: Mapping[str, str] = {m: _PACKED for m in BASE_BY_ID if m not in MEASURED}
@@ -51,7 +52,8 @@ class WarehouseConnector(Connector):
 
     name: ClassVar[str] = "warehouse"
     description: ClassVar[str] = (
-        "a data warehouse (a DuckDB file or a PostgreSQL server) holding a platform's synced "
+        "a data warehouse (a DuckDB file, or a PostgreSQL, BigQuery, Snowflake, Databricks or "
+        "Trino server) holding a platform's synced "
         "tables (Fivetran or Airbyte layouts, or queries written in the config): one "
         "aggregate query per metric"
     )
@@ -82,20 +84,42 @@ class WarehouseConnector(Connector):
         return (path,) if path is not None else ()
 
     def _engine(self) -> Engine:
-        from auditor.connectors.warehouse.engines import DuckDBEngine, PostgresEngine
+        from auditor.connectors.warehouse.drivers import Credentials
+        from auditor.connectors.warehouse.engines import DuckDBEngine, ServerEngine
 
         options = self._options()
         path = self._path()
-        if path is not None:
-            return DuckDBEngine(path)
-        password = self.secret("password_env") if options.password_env else None
-        return PostgresEngine(str(options.url), password)
+        server = options.server()
+        if path is not None or server is None:
+            return DuckDBEngine(path or Path(str(options.database)))
+        key = options.private_key_path
+        if key is not None and not key.is_absolute():
+            key = self.config_dir / key
+        if key is not None and not key.is_file():
+            raise InputError(
+                Problem(f"no private key file at {key}", path="source.private_key_path")
+            )
+        credentials = Credentials(
+            password=self.secret("password_env") if options.password_env else None,
+            token=self.secret("token_env") if options.token_env else None,
+            private_key_file=key,
+            private_key_passphrase=(
+                self.secret("private_key_passphrase_env")
+                if options.private_key_passphrase_env
+                else None
+            ),
+        )
+        return ServerEngine(server, credentials)
+
+    def _schema(self) -> str | None:
+        options = self._options()
+        return options.schema_for(options.server())
 
     def check(self) -> str:
         options = self._options()
         engine = self._engine()
         try:
-            found = engine.tables(options.schema_name)
+            found = engine.tables(self._schema())
         finally:
             engine.close()
         missing = sorted(self._wanted_tables() - found)
@@ -162,7 +186,7 @@ class WarehouseConnector(Connector):
                     spec,
                     wanted,
                     bounds,
-                    schema=options.schema_name,
+                    schema=self._schema(),
                     catalog=catalog,
                     tables=options.tables,
                 ),
@@ -191,15 +215,18 @@ class WarehouseConnector(Connector):
         return self._options().tables.get(table, table)
 
     def _wanted_tables(self) -> set[str]:
+        """Lower-cased, as the engines list them: unquoted names resolve without case."""
         pack = self._pack()
         wanted = {self._name(q.table) for q in pack.values()}
-        return wanted | {self._name(q.join[0]) for q in pack.values() if q.join}
+        wanted |= {self._name(q.join[0]) for q in pack.values() if q.join}
+        return {name.lower() for name in wanted}
 
     def _require_tables(self, engine: Engine) -> None:
         options = self._options()
-        missing = sorted(self._wanted_tables() - engine.tables(options.schema_name))
+        schema = self._schema()
+        missing = sorted(self._wanted_tables() - engine.tables(schema))
         if missing:
-            where = f"schema {options.schema_name}" if options.schema_name else "the default schema"
+            where = f"schema {schema}" if schema else "the default schema"
             raise InputError(
                 Problem(
                     f"the {options.layout} layout needs the tables "

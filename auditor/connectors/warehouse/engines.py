@@ -1,18 +1,20 @@
 """The engines a warehouse audit runs its queries in: an embedded DuckDB file, or a
-PostgreSQL server. Each opens read-only where it can, sets its session's zone to UTC
-(naive UTC columns then compare exactly with the queries' zoned bounds), lists the
-tables of a schema and runs one aggregate query. Drivers are imported here only."""
+server reached through its driver (drivers.py). Each opens read-only where it can,
+works in UTC (naive UTC columns then compare exactly with the queries' zoned bounds),
+lists the tables of a schema and runs the aggregate queries."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
+from auditor.connectors.warehouse.drivers import Credentials
+from auditor.connectors.warehouse.servers import ServerUrl
 from auditor.core.errors import InputError, Problem, SourceResponseError, SourceUnavailableError
 
 
@@ -69,7 +71,7 @@ class DuckDBEngine:
     def tables(self, schema: str | None) -> set[str]:
         answer = self._ask({"tables": schema})
         self._catalog = answer["catalog"]
-        return {str(name) for name in answer["tables"]}
+        return {str(name).lower() for name in answer["tables"]}
 
     def catalog(self) -> str | None:
         """The file's catalog: `catalog.schema.table` is never ambiguous (a file named like
@@ -86,63 +88,72 @@ class DuckDBEngine:
         return None
 
 
-class PostgresEngine:
-    """A PostgreSQL server, in a read-only transaction."""
+class ServerEngine:
+    """A warehouse server (PostgreSQL, Snowflake, BigQuery, Databricks, Trino) through its
+    DB-API driver (drivers.py). The login and the first listing are where a server says
+    no to who we are: that is exit 3 with the secrets hidden; a refused query is
+    QueryRefused."""
 
-    dialect = "postgres"
+    def __init__(self, server: ServerUrl, credentials: Credentials) -> None:
+        from auditor.connectors.warehouse.drivers import DRIVERS
 
-    def __init__(self, url: str, password: str | None) -> None:
+        self.dialect = server.dialect
+        self.label = server.label
+        self._driver = DRIVERS[server.dialect]
+        self._hide = credentials.hide
+        self._errors = self._driver.errors()
         try:
-            import psycopg
-        except ImportError:
-            raise InputError(
-                Problem(
-                    "source.url: a PostgreSQL warehouse needs the psycopg driver: "
-                    "pip install 'auditor[postgres]'",
-                    path="source.url",
-                )
-            ) from None
-        parts = urlsplit(url)
-        self.label = f"PostgreSQL warehouse {parts.hostname}:{parts.port or 5432}{parts.path}"
-        try:
-            self.connection = psycopg.connect(
-                url, password=password, connect_timeout=10, autocommit=False
-            )
-        except psycopg.OperationalError as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if password:
-                reason = reason.replace(password, "***")
+            self.connection = self._driver.connect(server, credentials)
+            for statement in self._driver.setup:
+                self._execute(statement, fetch=False)
+        except self._errors as exc:
             raise SourceUnavailableError(
-                f"{self.label} did not accept a connection ({reason})", platform="PostgreSQL"
+                f"{self.label} did not accept a connection ({self._reason(exc)})",
+                platform=self._driver.engine,
             ) from None
-        self.connection.read_only = True
-        self.connection.execute("SET TIME ZONE 'UTC'")
-        self._error = psycopg.Error
+
+    def _reason(self, exc: BaseException) -> str:
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else ""
+        return self._hide(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
+
+    def _execute(self, sql: str, *, fetch: bool = True) -> list[tuple[Any, ...]]:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()] if fetch else []
+        finally:
+            cursor.close()
 
     def tables(self, schema: str | None) -> set[str]:
-        where = "table_schema = %s" if schema else "table_schema = current_schema()"
-        found = self.connection.execute(
-            f"SELECT table_name FROM information_schema.tables WHERE {where}",
-            [schema] if schema else [],
-        ).fetchall()
-        return {str(row[0]) for row in found}
+        """The schema's table names, lower-cased: the queries name tables unquoted, which
+        every engine resolves without case (Snowflake stores them upper-case)."""
+        sql, column = self._driver.list_tables(schema)
+        try:
+            rows = self._execute(sql)
+        except self._errors as exc:
+            raise SourceUnavailableError(
+                f"{self.label} did not list the tables of schema {schema or '(default)'} "
+                f"({self._reason(exc)})",
+                platform=self._driver.engine,
+            ) from None
+        return {str(row[column]).lower() for row in rows}
 
     def catalog(self) -> str | None:
-        return None  # a connection sees one database: `schema.table` is unambiguous
+        return None  # the connection names its database or catalog: `schema.table` is enough
 
     def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
         out = []
         for index, sql in enumerate(queries):
             try:
-                out.append(list(self.connection.execute(sql).fetchall()))
-            except self._error as exc:
-                self.connection.rollback()
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                raise QueryRefused(f"{type(exc).__name__}: {first}", index) from None
+                out.append(self._execute(sql))
+            except self._errors as exc:
+                raise QueryRefused(self._reason(exc), index) from None
         return out
 
     def close(self) -> None:
-        self.connection.close()
+        with contextlib.suppress(*self._errors):  # a session the server already dropped
+            self.connection.close()
 
 
 class QueryRefused(SourceResponseError):

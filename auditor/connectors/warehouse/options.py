@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from auditor.connectors.base import ConnectorOptions, EnvVarName
+
+if TYPE_CHECKING:
+    from auditor.connectors.warehouse.servers import ServerUrl
 
 Identifier = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")
@@ -81,11 +83,19 @@ class WarehouseOptions(ConnectorOptions):
     database: Path | None = None
     """The DuckDB database file (relative to the config's folder), opened read-only."""
     url: str | None = None
-    """A PostgreSQL server instead: postgresql://user@host:5432/database (no password in
-    it: `password_env` names the variable holding it)."""
+    """A warehouse server instead, as its SQLAlchemy URL without the secret:
+    postgresql://, bigquery://, snowflake://, databricks:// or trino:// (servers.py)."""
     password_env: EnvVarName | None = None
-    """The variable holding the server user's password (none: no password, or a
-    ~/.pgpass entry)."""
+    """The variable holding the server user's password (PostgreSQL, Snowflake, Trino; for
+    PostgreSQL none means no password, or a ~/.pgpass entry)."""
+    token_env: EnvVarName | None = None
+    """The variable holding an access token (Databricks' personal access token, or a
+    Trino JWT)."""
+    private_key_path: Path | None = None
+    """Snowflake key-pair sign-in: the user's private key file (PEM), relative to the
+    config's folder."""
+    private_key_passphrase_env: EnvVarName | None = None
+    """The variable holding that key's passphrase, if it is encrypted."""
     layout: Layout = "fivetran_hubspot"
     """The tables' layout: `fivetran_hubspot` (Fivetran's HubSpot connector, raw) or
     `fivetran_dbt_hubspot` (the models of Fivetran's dbt_hubspot package) or
@@ -112,21 +122,75 @@ class WarehouseOptions(ConnectorOptions):
 
     @field_validator("url")
     @classmethod
-    def _postgres_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
-            raise ValueError(
-                "expected a PostgreSQL URL such as postgresql://auditor@127.0.0.1:5432/crm "
-                "(other engines are not supported yet)"
-            )
-        if parts.password:
-            raise ValueError("put no password in the URL: name its variable in password_env")
+    def _server_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from auditor.connectors.warehouse.servers import parse_server_url
+
+            parse_server_url(value)
         return value
+
+    def server(self) -> ServerUrl | None:
+        from auditor.connectors.warehouse.servers import parse_server_url
+
+        return parse_server_url(self.url) if self.url is not None else None
+
+    def schema_for(self, server: ServerUrl | None) -> str | None:
+        """The layout's schema: `schema`, else the one the URL names."""
+        return self.schema_name or (server.schema if server else None)
 
     @model_validator(mode="after")
     def _one_warehouse(self) -> WarehouseOptions:
         if (self.database is None) == (self.url is None):
-            raise ValueError("give either database (a DuckDB file) or url (a PostgreSQL server)")
+            raise ValueError(
+                "give either database (a DuckDB file) or url (a warehouse server: "
+                "postgresql://, bigquery://, snowflake://, databricks:// or trino://)"
+            )
+        server = self.server()
+        dialect = server.dialect if server else "duckdb"
+        given = {
+            name
+            for name in (
+                "password_env",
+                "token_env",
+                "private_key_path",
+                "private_key_passphrase_env",
+            )
+            if getattr(self, name) is not None
+        }
+        allowed = {
+            "duckdb": set(),
+            "postgres": {"password_env"},
+            "bigquery": set(),
+            "snowflake": {"password_env", "private_key_path", "private_key_passphrase_env"},
+            "databricks": {"token_env"},
+            "trino": {"password_env", "token_env"},
+        }[dialect]
+        extra = sorted(given - allowed)
+        if extra:
+            where = "a DuckDB file" if server is None else server.label.split(" warehouse")[0]
+            hint = (
+                " (BigQuery signs in with Application Default Credentials: "
+                "GOOGLE_APPLICATION_CREDENTIALS)"
+                if dialect == "bigquery"
+                else ""
+            )
+            raise ValueError(f"{', '.join(extra)} does not apply to {where}{hint}")
+        if dialect == "snowflake" and len(given & {"password_env", "private_key_path"}) != 1:
+            raise ValueError(
+                "give one of password_env and private_key_path: the ways this tool signs in to Snowflake"
+            )
+        if "private_key_passphrase_env" in given and "private_key_path" not in given:
+            raise ValueError("private_key_passphrase_env goes with private_key_path")
+        if dialect == "databricks" and "token_env" not in given:
+            raise ValueError(
+                "token_env is required: Databricks takes an access token (its variable's name here)"
+            )
+        if dialect == "trino" and len(given) > 1:
+            raise ValueError("give password_env or token_env for Trino, not both")
+        if dialect == "trino" and given and server and server.params["http_scheme"] != "https":
+            raise ValueError(
+                "a password or token goes to Trino only over https (http_scheme=https)"
+            )
+        if dialect == "bigquery" and self.schema_for(server) is None:
+            raise ValueError("the dataset is missing: bigquery://project/dataset, or schema")
         return self
