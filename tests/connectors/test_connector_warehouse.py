@@ -140,11 +140,15 @@ def build(path: Path, seed: int = 7) -> dict[str, list[tuple]]:
         db.execute(
             "CREATE TABLE deal (deal_id BIGINT, deal_pipeline_stage_id VARCHAR, "
             "property_closedate TIMESTAMP, property_amount DOUBLE, is_deleted BOOLEAN, "
-            "_fivetran_deleted BOOLEAN, property_createdate TIMESTAMP)"
+            "_fivetran_deleted BOOLEAN, property_amount_in_home_currency DOUBLE, "
+            "property_hs_analytics_source VARCHAR, property_createdate TIMESTAMP)"
         )
         db.executemany(
-            "INSERT INTO deal VALUES (?, ?, ?, ?, ?, FALSE, NULL)",
-            [(i, s, w.replace(tzinfo=None) if w else None, a, d) for i, s, w, a, d in deals],
+            "INSERT INTO deal VALUES (?, ?, ?, ?, ?, FALSE, ?, ?, NULL)",
+            [
+                (i, s, w.replace(tzinfo=None) if w else None, a, d, home_amount(a), SOURCES[i % 6])
+                for i, s, w, a, d in deals
+            ],
         )
         db.execute(
             "CREATE TABLE deal_stage (deal_id BIGINT, value VARCHAR, date_entered TIMESTAMP, "
@@ -161,6 +165,15 @@ def build(path: Path, seed: int = 7) -> dict[str, list[tuple]]:
 
 
 PROBABILITY = {"won": 1.0, "lost": 0.0, "open": 0.5}  # HubSpot: 1.0 won, 0.0 lost
+SOURCES = ("ORGANIC_SEARCH", "OFFLINE", None, "EMAIL_MARKETING", "offline", "")
+"""Deals' original source (hs_analytics_source) by id: OFFLINE (any case), empty and
+none are not marketing's."""
+
+
+def home_amount(amount: float | None) -> float | None:
+    """The company-currency amount HubSpot computes (amount_in_home_currency): not the
+    deal's own `amount`, so a query summing the wrong one gives another number."""
+    return None if amount is None else round(amount * 0.85, 2)
 
 
 def deal_stages(deals: list[tuple]) -> list[tuple]:
@@ -219,7 +232,7 @@ def truth(rows: dict[str, list[tuple]], tz: str) -> dict[str, dict[str, float]]:
         }.get(value)
         if metric:
             out[month][metric] = float(len(found))
-    for _, stage, closed, amount, deleted in rows["deals"]:
+    for deal_id, stage, closed, amount, deleted in rows["deals"]:
         if closed is None or deleted or stage == "open":
             continue
         month = month_of(closed.isoformat(), tz)
@@ -227,7 +240,10 @@ def truth(rows: dict[str, list[tuple]], tz: str) -> dict[str, dict[str, float]]:
             continue
         if stage == "won":
             out[month]["deals_won"] += 1
-            out[month]["revenue_won"] += amount or 0.0
+            out[month]["revenue_won"] += home_amount(amount) or 0.0
+            if (SOURCES[deal_id % 6] or "").upper() not in ("", "OFFLINE"):
+                out[month]["deals_won_with_source"] += 1
+                out[month]["revenue_attributed"] += home_amount(amount) or 0.0
         else:
             out[month]["deals_lost"] += 1
     return out
@@ -366,8 +382,19 @@ def test_the_dbt_layout_counts_sends_by_the_month_they_were_sent(warehouse, tz):
             assert dbt.monthly[month][metric] == value, (month, metric)
         for metric in ("leads_new", "mqls", "sqls", "customers_new", "deals_won", "deals_lost"):
             assert dbt.monthly[month][metric] == raw[month][metric], (month, metric)
-        assert math.isclose(dbt.monthly[month]["revenue_won"], raw[month]["revenue_won"])
+        # dbt_hubspot's models keep the deal's own-currency amount, not the home one
+        own = sum(
+            amount or 0.0
+            for _, stage, closed, amount, deleted in rows["deals"]
+            if stage == "won"
+            and closed
+            and not deleted
+            and month_of(closed.isoformat(), tz) == month
+        )
+        assert math.isclose(dbt.monthly[month]["revenue_won"], own), month
+        assert "deals_won_with_source" in dbt.not_measured
     assert sum(raw[m]["deals_won"] for m in Q3) > 20
+    assert sum(raw[m]["deals_won_with_source"] for m in Q3) > 10
     assert sum(raw[m]["deals_lost"] for m in Q3) > 20
     assert "does not measure it yet" in dbt.not_measured["emails_automated"]
     # the send cohort is not the event month: opens differ from the raw layout's somewhere
@@ -484,7 +511,9 @@ def load_postgres(dsn: str, rows: dict[str, list[tuple]]) -> None:
         db.execute(
             "CREATE TABLE hubspot.deal (deal_id BIGINT, deal_pipeline_stage_id VARCHAR, "
             "property_closedate TIMESTAMP, property_amount DOUBLE PRECISION, "
-            "is_deleted BOOLEAN, _fivetran_deleted BOOLEAN)"
+            "is_deleted BOOLEAN, _fivetran_deleted BOOLEAN, "
+            "property_amount_in_home_currency DOUBLE PRECISION, "
+            "property_hs_analytics_source VARCHAR)"
         )
         db.execute("DROP SCHEMA IF EXISTS hubspot_hubspot CASCADE")
         db.execute("CREATE SCHEMA hubspot_hubspot")
@@ -501,7 +530,16 @@ def load_postgres(dsn: str, rows: dict[str, list[tuple]]) -> None:
                 "deal_pipeline_stage": [(n, n.title(), *stages[n], PROBABILITY[n]) for n in stages],
                 "deal_stage": deal_stages(rows["deals"]),
                 "deal": [
-                    (i, s, w.replace(tzinfo=None) if w else None, a, d, False)
+                    (
+                        i,
+                        s,
+                        w.replace(tzinfo=None) if w else None,
+                        a,
+                        d,
+                        False,
+                        home_amount(a),
+                        SOURCES[i % 6],
+                    )
                     for i, s, w, a, d in rows["deals"]
                 ],
             }
@@ -520,6 +558,12 @@ def postgres(warehouse) -> str:
     if not dsn:
         pytest.skip("no PostgreSQL server (.ci/run starts one and sets AUDITOR_TEST_POSTGRES)")
     load_postgres(dsn, warehouse[1])
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as db:
+        # a server whose sessions start outside UTC: only the engine's own setting makes
+        # naive UTC columns fall in the right months
+        db.execute("ALTER ROLE CURRENT_USER SET timezone = 'Asia/Kolkata'")
     return dsn
 
 
@@ -551,6 +595,23 @@ def test_a_postgres_warehouse_gives_the_same_numbers(postgres, warehouse, tz):
         assert dbt.monthly[month].keys() == on_duckdb.monthly[month].keys()
         for metric, value in on_duckdb.monthly[month].items():
             assert math.isclose(dbt.monthly[month][metric], value), (month, metric)
+
+
+def test_a_refused_query_on_postgres_leaves_the_next_ones_running(postgres, warehouse):
+    """PostgreSQL aborts the transaction on an error: the engine rolls back and the
+    metrics after the refused one are still counted (in UTC, the setting kept)."""
+    _, rows = warehouse
+    renamed = {"email_event_status_change": "contact"}  # no portal_subscription_status
+    source = WarehouseConnector(
+        WarehouseOptions(url=postgres, schema="hubspot", tables=renamed),
+        Path("."),
+        "America/Los_Angeles",
+    ).fetch(Q3)
+    assert "the warehouse refused its query" in source.not_measured["unsubscribes"]
+    expected = truth(rows, "America/Los_Angeles")
+    for month in Q3:
+        for metric in ("leads_new", "mqls", "deals_won", "revenue_attributed"):
+            assert math.isclose(source.monthly[month][metric], expected[month][metric]), metric
 
 
 def test_a_postgres_server_that_refuses_is_exit_3_without_the_password(monkeypatch):
@@ -720,6 +781,8 @@ def airbyte_deals(rows: dict[str, list[tuple]]) -> list[tuple]:
             str(deal_id),
             closed,
             None if amount is None else f"{amount:.2f}",
+            None if amount is None else f"{home_amount(amount):.2f}",
+            SOURCES[deal_id % 6],
             stage != "open",
             "true" if stage == "won" else "false",
             {"won": "closedwon", "lost": "closedlost"}.get(stage, "appointmentscheduled"),
@@ -762,6 +825,7 @@ def airbyte_tables(rows: dict[str, list[tuple]]) -> Tables:
         "contacts": ('id BIGINT, "createdAt" TIMESTAMPTZ, archived BOOLEAN', rows["contacts"]),
         "deals": (
             "id VARCHAR, properties_closedate TIMESTAMPTZ, properties_amount VARCHAR, "
+            "properties_amount_in_home_currency VARCHAR, properties_hs_analytics_source VARCHAR, "
             "properties_hs_is_closed BOOLEAN, properties_hs_is_closed_won VARCHAR, "
             "properties_dealstage VARCHAR, archived BOOLEAN",
             airbyte_deals(rows),
@@ -792,9 +856,10 @@ def check_airbyte(data, tables: Tables, rows: dict[str, list[tuple]], tz: str) -
             c for c in tables["contacts"][1] if not c[2] and month_of(c[1].isoformat(), tz) == month
         ]
         assert data.monthly[month]["leads_new"] == len(created)
-        for metric in ("deals_won", "deals_lost"):
+        for metric in ("deals_won", "deals_lost", "deals_won_with_source"):
             assert data.monthly[month][metric] == raw[month][metric], (tz, month, metric)
-        assert math.isclose(data.monthly[month]["revenue_won"], raw[month]["revenue_won"])
+        for metric in ("revenue_won", "revenue_attributed"):
+            assert math.isclose(data.monthly[month][metric], raw[month][metric]), (month, metric)
 
 
 def test_the_airbyte_hubspot_layout(warehouse, tmp_path):
@@ -829,6 +894,31 @@ def test_the_marketo_and_airbyte_layouts_on_postgres(postgres, warehouse):
         ).fetch(Q3)
         assert data.provenance["engine"] == "postgres"
         check_airbyte(data, airbyte, rows, tz)
+
+
+def test_a_column_this_sync_lacks_leaves_only_its_metrics_unmeasured(warehouse, tmp_path):
+    """A warehouse never seen: its deal table was synced without the home-currency
+    amount. Revenue is not measured, saying why in both languages; the rest is."""
+    import shutil
+
+    from auditor.core.reasons import localize
+
+    path, rows = warehouse
+    copy = tmp_path / "partial.duckdb"
+    shutil.copy(path, copy)
+    with duckdb.connect(str(copy)) as db:
+        db.execute("ALTER TABLE hubspot.deal DROP COLUMN property_amount_in_home_currency")
+    data = connector(copy, "Europe/Madrid").fetch(Q3)
+    for metric in ("revenue_won", "revenue_attributed"):
+        assert metric not in data.monthly[Q3[-1]], metric
+        reason = data.not_measured[metric]
+        assert "the warehouse refused its query" in reason, reason
+        assert "property_amount_in_home_currency" in reason, reason
+        assert localize(reason, "es").startswith("el almacén de datos rechazó su consulta")
+    expected = truth(rows, "Europe/Madrid")
+    for month in Q3:
+        for metric in ("emails_sent", "deals_won", "deals_won_with_source"):
+            assert data.monthly[month][metric] == expected[month][metric], (month, metric)
 
 
 def test_a_file_that_is_not_duckdb_or_a_query_the_warehouse_refuses_is_bad_input(

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from auditor.cli.main import main
 from auditor.connectors.warehouse import WarehouseConnector, WarehouseOptions
+from auditor.connectors.warehouse.engines import QueryRefused
 from auditor.core.errors import InputError, SourceUnavailableError
 from tests.connectors.test_connector_warehouse import Q3, build, truth
 from tests.fakes.warehouse_drivers import FakeServer
@@ -160,6 +161,15 @@ def test_an_unreachable_databricks_host_is_exit_3(generated, monkeypatch):
     with pytest.raises(SourceUnavailableError, match="did not accept a connection") as caught:
         WarehouseConnector(options("databricks"), Path("."), "UTC").fetch(Q3)
     assert "MaxRetryError" in str(caught.value)
+
+
+def test_a_role_that_may_read_nothing_is_exit_3(generated, monkeypatch):
+    path, _ = generated
+    FakeServer("trino", path, may_select=False).install(monkeypatch)
+    monkeypatch.setenv("WAREHOUSE_SECRET", SECRET)
+    with pytest.raises(QueryRefused, match="Access Denied") as caught:
+        WarehouseConnector(options("trino"), Path("."), "UTC").fetch(Q3)
+    assert caught.value.exit_code == 3
 
 
 def test_bigquery_without_credentials_says_how_to_give_them(generated, monkeypatch):

@@ -63,6 +63,8 @@ class FakeServer:
     application_default_credentials: bool = True
     """BigQuery: whether the environment holds credentials (GOOGLE_APPLICATION_CREDENTIALS)."""
     reachable: bool = True
+    may_select: bool = True
+    """False: a role that may list the schema's tables but not read them."""
     connects: list[dict[str, Any]] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)
     modules: dict[str, types.ModuleType] = field(default_factory=dict)
@@ -282,6 +284,10 @@ class FakeCursor:
                 f"{listing} WHERE UPPER(table_schema) = UPPER(?)", [shown.group(1)]
             ).fetchall()
             return [(name.upper(),) for name, _ in found]  # stored upper-case
+        if not self.connection.server.may_select and "information_schema" not in sql:
+            raise self.connection.errors.ProgrammingError(
+                "Access Denied: Cannot select from table hubspot.email_event"
+            )
         translated = sqlglot.transpile(sql, read=dialect, write="duckdb")[0]
         return [tuple(row) for row in db.execute(translated).fetchall()]
 

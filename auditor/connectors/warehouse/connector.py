@@ -17,7 +17,7 @@ from auditor.connectors.timeutil import month_bounds
 from auditor.connectors.warehouse.layouts import LAYOUTS, MetricQuery
 
 if TYPE_CHECKING:
-    from auditor.connectors.warehouse.engines import Engine
+    from auditor.connectors.warehouse.engines import Engine, Rows
 from auditor.connectors.warehouse.options import WarehouseOptions
 from auditor.core import reasons
 from auditor.core.errors import InputError, Problem, SourceResponseError
@@ -43,6 +43,10 @@ DEFINITION_DIFFERENCES: Mapping[str, str] = {
     "unique_clicks": (
         "sends clicked: by the month of the CLICK (fivetran_hubspot) or of the send "
         "(fivetran_dbt_hubspot's was_clicked)"
+    ),
+    "revenue_won": (
+        "the company-currency amount (amount_in_home_currency), except fivetran_dbt_hubspot "
+        "whose models keep only the deal's own-currency amount"
     ),
 }
 
@@ -140,10 +144,13 @@ class WarehouseConnector(Connector):
         wanted = sorted(set(months))
         monthly: dict[Month, dict[str, float]] = {m: {} for m in wanted}
         engine = self._engine()
+        refused: dict[str, str] = {}
         try:
             sent = self._queries(engine, wanted)
-            answers = self._answers(engine, sent)
-            for (metric, _), rows in zip(sent.items(), answers, strict=True):
+            for metric, rows in self._answers(engine, sent).items():
+                if isinstance(rows, str):
+                    refused[metric] = text("warehouse_refused_query", reason=rows)
+                    continue
                 for month in wanted:
                     monthly[month][metric] = 0.0
                 for month, value in self._checked(rows, metric):
@@ -157,6 +164,7 @@ class WarehouseConnector(Connector):
             for metric in self.metrics
             if metric not in pack
         }
+        absent.update(refused)
         data = self.source_data(
             monthly,
             label=f"{engine.label} ({options.layout})",
@@ -169,7 +177,7 @@ class WarehouseConnector(Connector):
             not_measured=absent,
         )
         # a query the config added measures what the packs do not: not "not measured"
-        kept = {m: why for m, why in data.not_measured.items() if m not in pack}
+        kept = {m: why for m, why in data.not_measured.items() if m not in pack or m in refused}
         return dataclasses.replace(data, not_measured=kept)
 
     def _queries(self, engine: Engine, wanted: Sequence[Month]) -> dict[str, str]:
@@ -236,23 +244,29 @@ class WarehouseConnector(Connector):
                 )
             )
 
-    def _answers(self, engine: Engine, sent: Mapping[str, str]) -> list[list[tuple[Any, ...]]]:
-        """Every query's rows; a query written in the config that the engine refuses (a
-        column it lacks) is the config's error, with its place (exit 2)."""
-        from auditor.connectors.warehouse.engines import QueryRefused
+    def _answers(self, engine: Engine, sent: Mapping[str, str]) -> dict[str, Rows | str]:
+        """Every metric's rows, or the engine's reason for refusing its query: a layout's
+        query the warehouse cannot run (a column this sync lacks) leaves that metric not
+        measured and the others measured; a query written in the config that it refuses
+        is the config's error, with its place (exit 2); every query refused is the
+        warehouse's (exit 3)."""
+        from auditor.connectors.warehouse.engines import QueryRefused, Refused
 
-        try:
-            return engine.run_all(list(sent.values()))
-        except QueryRefused as exc:
-            metric = list(sent)[exc.index] if 0 <= exc.index < len(sent) else ""
-            if metric not in self._options().queries:
-                raise
-            raise InputError(
-                Problem(
-                    f"the warehouse refused this query ({exc.reason})",
-                    path=f"source.queries.{metric}",
+        answers = dict(zip(sent, engine.run_all(list(sent.values())), strict=True))
+        written = self._options().queries
+        for metric, answer in answers.items():
+            if isinstance(answer, Refused) and metric in written:
+                raise InputError(
+                    Problem(
+                        f"the warehouse refused this query ({answer.reason})",
+                        path=f"source.queries.{metric}",
+                    )
                 )
-            ) from None
+        if answers and all(isinstance(a, Refused) for a in answers.values()):
+            first = next(iter(answers.values()))
+            assert isinstance(first, Refused)
+            raise QueryRefused(first.reason, 0)
+        return {m: a.reason if isinstance(a, Refused) else a for m, a in answers.items()}
 
     @staticmethod
     def _checked(rows: list[tuple[Any, ...]], metric: str) -> list[tuple[str, Any]]:

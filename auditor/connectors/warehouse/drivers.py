@@ -60,6 +60,8 @@ class Driver:
     """SQL listing a schema's tables (None: the session's schema), and the column of
     the name in its rows."""
     setup: tuple[str, ...] = ()
+    rollback_after_error: bool = False
+    """A refused statement aborts the transaction (PostgreSQL): roll back to go on."""
 
 
 def load(module: str, extra: str, engine: str) -> ModuleType:
@@ -235,6 +237,7 @@ DRIVERS: dict[str, Driver] = {
         _postgres_errors,
         _information_schema,
         ("SET TIME ZONE 'UTC'",),
+        rollback_after_error=True,
     ),
     "snowflake": Driver(
         "Snowflake",

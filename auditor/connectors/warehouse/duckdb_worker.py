@@ -4,8 +4,9 @@ DuckDB is an engine embedded in whatever process opens it: its scans and hash ta
 would count in the auditor's own memory and grow with the tables. Here they live in a
 child that exits when the queries are done, so the audit's process stays flat whatever
 the warehouse's size (bench/bench_warehouse.py). Input on stdin: a JSON object,
-`{"queries": [sql, ...]}` (answered with a list of row lists, or `{"error": ..., "index":
-i}`) or `{"tables": schema or null}` (answered with `{"catalog": name, "tables": [...]}`).
+`{"queries": [sql, ...]}` (answered with a list holding, for each query, its rows or
+`{"refused": reason}`) or `{"tables": schema or null}` (answered with `{"catalog": name,
+"tables": [...]}`); `{"error": reason}` when the file is not a DuckDB database.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def main(path: str) -> int:
         try:
             connection = duckdb.connect(path, read_only=True)
         except duckdb.Error as exc:
-            json.dump({"error": f"{type(exc).__name__}: {exc}", "index": -1}, sys.stdout)
+            json.dump({"error": f"{type(exc).__name__}: {exc}"}, sys.stdout)
             return 0
         if "tables" in request:
             schema = request["tables"]
@@ -46,14 +47,14 @@ def main(path: str) -> int:
         connection.execute(f"SET memory_limit = '{MEMORY}'")
         connection.execute(f"SET temp_directory = '{spill}'")
         connection.execute("SET enable_progress_bar = false")
-        results = []
-        for index, sql in enumerate(queries):
+        results: list[object] = []
+        for sql in queries:
             try:
                 rows = connection.execute(sql).fetchall()
-            except duckdb.Error as exc:
+            except duckdb.Error as exc:  # this query's refusal; the others still run
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                json.dump({"error": f"{type(exc).__name__}: {first}", "index": index}, sys.stdout)
-                return 0
+                results.append({"refused": f"{type(exc).__name__}: {first}"})
+                continue
             results.append([[row[0], None if row[1] is None else float(row[1])] for row in rows])
         connection.close()
     json.dump(results, sys.stdout)

@@ -10,12 +10,23 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from auditor.connectors.warehouse.drivers import Credentials
 from auditor.connectors.warehouse.servers import ServerUrl
 from auditor.core.errors import InputError, Problem, SourceResponseError, SourceUnavailableError
+
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The engine refused one query (a column or table the layout expects is missing,
+    a type it cannot compare): the engine's own words."""
+
+    reason: str
 
 
 class Engine(Protocol):
@@ -26,7 +37,9 @@ class Engine(Protocol):
 
     def catalog(self) -> str | None: ...
 
-    def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]: ...
+    def run_all(self, queries: Sequence[str]) -> list[Rows | Refused]:
+        """Each query's rows, or why the engine refused it (the others still run)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -57,15 +70,13 @@ class DuckDBEngine:
             last = (done.stderr.strip().splitlines() or ["no message"])[-1]
             raise SourceResponseError(f"the DuckDB query process failed ({last})")
         answer = json.loads(done.stdout)
-        if isinstance(answer, dict) and "error" in answer:
-            if answer["index"] == -1:
-                raise InputError(
-                    Problem(
-                        f"{self.path} is not a DuckDB database ({answer['error']})",
-                        path="source.database",
-                    )
+        if isinstance(answer, dict) and "error" in answer:  # the file did not open
+            raise InputError(
+                Problem(
+                    f"{self.path} is not a DuckDB database ({answer['error']})",
+                    path="source.database",
                 )
-            raise QueryRefused(str(answer["error"]), int(answer["index"]))
+            )
         return answer
 
     def tables(self, schema: str | None) -> set[str]:
@@ -80,9 +91,14 @@ class DuckDBEngine:
             self.tables(None)
         return self._catalog
 
-    def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+    def run_all(self, queries: Sequence[str]) -> list[Rows | Refused]:
         answer = self._ask({"queries": list(queries)})
-        return [[tuple(row) for row in rows] for rows in answer]
+        return [
+            Refused(str(rows["refused"]))
+            if isinstance(rows, dict)
+            else [tuple(row) for row in rows]
+            for rows in answer
+        ]
 
     def close(self) -> None:
         return None
@@ -106,6 +122,8 @@ class ServerEngine:
             self.connection = self._driver.connect(server, credentials)
             for statement in self._driver.setup:
                 self._execute(statement, fetch=False)
+            if self._driver.rollback_after_error:  # keep the settings past a rollback
+                self.connection.commit()
         except self._errors as exc:
             raise SourceUnavailableError(
                 f"{self.label} did not accept a connection ({self._reason(exc)})",
@@ -142,13 +160,15 @@ class ServerEngine:
     def catalog(self) -> str | None:
         return None  # the connection names its database or catalog: `schema.table` is enough
 
-    def run_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
-        out = []
-        for index, sql in enumerate(queries):
+    def run_all(self, queries: Sequence[str]) -> list[Rows | Refused]:
+        out: list[Rows | Refused] = []
+        for sql in queries:
             try:
                 out.append(self._execute(sql))
             except self._errors as exc:
-                raise QueryRefused(self._reason(exc), index) from None
+                out.append(Refused(self._reason(exc)))
+                if self._driver.rollback_after_error:  # the transaction is aborted
+                    self.connection.rollback()
         return out
 
     def close(self) -> None:
@@ -157,8 +177,8 @@ class ServerEngine:
 
 
 class QueryRefused(SourceResponseError):
-    """The engine refused the `index`-th query of a run (exit 3; the connector makes it a
-    config error when the query was written in the config)."""
+    """The engine refused every query of a run (exit 3): not a column missing here or
+    there, but a warehouse that is not in the layout, or not ours to read."""
 
     def __init__(self, reason: str, index: int) -> None:
         super().__init__(

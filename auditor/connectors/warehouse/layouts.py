@@ -15,7 +15,9 @@ clicks as distinct sends (`sent_by_id`), unsubscribes as status changes to
 MQLs, SQLs and new customers are contacts whose `lifecyclestage` property changed to
 that stage in the month (`contact_property_history`, as dbt_hubspot's contact history);
 deals won and lost by `property_closedate`, their stage's `closed_won` / `is_closed`
-(`deal_pipeline_stage`), deleted deals left out.
+(`deal_pipeline_stage`), deleted deals left out; revenue in the company's currency
+(`property_amount_in_home_currency`, as the HubSpot connector reads it, never the
+deal's own-currency `property_amount`); the closed loop from `property_hs_analytics_source`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ class MetricQuery:
 
 
 _REPORTED = "NOT COALESCE(t.filtered_event, FALSE)"
+
+
+def _marketing(prefix: str) -> str:
+    """A deal whose original source (HubSpot's `hs_analytics_source`) is known and is not
+    OFFLINE (imports, the CRM, the API): the HubSpot connector's default closed loop."""
+    source = f"UPPER(COALESCE(t.{prefix}_hs_analytics_source, ''))"
+    return f"{source} <> '' AND {source} <> 'OFFLINE'"
 
 
 def _event(kind: str, aggregate: str = "count") -> MetricQuery:
@@ -91,8 +100,14 @@ FIVETRAN_HUBSPOT: Mapping[str, MetricQuery] = {
         )
         for metric, aggregate, stage in (
             ("deals_won", "count", "j.closed_won"),
-            ("revenue_won", "sum:property_amount", "j.closed_won"),
+            ("revenue_won", "sum:property_amount_in_home_currency", "j.closed_won"),
             ("deals_lost", "count", "j.is_closed AND NOT j.closed_won"),
+            ("deals_won_with_source", "count", f"j.closed_won AND {_marketing('property')}"),
+            (
+                "revenue_attributed",
+                "sum:property_amount_in_home_currency",
+                f"j.closed_won AND {_marketing('property')}",
+            ),
         )
     },
 }
@@ -158,7 +173,9 @@ keep no won flag (`stg_hubspot__deal_pipeline_stage` folds `closed_won` into
 requires a deal stage's probability, "0.0 being Closed Lost and 1.0 being Closed Won"
 (CRM pipelines API guide). Deals are `hubspot__deals` (`closed_date`, `amount`,
 `is_deal_deleted`) joined to their current row of `hubspot__deal_stages`
-(`is_stage_active`, `is_pipeline_stage_closed`, `pipeline_stage_probability`)."""
+(`is_stage_active`, `is_pipeline_stage_closed`, `pipeline_stage_probability`). The models
+keep only the deal's own-currency `amount` (and no original source) unless the project
+passes more properties through (`hubspot__deal_pass_through_columns`)."""
 
 
 def _marketo_send(flag: str | None = None) -> MetricQuery:
@@ -196,6 +213,7 @@ _AIRBYTE_PAIR = (
 # HubSpot's calculated deal properties, typed boolean or string by the source's version
 _AIRBYTE_WON = "LOWER(CAST(t.properties_hs_is_closed_won AS TEXT)) = 'true'"
 _AIRBYTE_CLOSED = "LOWER(CAST(t.properties_hs_is_closed AS TEXT)) = 'true'"
+_AIRBYTE_HOME_AMOUNT = "sum:CAST(t.properties_amount_in_home_currency AS DOUBLE)"
 
 
 def _airbyte_event(kind: str, aggregate: str = "count", extra: str = "") -> MetricQuery:
@@ -223,8 +241,14 @@ AIRBYTE_HUBSPOT: Mapping[str, MetricQuery] = {
         )
         for metric, aggregate, state in (
             ("deals_won", "count", _AIRBYTE_WON),
-            ("revenue_won", "sum:CAST(t.properties_amount AS DOUBLE)", _AIRBYTE_WON),
+            ("revenue_won", _AIRBYTE_HOME_AMOUNT, _AIRBYTE_WON),
             ("deals_lost", "count", f"{_AIRBYTE_CLOSED} AND NOT ({_AIRBYTE_WON})"),
+            ("deals_won_with_source", "count", f"{_AIRBYTE_WON} AND {_marketing('properties')}"),
+            (
+                "revenue_attributed",
+                _AIRBYTE_HOME_AMOUNT,
+                f"{_AIRBYTE_WON} AND {_marketing('properties')}",
+            ),
         )
     },
 }
@@ -236,7 +260,9 @@ JSON, which engines read differently, so unique opens and clicks are distinct
 `contacts.createdAt`, archived contacts left out; deals (`deals`, archived left out)
 by `properties_closedate`, won and closed from HubSpot's calculated properties
 `hs_is_closed_won` and `hs_is_closed` (flattened as `properties_<name>`; boolean or the
-text "true" as the source's versions type them), revenue the sum of `properties_amount`.
+text "true" as the source's versions type them), revenue the sum of
+`properties_amount_in_home_currency` (the company's currency), the closed loop from
+`properties_hs_analytics_source`.
 Column names keep Airbyte's case."""
 
 LAYOUTS: Mapping[str, Mapping[str, MetricQuery]] = {

@@ -207,7 +207,7 @@ SELECT
     AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
     THEN '2026-08'
   END AS month,
-  SUM(CAST(t.properties_amount AS FLOAT64)) AS value
+  SUM(CAST(t.properties_amount_in_home_currency AS FLOAT64)) AS value
 FROM hubspot.deals AS t
 WHERE
   (
@@ -244,6 +244,58 @@ WHERE
     AND NOT (
       LOWER(CAST(t.properties_hs_is_closed_won AS STRING)) = 'true'
     )
+  )
+GROUP BY
+  1;
+
+-- deals_won_with_source
+SELECT
+  CASE
+    WHEN t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-07'
+    WHEN t.properties_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.deals AS t
+WHERE
+  (
+    t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+  )
+  AND (
+    NOT COALESCE(t.`archived`, FALSE)
+    AND LOWER(CAST(t.properties_hs_is_closed_won AS STRING)) = 'true'
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> ''
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> 'OFFLINE'
+  )
+GROUP BY
+  1;
+
+-- revenue_attributed
+SELECT
+  CASE
+    WHEN t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-07'
+    WHEN t.properties_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-08'
+  END AS month,
+  SUM(CAST(t.properties_amount_in_home_currency AS FLOAT64)) AS value
+FROM hubspot.deals AS t
+WHERE
+  (
+    t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+  )
+  AND (
+    NOT COALESCE(t.`archived`, FALSE)
+    AND LOWER(CAST(t.properties_hs_is_closed_won AS STRING)) = 'true'
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> ''
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> 'OFFLINE'
   )
 GROUP BY
   1;

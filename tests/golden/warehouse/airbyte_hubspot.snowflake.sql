@@ -207,7 +207,7 @@ SELECT
     AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
     THEN '2026-08'
   END AS month,
-  SUM(CAST(t.properties_amount AS DOUBLE)) AS value
+  SUM(CAST(t.properties_amount_in_home_currency AS DOUBLE)) AS value
 FROM hubspot.deals AS t
 WHERE
   (
@@ -244,6 +244,58 @@ WHERE
     AND NOT (
       LOWER(CAST(t.properties_hs_is_closed_won AS VARCHAR)) = 'true'
     )
+  )
+GROUP BY
+  1;
+
+-- deals_won_with_source
+SELECT
+  CASE
+    WHEN t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.properties_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-07'
+    WHEN t.properties_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.deals AS t
+WHERE
+  (
+    t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+  )
+  AND (
+    NOT COALESCE(t."archived", FALSE)
+    AND LOWER(CAST(t.properties_hs_is_closed_won AS VARCHAR)) = 'true'
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> ''
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> 'OFFLINE'
+  )
+GROUP BY
+  1;
+
+-- revenue_attributed
+SELECT
+  CASE
+    WHEN t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.properties_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-07'
+    WHEN t.properties_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+    THEN '2026-08'
+  END AS month,
+  SUM(CAST(t.properties_amount_in_home_currency AS DOUBLE)) AS value
+FROM hubspot.deals AS t
+WHERE
+  (
+    t.properties_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMPTZ)
+    AND t.properties_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMPTZ)
+  )
+  AND (
+    NOT COALESCE(t."archived", FALSE)
+    AND LOWER(CAST(t.properties_hs_is_closed_won AS VARCHAR)) = 'true'
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> ''
+    AND UPPER(COALESCE(t.properties_hs_analytics_source, '')) <> 'OFFLINE'
   )
 GROUP BY
   1;

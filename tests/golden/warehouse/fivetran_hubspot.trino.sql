@@ -291,7 +291,7 @@ SELECT
     AND t.property_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
     THEN '2026-08'
   END AS month,
-  SUM(t.property_amount) AS value
+  SUM(t.property_amount_in_home_currency) AS value
 FROM hubspot.deal AS t
 INNER JOIN hubspot.deal_pipeline_stage AS j
   ON j.stage_id = t.deal_pipeline_stage_id
@@ -332,6 +332,64 @@ WHERE
     AND NOT COALESCE(t._fivetran_deleted, FALSE)
     AND j.is_closed
     AND NOT j.closed_won
+  )
+GROUP BY
+  1;
+
+-- deals_won_with_source
+SELECT
+  CASE
+    WHEN t.property_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.property_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-07'
+    WHEN t.property_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.property_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.deal AS t
+INNER JOIN hubspot.deal_pipeline_stage AS j
+  ON j.stage_id = t.deal_pipeline_stage_id
+WHERE
+  (
+    t.property_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.property_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+  )
+  AND (
+    NOT COALESCE(t.is_deleted, FALSE)
+    AND NOT COALESCE(t._fivetran_deleted, FALSE)
+    AND j.closed_won
+    AND UPPER(COALESCE(t.property_hs_analytics_source, '')) <> ''
+    AND UPPER(COALESCE(t.property_hs_analytics_source, '')) <> 'OFFLINE'
+  )
+GROUP BY
+  1;
+
+-- revenue_attributed
+SELECT
+  CASE
+    WHEN t.property_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.property_closedate < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-07'
+    WHEN t.property_closedate >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.property_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    THEN '2026-08'
+  END AS month,
+  SUM(t.property_amount_in_home_currency) AS value
+FROM hubspot.deal AS t
+INNER JOIN hubspot.deal_pipeline_stage AS j
+  ON j.stage_id = t.deal_pipeline_stage_id
+WHERE
+  (
+    t.property_closedate >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+    AND t.property_closedate < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+  )
+  AND (
+    NOT COALESCE(t.is_deleted, FALSE)
+    AND NOT COALESCE(t._fivetran_deleted, FALSE)
+    AND j.closed_won
+    AND UPPER(COALESCE(t.property_hs_analytics_source, '')) <> ''
+    AND UPPER(COALESCE(t.property_hs_analytics_source, '')) <> 'OFFLINE'
   )
 GROUP BY
   1;
