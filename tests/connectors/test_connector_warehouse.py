@@ -792,6 +792,19 @@ def airbyte_deals(rows: dict[str, list[tuple]]) -> list[tuple]:
     ]
 
 
+STAGES = ("marketingqualifiedlead", "salesqualifiedlead", "customer")
+
+
+def stage_dates(rows: dict[str, list[tuple]], contact_id: int) -> tuple:
+    """HubSpot's hs_lifecyclestage_<stage>_date of a contact: when it first entered the
+    stage (its history's first such change)."""
+    first: dict[str, datetime] = {}
+    for contact, when, name, value in rows["history"]:
+        if contact == contact_id and name == "lifecyclestage" and value in STAGES:
+            first[value] = min(first.get(value, when), when)
+    return tuple(first.get(stage) for stage in STAGES)
+
+
 def airbyte_tables(rows: dict[str, list[tuple]]) -> Tables:
     """Airbyte's HubSpot streams: email_events with epoch-millisecond `created` and
     camelCase columns, contacts with `createdAt`, deals with HubSpot's calculated
@@ -822,7 +835,13 @@ def airbyte_tables(rows: dict[str, list[tuple]]) -> Tables:
             '"sentBy" JSON',
             events,
         ),
-        "contacts": ('id BIGINT, "createdAt" TIMESTAMPTZ, archived BOOLEAN', rows["contacts"]),
+        "contacts": (
+            'id BIGINT, "createdAt" TIMESTAMPTZ, archived BOOLEAN, '
+            "properties_hs_lifecyclestage_marketingqualifiedlead_date TIMESTAMPTZ, "
+            "properties_hs_lifecyclestage_salesqualifiedlead_date TIMESTAMPTZ, "
+            "properties_hs_lifecyclestage_customer_date TIMESTAMPTZ",
+            [(*contact, *stage_dates(rows, contact[0])) for contact in rows["contacts"]],
+        ),
         "deals": (
             "id VARCHAR, properties_closedate TIMESTAMPTZ, properties_amount VARCHAR, "
             "properties_amount_in_home_currency VARCHAR, properties_hs_analytics_source VARCHAR, "
@@ -856,10 +875,18 @@ def check_airbyte(data, tables: Tables, rows: dict[str, list[tuple]], tz: str) -
             c for c in tables["contacts"][1] if not c[2] and month_of(c[1].isoformat(), tz) == month
         ]
         assert data.monthly[month]["leads_new"] == len(created)
+        for index, metric in enumerate(("mqls", "sqls", "customers_new")):
+            entered = [
+                c
+                for c in tables["contacts"][1]
+                if not c[2] and c[3 + index] and month_of(c[3 + index].isoformat(), tz) == month
+            ]
+            assert data.monthly[month][metric] == len(entered), (tz, month, metric)
         for metric in ("deals_won", "deals_lost", "deals_won_with_source"):
             assert data.monthly[month][metric] == raw[month][metric], (tz, month, metric)
         for metric in ("revenue_won", "revenue_attributed"):
             assert math.isclose(data.monthly[month][metric], raw[month][metric]), (month, metric)
+    assert sum(data.monthly[m]["mqls"] for m in Q3) > 20
 
 
 def test_the_airbyte_hubspot_layout(warehouse, tmp_path):

@@ -234,6 +234,19 @@ AIRBYTE_HUBSPOT: Mapping[str, MetricQuery] = {
     "leads_new": MetricQuery("contacts", "createdAt", "count", 'NOT COALESCE(t."archived", FALSE)'),
     **{
         metric: MetricQuery(
+            "contacts",
+            f"properties_hs_lifecyclestage_{stage}_date",
+            "count",
+            'NOT COALESCE(t."archived", FALSE)',
+        )
+        for metric, stage in (
+            ("mqls", "marketingqualifiedlead"),
+            ("sqls", "salesqualifiedlead"),
+            ("customers_new", "customer"),
+        )
+    },
+    **{
+        metric: MetricQuery(
             "deals",
             "properties_closedate",
             aggregate,
@@ -257,7 +270,9 @@ AIRBYTE_HUBSPOT: Mapping[str, MetricQuery] = {
 `emailCampaignId` and `created` in epoch milliseconds; nested objects (`sentBy`) land as
 JSON, which engines read differently, so unique opens and clicks are distinct
 (recipient, campaign) pairs with the event in the month (a definition difference);
-`contacts.createdAt`, archived contacts left out; deals (`deals`, archived left out)
+`contacts.createdAt`, archived contacts left out; MQLs, SQLs and new customers as the
+HubSpot connector counts them, contacts whose `hs_lifecyclestage_<stage>_date` property
+(flattened as `properties_<name>`) falls in the month; deals (`deals`, archived left out)
 by `properties_closedate`, won and closed from HubSpot's calculated properties
 `hs_is_closed_won` and `hs_is_closed` (flattened as `properties_<name>`; boolean or the
 text "true" as the source's versions type them), revenue the sum of

@@ -173,6 +173,69 @@ WHERE
 GROUP BY
   1;
 
+-- mqls
+SELECT
+  CASE
+    WHEN t.properties_hs_lifecyclestage_marketingqualifiedlead_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_marketingqualifiedlead_date < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-07'
+    WHEN t.properties_hs_lifecyclestage_marketingqualifiedlead_date >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_marketingqualifiedlead_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.contacts AS t
+WHERE
+  (
+    t.properties_hs_lifecyclestage_marketingqualifiedlead_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_marketingqualifiedlead_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+  )
+  AND NOT COALESCE(t.`archived`, FALSE)
+GROUP BY
+  1;
+
+-- sqls
+SELECT
+  CASE
+    WHEN t.properties_hs_lifecyclestage_salesqualifiedlead_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_salesqualifiedlead_date < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-07'
+    WHEN t.properties_hs_lifecyclestage_salesqualifiedlead_date >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_salesqualifiedlead_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.contacts AS t
+WHERE
+  (
+    t.properties_hs_lifecyclestage_salesqualifiedlead_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_salesqualifiedlead_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+  )
+  AND NOT COALESCE(t.`archived`, FALSE)
+GROUP BY
+  1;
+
+-- customers_new
+SELECT
+  CASE
+    WHEN t.properties_hs_lifecyclestage_customer_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_customer_date < CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-07'
+    WHEN t.properties_hs_lifecyclestage_customer_date >= CAST('2026-07-31 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_customer_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+    THEN '2026-08'
+  END AS month,
+  COUNT(*) AS value
+FROM hubspot.contacts AS t
+WHERE
+  (
+    t.properties_hs_lifecyclestage_customer_date >= CAST('2026-06-30 22:00:00+00:00' AS TIMESTAMP)
+    AND t.properties_hs_lifecyclestage_customer_date < CAST('2026-08-31 22:00:00+00:00' AS TIMESTAMP)
+  )
+  AND NOT COALESCE(t.`archived`, FALSE)
+GROUP BY
+  1;
+
 -- deals_won
 SELECT
   CASE
