@@ -265,7 +265,7 @@ class WarehouseConnector(Connector):
         if answers and all(isinstance(a, Refused) for a in answers.values()):
             first = next(iter(answers.values()))
             assert isinstance(first, Refused)
-            raise QueryRefused(first.reason, 0)
+            raise QueryRefused(first.reason)
         return {m: a.reason if isinstance(a, Refused) else a for m, a in answers.items()}
 
     @staticmethod

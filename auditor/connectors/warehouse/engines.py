@@ -107,8 +107,8 @@ class DuckDBEngine:
 class ServerEngine:
     """A warehouse server (PostgreSQL, Snowflake, BigQuery, Databricks, Trino) through its
     DB-API driver (drivers.py). The login and the first listing are where a server says
-    no to who we are: that is exit 3 with the secrets hidden; a refused query is
-    QueryRefused."""
+    no to who we are: that is exit 3 with the secrets hidden; a refused query is that
+    query's Refused, the others still run."""
 
     def __init__(self, server: ServerUrl, credentials: Credentials) -> None:
         from auditor.connectors.warehouse.drivers import DRIVERS
@@ -180,10 +180,9 @@ class QueryRefused(SourceResponseError):
     """The engine refused every query of a run (exit 3): not a column missing here or
     there, but a warehouse that is not in the layout, or not ours to read."""
 
-    def __init__(self, reason: str, index: int) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(
-            f"the warehouse refused a query ({reason}); `auditor connectors test "
-            "--show-sql` prints it"
+            f"the warehouse refused every query (the first: {reason}); `auditor connectors "
+            "test --show-sql` prints them"
         )
         self.reason = reason
-        self.index = index
