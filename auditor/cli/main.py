@@ -84,6 +84,7 @@ class LazyGroup(click.Group):
         "plan": "auditor.cli.plan:plan",
         "batch": "auditor.cli.batch:batch",
         "init": "auditor.cli.init:init",
+        "deliverability": "auditor.cli.deliverability:deliverability",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

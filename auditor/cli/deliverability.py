@@ -1,0 +1,167 @@
+"""`auditor deliverability DOMAIN`: will the emails arrive? A quick check of a sending
+domain (and a sample message) without a full audit.
+
+Exit codes: 0 no check failed, 1 a check failed, 2 bad input (a domain that is not
+one, an unreadable message, a bad option), 3 no check could be made (DNS unreachable).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from auditor.cli.common import DEBUG_OPTION, guarded
+from auditor.core.errors import EXIT_FINDINGS, EXIT_OK, InputError, Problem
+
+if TYPE_CHECKING:
+    from auditor.deliverability.model import DeliverabilityResult
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "info": "INFO", "unknown": "????"}
+
+
+def sending_domain(text: str) -> str:
+    """`text` as a DNS name (IDNA for non-ASCII), or InputError naming what is wrong."""
+    name = text.strip().lower().rstrip(".")
+    try:
+        ascii_name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_name = ""
+    labels = ascii_name.split(".")
+    if len(labels) < 2 or len(ascii_name) > 253 or not all(_LABEL.match(x) for x in labels):
+        raise InputError(
+            Problem(
+                f"{text!r} is not a domain name (expected e.g. news.example.com)",
+                path="DOMAIN",
+            )
+        )
+    return ascii_name
+
+
+def _nameserver(text: str) -> tuple[str, int]:
+    import ipaddress
+
+    host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+    try:
+        ipaddress.ip_address(host)
+        return host, int(port) if port else 53
+    except ValueError:
+        raise InputError(
+            Problem(f"{text!r} is not a name server's IP address[:port]", path="--nameserver")
+        ) from None
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("domain")
+@click.option(
+    "--eml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A sample message (.eml) sent from the platform.",
+)
+@click.option(
+    "--selector", "selectors", multiple=True, help="A DKIM selector to check (repeatable)."
+)
+@click.option("--nameserver", help="Ask this DNS server (IP[:port]) instead of the system's.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 60),
+    default=5.0,
+    show_default=True,
+    help="Seconds for each DNS lookup.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@DEBUG_OPTION
+@guarded
+def deliverability(
+    domain: str,
+    eml: Path | None,
+    selectors: tuple[str, ...],
+    nameserver: str | None,
+    timeout: float,
+    fmt: str,
+) -> None:
+    """Check a sending domain's SPF, DKIM, DMARC, BIMI and MTA-STS records, and a sample
+    message's one-click unsubscribe and DKIM alignment, against Gmail's, Yahoo's and
+    Outlook.com's sender requirements.
+
+    \b
+    Examples:
+      auditor deliverability news.example.com
+      auditor deliverability example.com --eml sample.eml --format json
+      auditor deliverability example.com --selector s1 --selector s2
+    """
+    from auditor.core.errors import SourceError
+    from auditor.deliverability.checks import check_domain
+    from auditor.deliverability.dns import Resolver
+    from auditor.deliverability.message import read_message
+
+    name = sending_domain(domain)
+    message = read_message(eml) if eml is not None else None
+    servers = [_nameserver(nameserver)] if nameserver else []
+    resolver = Resolver(
+        [h for h, _ in servers], port=servers[0][1] if servers else 53, timeout=timeout
+    )
+    result = check_domain(name, resolver, selectors=selectors, message=message)
+    measured = [c for c in result.checks if c.status != "unknown"]
+    if not measured:
+        raise SourceError(
+            f"no check of {name} could be made: "
+            + "; ".join(c.detail for c in result.checks if "could not check" in c.detail)[:500]
+        )
+    if fmt == "json":
+        click.echo(json.dumps(as_json(result), indent=2, ensure_ascii=False))
+    else:
+        click.echo(as_text(result))
+    sys.exit(EXIT_FINDINGS if any(c.status == "fail" for c in result.checks) else EXIT_OK)
+
+
+def as_json(result: DeliverabilityResult) -> dict[str, Any]:
+    from auditor.deliverability.sources import SOURCES
+
+    return {
+        "domain": result.domain,
+        "message": result.message,
+        "worst": result.worst,
+        "checks": [
+            {
+                "id": c.id,
+                "status": c.status,
+                "title": c.title,
+                "detail": c.detail,
+                "applies_to": c.applies,
+                "sources": [
+                    {"key": k, "title": SOURCES[k][0], "url": SOURCES[k][1]} for k in c.sources
+                ],
+            }
+            for c in result.checks
+        ],
+        "dns_answers": result.dns_answers,
+    }
+
+
+def as_text(result: DeliverabilityResult) -> str:
+    from auditor.core.errors import inert
+    from auditor.deliverability.sources import SOURCES
+
+    lines = [
+        f"Deliverability of {result.domain}"
+        + (f" (sample: {inert(result.message, 80)})" if result.message else "")
+    ]
+    for c in result.checks:
+        lines.append(f"  {MARKS[c.status]}  {c.title}: {inert(c.detail, 300)}")
+        if c.status in ("fail", "warn") and c.sources:
+            lines.append(f"        required of {c.applies}; see {SOURCES[c.sources[0]][1]}")
+    counts = {s: sum(c.status == s for c in result.checks) for s in MARKS}
+    lines.append(
+        "  "
+        + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        + " (DNS answers in --format json)"
+    )
+    return "\n".join(lines)
