@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from auditor.deliverability.model import DeliverabilityResult
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "info": "INFO", "unknown": "????"}
+STATUSES = ("fail", "unknown", "warn", "info", "pass")
 
 
 def sending_domain(text: str) -> str:
@@ -77,6 +77,13 @@ def _nameserver(text: str) -> tuple[str, int]:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["es", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the checks' words.",
+)
 @DEBUG_OPTION
 @guarded
 def deliverability(
@@ -86,6 +93,7 @@ def deliverability(
     nameserver: str | None,
     timeout: float,
     fmt: str,
+    lang: str,
 ) -> None:
     """Check a sending domain's SPF, DKIM, DMARC, BIMI and MTA-STS records, and a sample
     message's one-click unsubscribe and DKIM alignment, against Gmail's, Yahoo's and
@@ -111,30 +119,38 @@ def deliverability(
     result = check_domain(name, resolver, selectors=selectors, message=message)
     measured = [c for c in result.checks if c.status != "unknown"]
     if not measured:
+        failed = sorted(
+            {
+                params["name"]
+                for c in result.checks
+                for key, params in c.parts
+                if key == "dns_failed"
+            }
+        )
         raise SourceError(
-            f"no check of {name} could be made: "
-            + "; ".join(c.detail for c in result.checks if "could not check" in c.detail)[:500]
+            f"no check of {name} could be made: no DNS answer for {', '.join(failed)[:400]}"
         )
     if fmt == "json":
-        click.echo(json.dumps(as_json(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(as_json(result, lang), indent=2, ensure_ascii=False))
     else:
-        click.echo(as_text(result))
+        click.echo(as_text(result, lang))
     sys.exit(EXIT_FINDINGS if any(c.status == "fail" for c in result.checks) else EXIT_OK)
 
 
-def as_json(result: DeliverabilityResult) -> dict[str, Any]:
+def as_json(result: DeliverabilityResult, language: str) -> dict[str, Any]:
     from auditor.deliverability.sources import SOURCES
 
     return {
         "domain": result.domain,
         "message": result.message,
+        "language": language,
         "worst": result.worst,
         "checks": [
             {
                 "id": c.id,
                 "status": c.status,
-                "title": c.title,
-                "detail": c.detail,
+                "title": c.title_in(language),
+                "detail": c.detail_in(language),
                 "applies_to": c.applies,
                 "sources": [
                     {"key": k, "title": SOURCES[k][0], "url": SOURCES[k][1]} for k in c.sources
@@ -146,22 +162,33 @@ def as_json(result: DeliverabilityResult) -> dict[str, Any]:
     }
 
 
-def as_text(result: DeliverabilityResult) -> str:
+def as_text(result: DeliverabilityResult, language: str) -> str:
     from auditor.core.errors import inert
+    from auditor.core.strings import Translator
     from auditor.deliverability.sources import SOURCES
 
-    lines = [
-        f"Deliverability of {result.domain}"
-        + (f" (sample: {inert(result.message, 80)})" if result.message else "")
-    ]
+    say = Translator(language)
+    marks = {s: say(f"deliverability.status.{s}") for s in STATUSES}
+    width = max(len(m) for m in marks.values())
+    heading = say("deliverability.cli.heading", domain=result.domain)
+    if result.message:
+        heading += " " + say("deliverability.cli.sample", name=inert(result.message, 80))
+    lines = [heading]
     for c in result.checks:
-        lines.append(f"  {MARKS[c.status]}  {c.title}: {inert(c.detail, 300)}")
+        lines.append(
+            f"  {marks[c.status]:<{width}}  {c.title_in(language)}: {inert(c.detail_in(language), 300)}"
+        )
         if c.status in ("fail", "warn") and c.sources:
-            lines.append(f"        required of {c.applies}; see {SOURCES[c.sources[0]][1]}")
-    counts = {s: sum(c.status == s for c in result.checks) for s in MARKS}
-    lines.append(
-        "  "
-        + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        + " (DNS answers in --format json)"
+            note = say(
+                "deliverability.cli.required",
+                applies=c.applies_in(language),
+                url=SOURCES[c.sources[0]][1],
+            )
+            lines.append(f"  {'':<{width}}  {note}")
+    counts = ", ".join(
+        f"{sum(c.status == s for c in result.checks)} {marks[s]}"
+        for s in STATUSES
+        if any(c.status == s for c in result.checks)
     )
+    lines.append("  " + say("deliverability.cli.counts", counts=counts))
     return "\n".join(lines)

@@ -17,6 +17,11 @@ class DnsFailure(SourceError):
     """The resolver gave no answer for a name (timeout, SERVFAIL, REFUSED): exit 3 when
     nothing at all could be checked."""
 
+    def __init__(self, name: str, why: str) -> None:
+        super().__init__(f"no DNS answer for {name} ({why})")
+        self.name = name
+        self.why = why
+
 
 class TxtLookup(Protocol):
     def txt(self, name: str) -> list[str]: ...
@@ -55,7 +60,7 @@ class Resolver:
         if key in self._answers:
             found = self._answers[key]
             if found is None:
-                raise DnsFailure(f"no DNS answer for {key}")
+                raise DnsFailure(key, "failed before")
             return list(found)
         try:
             answer = self._resolver.resolve(key, "TXT", raise_on_no_answer=False)
@@ -67,7 +72,7 @@ class Resolver:
             texts = []
         except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.resolver.YXDOMAIN) as exc:
             self._answers[key] = None
-            raise DnsFailure(f"no DNS answer for {key} ({type(exc).__name__})") from None
+            raise DnsFailure(key, type(exc).__name__) from None
         self._answers[key] = texts
         return list(texts)
 
@@ -86,5 +91,5 @@ class Replay:
     def txt(self, name: str) -> list[str]:
         found = self._answers.get(name.lower().rstrip("."))
         if found is None:
-            raise DnsFailure(f"no recorded DNS answer for {name}")
+            raise DnsFailure(name, "not recorded")
         return list(found)

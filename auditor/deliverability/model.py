@@ -7,18 +7,59 @@ from functools import cache
 from typing import Any, Literal
 
 Status = Literal["pass", "warn", "fail", "info", "unknown"]
-ALL = "all senders"
-BULK = "bulk senders (5,000+ messages a day to Gmail or Outlook.com)"
+Applies = Literal["all", "bulk"]
+Part = tuple[str, dict[str, str]]
+"""One sentence of a check's detail: its key in strings_deliverability.yaml (after
+`deliverability.`) and the values of its placeholders."""
 
 
 @dataclass(frozen=True)
 class Check:
+    """One check's verdict. Its words live in the string catalog, in both languages:
+    the title under `deliverability.title.<id>`, the detail as `parts` joined by "; "."""
+
     id: str
     status: Status
-    title: str
-    detail: str
+    parts: tuple[Part, ...]
     sources: tuple[str, ...]
-    applies: str = ALL
+    applies: Applies = "all"
+
+    def title_in(self, language: str) -> str:
+        return _say(language, f"title.{self.id}")
+
+    def detail_in(self, language: str) -> str:
+        return "; ".join(_say(language, key, **params) for key, params in self.parts)
+
+    def applies_in(self, language: str) -> str:
+        return _say(language, f"applies.{self.applies}")
+
+    @property
+    def title(self) -> str:
+        return self.title_in("en")
+
+    @property
+    def detail(self) -> str:
+        return self.detail_in("en")
+
+
+def check(
+    check_id: str,
+    status: Status,
+    key: str,
+    sources: tuple[str, ...] = (),
+    applies: Applies = "all",
+    **params: object,
+) -> Check:
+    """A check whose detail is one sentence."""
+    return Check(
+        check_id, status, ((key, {k: str(v) for k, v in params.items()}),), sources, applies
+    )
+
+
+def _say(language: str, key: str, **params: str) -> str:
+    from auditor.core.strings import Translator
+
+    return Translator(language)(f"deliverability.{key}", **params)
 
 
 @dataclass

@@ -28,7 +28,8 @@ class SpfEvaluation:
     """The top record's `all` qualifier (`-`, `~`, `?`, `+`), None if it has none."""
     includes: list[str] = field(default_factory=list)
     """Every domain included, at any depth."""
-    problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """Included or redirected-to domains with no SPF record (a receiver's permerror)."""
     uses_ptr: bool = False
 
 
@@ -45,8 +46,6 @@ def evaluate_spf(domain: str, dns: TxtLookup) -> SpfEvaluation:
     result.records_found = len(records)
     if not records:
         return result
-    if len(records) > 1:
-        result.problems.append(f"{len(records)} SPF records (a receiver's permerror)")
     result.record = records[0]
     _walk(records[0], dns, result, seen={domain.lower()}, top=True)
     return result
@@ -87,14 +86,12 @@ def _include(
         return  # a macro: expanded per message, not countable here
     key = target.lower().rstrip(".")
     if key in seen:
-        result.problems.append(f"{key} is included twice (a loop or a repeat)")
-        return
+        return  # a loop, or the same include twice: counted once, never walked again
     seen.add(key)
     result.includes.append(key)
     records = spf_records(dns.txt(key))
     if not records:
         result.void_lookups += 1
-        how = "redirect" if redirect else "include"
-        result.problems.append(f"{how}:{key} has no SPF record (a receiver's permerror)")
+        result.missing.append(f"{'redirect=' if redirect else 'include:'}{key}")
         return
     _walk(records[0], dns, result, seen, top=False)
