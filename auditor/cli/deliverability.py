@@ -8,10 +8,10 @@ one, an unreadable message, a bad option), 3 no check could be made (DNS unreach
 from __future__ import annotations
 
 import json
-import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,39 +21,15 @@ from auditor.core.errors import EXIT_FINDINGS, EXIT_OK, InputError, Problem
 if TYPE_CHECKING:
     from auditor.deliverability.model import DeliverabilityResult
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+T = TypeVar("T")
 STATUSES = ("fail", "unknown", "warn", "info", "pass")
 
 
-def sending_domain(text: str) -> str:
-    """`text` as a DNS name (IDNA for non-ASCII), or InputError naming what is wrong."""
-    name = text.strip().lower().rstrip(".")
+def _valid(check: Callable[[str], T], text: str, where: str) -> T:
     try:
-        ascii_name = name.encode("idna").decode("ascii")
-    except UnicodeError:
-        ascii_name = ""
-    labels = ascii_name.split(".")
-    if len(labels) < 2 or len(ascii_name) > 253 or not all(_LABEL.match(x) for x in labels):
-        raise InputError(
-            Problem(
-                f"{text!r} is not a domain name (expected e.g. news.example.com)",
-                path="DOMAIN",
-            )
-        )
-    return ascii_name
-
-
-def _nameserver(text: str) -> tuple[str, int]:
-    import ipaddress
-
-    host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
-    try:
-        ipaddress.ip_address(host)
-        return host, int(port) if port else 53
-    except ValueError:
-        raise InputError(
-            Problem(f"{text!r} is not a name server's IP address[:port]", path="--nameserver")
-        ) from None
+        return check(text)
+    except ValueError as exc:
+        raise InputError(Problem(str(exc), path=where)) from None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,17 +82,19 @@ def deliverability(
       auditor deliverability example.com --selector s1 --selector s2
     """
     from auditor.core.errors import SourceError
+    from auditor.deliverability import names
     from auditor.deliverability.checks import check_domain
     from auditor.deliverability.dns import Resolver
     from auditor.deliverability.message import read_message
 
-    name = sending_domain(domain)
+    name = _valid(names.sending_domain, domain, "DOMAIN")
+    wanted = [_valid(names.selector, s, "--selector") for s in selectors]
     message = read_message(eml) if eml is not None else None
-    servers = [_nameserver(nameserver)] if nameserver else []
+    servers = [_valid(names.name_server, nameserver, "--nameserver")] if nameserver else []
     resolver = Resolver(
         [h for h, _ in servers], port=servers[0][1] if servers else 53, timeout=timeout
     )
-    result = check_domain(name, resolver, selectors=selectors, message=message)
+    result = check_domain(name, resolver, selectors=wanted, message=message)
     measured = [c for c in result.checks if c.status != "unknown"]
     if not measured:
         failed = sorted(

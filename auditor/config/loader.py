@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from auditor.config.schema import _ENV, _ENV_NAME, HIDE_BARE_MIN, ConfigModel, CostsModel
-from auditor.config.settings import AuditConfig, ReportSettings
+from auditor.config.settings import AuditConfig, DeliverabilitySettings, ReportSettings
 from auditor.connectors import registry
 from auditor.connectors.base import Connector, ConnectorOptions
 from auditor.core.errors import InputError, Problem
@@ -222,8 +222,23 @@ def _validated(
         history_reuse_months=model.history.reuse_months,
         channel_costs=dict(costs.channels),
         analysis=model.analysis.model_dump(exclude_none=True),
+        deliverability=_deliverability(model, folder),
         client_id=model.client_id,
         currency_set="currency" in costs.model_fields_set,
+    )
+
+
+def _deliverability(model: ConfigModel, folder: Path) -> DeliverabilitySettings | None:
+    section = model.deliverability
+    if section is None:
+        return None
+    message = folder / Path(section.sample_message).expanduser() if section.sample_message else None
+    return DeliverabilitySettings(
+        tuple(section.domains),
+        tuple(section.selectors),
+        message,
+        section.nameserver,
+        section.timeout,
     )
 
 

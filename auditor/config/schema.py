@@ -162,6 +162,40 @@ class AnalysisModel(_Strict):
     anomalies: AnomalyOptions = Field(default_factory=lambda: AnomalyOptions())
 
 
+class DeliverabilityModel(_Strict):
+    """The `deliverability:` key: the sending domains to check in every audit
+    (docs/deliverability.md)."""
+
+    domains: Annotated[list[str], Field(min_length=1)]
+    selectors: list[str] = Field(default_factory=list)
+    sample_message: Annotated[str, Field(min_length=1)] | None = None  # relative to the config
+    nameserver: str | None = None
+    timeout: Annotated[float, Field(ge=0.1, le=60)] = 5.0
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        from auditor.deliverability.names import sending_domain
+
+        return list(dict.fromkeys(sending_domain(d) for d in value))
+
+    @field_validator("selectors")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        from auditor.deliverability.names import selector
+
+        return [selector(s) for s in value]
+
+    @field_validator("nameserver")
+    @classmethod
+    def _nameserver(cls, value: str | None) -> str | None:
+        from auditor.deliverability.names import name_server
+
+        if value is not None:
+            name_server(value)
+        return value
+
+
 class ConfigModel(_Strict):
     client: Annotated[str, Field(min_length=1)]
     client_id: str | None = None  # the client's identity in file names and the history
@@ -177,6 +211,7 @@ class ConfigModel(_Strict):
     report: ReportModel = Field(default_factory=ReportModel)
     history: HistoryModel = Field(default_factory=HistoryModel)
     analysis: AnalysisModel = Field(default_factory=AnalysisModel)
+    deliverability: DeliverabilityModel | None = None
 
     @field_validator("client")
     @classmethod

@@ -22,6 +22,18 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class DeliverabilitySettings:
+    """`deliverability:`: the sending domains checked in every audit, the message resolved
+    against the config's folder."""
+
+    domains: tuple[str, ...]
+    selectors: tuple[str, ...] = ()
+    sample_message: Path | None = None
+    nameserver: str | None = None
+    timeout: float = 5.0
+
+
+@dataclass
 class AuditConfig:
     """A validated audit config, with paths resolved against the config's folder."""
 
@@ -48,6 +60,7 @@ class AuditConfig:
     history_reuse_months: bool = True  # history.reuse_months (auditor/pipeline/recorded.py)
     channel_costs: dict[str, float] = field(default_factory=dict)  # costs.channels
     analysis: dict[str, Any] = field(default_factory=dict)  # the `analysis:` key, set options only
+    deliverability: DeliverabilitySettings | None = None  # the `deliverability:` key
     client_id: str | None = None  # `client_id:`; then also the slug
     currency_set: bool = False  # costs.currency written in the YAML (not the EUR default)
 

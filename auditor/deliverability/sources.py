@@ -4,13 +4,13 @@ from __future__ import annotations
 
 SOURCES: dict[str, tuple[str, str]] = {
     "google": (
-        "Google, Email sender guidelines (bulk senders: 5,000+ messages a day to Gmail)",
+        "Google, Email sender guidelines",
         "https://support.google.com/a/answer/81126",
     ),
     "yahoo": ("Yahoo, Sender best practices", "https://senders.yahooinc.com/best-practices/"),
     "microsoft": (
-        "Microsoft, Outlook.com requirements for high-volume senders (5,000+ a day), "
-        "in force 5 May 2025",
+        "Microsoft, Strengthening Email Ecosystem: Outlook's New Requirements for "
+        "High-Volume Senders (2025)",
         "https://techcommunity.microsoft.com/blog/microsoftdefenderforoffice365blog/"
         "strengthening-email-ecosystem-outlook%E2%80%99s-new-requirements-for-high%E2%80%90volume-senders/4399730",
     ),

@@ -27,6 +27,8 @@ from auditor.metrics.calculator import add_derived, calculate, trend
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.metrics.consistency import consistency_warnings
 from auditor.pipeline.currency import reconcile_currency
+from auditor.pipeline.deliverability import KEY as DELIVERABILITY
+from auditor.pipeline.deliverability import check_deliverability
 from auditor.pipeline.recorded import fetch_with_recorded
 from auditor.rules.engine import evaluate, rank
 from auditor.rules.loader import RuleSet, load_rules
@@ -90,6 +92,7 @@ def audit(
     rule_set = load_rule_set(config)
     data = _fetch(config, refetch) if data is None else data
     _check_coverage(data, config.period)
+    delivery, delivery_findings, data = check_deliverability(config, data, language)
     config, currency_warnings = reconcile_currency(config, data)
 
     period = config.period
@@ -112,7 +115,8 @@ def audit(
     analysis, analysis_findings = run_analysis(_analysis_context(config, data, metrics, language))
     # what each problem costs and the action plan: analysis, never scored
     analysis[value_estimates.KEY] = value_estimates.estimates(findings, metrics, language)
-    findings = rank([*findings, *analysis_findings])
+    analysis.update({DELIVERABILITY: delivery} if delivery is not None else {})
+    findings = rank([*findings, *analysis_findings, *delivery_findings])
     scores = score(findings, rule_set.category_weights)
     code, reason = exit_status(findings, scores, gate)
     return AuditResult(

@@ -256,6 +256,9 @@ def _unmeasured(result: Mapping[str, Any], t: Translator) -> list[dict[str, str]
 
 
 SHOWN_WITH_DEFINITIONS = frozenset({"metric_sources", "definition_differences"})
+SHOWN_ELSEWHERE = SHOWN_WITH_DEFINITIONS | {"deliverability_dns"}
+"""Provenance keys with a section of their own: the definitions table, and the DNS
+answers the deliverability section was built from (kept for replay, not for reading)."""
 
 
 def _provenance_label(key: str, t: Translator) -> str:
@@ -291,7 +294,7 @@ def _provenance(result: Mapping[str, Any], t: Translator) -> list[tuple[str, str
     if not isinstance(provenance, Mapping):
         return []
     # metric_sources and definition_differences have their own table (definitions.py)
-    shown = {k: v for k, v in provenance.items() if k not in SHOWN_WITH_DEFINITIONS}
+    shown = {k: v for k, v in provenance.items() if k not in SHOWN_ELSEWHERE}
     rows = []
     for key, value in shown.items():
         text = _provenance_value(value, t)
@@ -327,6 +330,10 @@ def _toc(
         entries.append({"href": "#sec-business", "label": t("business.title"), "level": 1})
         for _, anchor, label in business:
             entries.append({"href": anchor, "label": t(label), "level": 2})
+    if "deliverability" in analysis:
+        entries.append(
+            {"href": "#sec-deliverability", "label": t("deliverability.section.title"), "level": 1}
+        )
     entries.append({"href": "#sec-appendix", "label": t("appendix.title"), "level": 1})
     for key in ("kpis", "definitions", "sources", "unmeasured", "packs", "caveats"):
         entries.append({"href": f"#sec-{key}", "label": t(f"appendix.{key}"), "level": 2})

@@ -1,0 +1,158 @@
+"""Deliverability inside an audit: when the config names the sending domains, their
+checks run with the audit (DNS answers recorded in the snapshot's provenance, so
+`--from-snapshot` replays them with no network), each becomes a finding of the
+`deliverability` category (shown, gated by `--fail-on`, not scored), and the whole table
+is the result's `analysis.deliverability` section (docs/deliverability.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from auditor.config.settings import AuditConfig, DeliverabilitySettings
+from auditor.core.models import Finding, SourceData
+from auditor.deliverability.checks import check_domain
+from auditor.deliverability.dns import Replay, Resolver, TxtLookup
+from auditor.deliverability.message import SampleMessage, read_message
+from auditor.deliverability.model import Check, DeliverabilityResult, organisational_domain
+from auditor.deliverability.names import name_server
+from auditor.deliverability.sources import SOURCES
+
+KEY = "deliverability"
+RECORDED = "deliverability_dns"
+"""The provenance key holding the DNS answers read, by name."""
+_ORDER = ("fail", "unknown", "warn", "pass", "info")
+_STATUS = {"pass": "pass", "warn": "warn", "fail": "fail", "unknown": "no_data"}
+
+
+def check_deliverability(
+    config: AuditConfig, data: SourceData, language: str
+) -> tuple[dict[str, Any] | None, list[Finding], SourceData]:
+    """The section, the findings, and `data` with the DNS answers recorded."""
+    settings = config.deliverability
+    if settings is None:
+        return None, [], data
+    replayed = "replayed_from" in data.provenance
+    lookup = Replay(_recorded(data.provenance.get(RECORDED))) if replayed else _resolver(settings)
+    message = read_message(settings.sample_message) if settings.sample_message else None
+    target = _message_domain(settings.domains, message)
+    results = [
+        check_domain(
+            domain,
+            lookup,
+            selectors=settings.selectors,
+            message=message if domain == target else None,
+        )
+        for domain in settings.domains
+    ]
+    answers = dict(lookup.answers)
+    recorded = dataclasses.replace(data, provenance={**data.provenance, RECORDED: answers})
+    several = len(results) > 1
+    findings = [f for r in results for f in _findings(r, language, several)]
+    return _section(results, language, replayed), findings, recorded
+
+
+def _resolver(settings: DeliverabilitySettings) -> TxtLookup:
+    if settings.nameserver:
+        host, port = name_server(settings.nameserver)
+        return Resolver([host], port=port, timeout=settings.timeout)
+    return Resolver(timeout=settings.timeout)
+
+
+def _recorded(raw: Any) -> dict[str, list[str] | None]:
+    """A snapshot's answers, shape-checked (a snapshot is a user's file): anything
+    malformed is left out, and its lookups replay as "could not check"."""
+    out: dict[str, list[str] | None] = {}
+    if isinstance(raw, Mapping):
+        for name, texts in raw.items():
+            if (
+                isinstance(name, str)
+                and isinstance(texts, list)
+                and all(isinstance(t, str) for t in texts)
+            ):
+                out[name] = list(texts)
+    return out
+
+
+def _message_domain(domains: tuple[str, ...], message: SampleMessage | None) -> str | None:
+    """The configured domain the sample message belongs to (its From organisation),
+    else the first."""
+    if message is None or not domains:
+        return None
+    if message.from_domain:
+        sender = organisational_domain(message.from_domain)
+        for domain in domains:
+            if organisational_domain(domain) == sender:
+                return domain
+    return domains[0]
+
+
+def _grouped(result: DeliverabilityResult) -> dict[str, list[Check]]:
+    groups: dict[str, list[Check]] = {}
+    for check in result.checks:
+        if check.status != "info":  # BIMI and MTA-STS inform the section, not the findings
+            groups.setdefault(check.id, []).append(check)
+    return groups
+
+
+def _findings(result: DeliverabilityResult, language: str, several: bool) -> list[Finding]:
+    from auditor.core.strings import Translator
+
+    say = Translator(language)
+    out = []
+    for check_id, checks in _grouped(result).items():
+        worst = min(checks, key=lambda c: _ORDER.index(c.status))
+        suffix = f"-{result.domain.replace('.', '-')}" if several else ""
+        sources = tuple(dict.fromkeys(k for c in checks for k in c.sources))
+        detail = "; ".join(dict.fromkeys(c.detail_in(language) for c in checks))
+        out.append(
+            Finding(
+                rule=f"deliverability-{check_id}{suffix}",
+                category=KEY,
+                status=_STATUS[worst.status],
+                score=None,
+                weight=0.0,
+                metric="",
+                value=None,
+                unit="",
+                threshold=say(f"deliverability.applies_short.{worst.applies}"),
+                message=f"{result.domain}: {detail}",
+                recommendation=say(f"deliverability.advice.{check_id}"),
+                title=worst.title_in(language),
+                source="; ".join(SOURCES[k][0] for k in sources),
+                pack=KEY,
+                citations=tuple({"title": SOURCES[k][0], "url": SOURCES[k][1]} for k in sources),
+            )
+        )
+    return out
+
+
+def _section(results: list[DeliverabilityResult], language: str, replayed: bool) -> dict[str, Any]:
+    from auditor.core.strings import Translator
+
+    say = Translator(language)
+    return {
+        "replayed": replayed,
+        "domains": [
+            {
+                "domain": r.domain,
+                "message": r.message,
+                "worst": r.worst,
+                "checks": [
+                    {
+                        "id": c.id,
+                        "status": c.status,
+                        "title": c.title_in(language),
+                        "detail": c.detail_in(language),
+                        "applies_to": say(f"deliverability.applies_short.{c.applies}"),
+                        "sources": [
+                            {"title": SOURCES[k][0], "url": SOURCES[k][1]} for k in c.sources
+                        ],
+                    }
+                    for c in r.checks
+                ],
+            }
+            for r in results
+        ],
+    }
