@@ -27,6 +27,7 @@ def message_checks(domain: str, message: SampleMessage) -> list[Check]:
         )
     out.extend(_unsubscribe(message))
     out.append(_alignment(message, from_org))
+    out.append(_spf_alignment(message, from_org))
     out.append(_results(message))
     return out
 
@@ -98,6 +99,19 @@ def _alignment(message: SampleMessage, from_org: str | None) -> Check:
         signers=signers,
         sender=message.from_domain or "-",
     )
+
+
+def _spf_alignment(message: SampleMessage, from_org: str | None) -> Check:
+    """SPF is evaluated on the Return-Path (envelope) domain: DMARC counts it only when
+    that domain is the From domain's organisation. Most platforms bounce to their own
+    domain unless a custom return-path is set up, and DMARC then rests on DKIM alone:
+    information, not a fault (DKIM alignment is its own check)."""
+    bounce = message.return_path_domain
+    if bounce is None or from_org is None:
+        return check("spf-alignment", "unknown", "spf_alignment.no_return_path", ("rfc7489",))
+    if organisational_domain(bounce) == from_org:
+        return check("spf-alignment", "pass", "spf_alignment.ok", ("rfc7489",), domain=bounce)
+    return check("spf-alignment", "info", "spf_alignment.platform", ("rfc7489",), domain=bounce)
 
 
 def _results(message: SampleMessage) -> Check:

@@ -208,6 +208,7 @@ def test_a_sample_message_from_a_well_set_up_platform(server):
         "one-click-unsubscribe",
         "unsubscribe-signed",
         "dkim-alignment",
+        "spf-alignment",  # Return-Path bounce.good.example: the From's organisation
         "authentication-results",
     ):
         assert checks[check].status == "pass", checks[check]
@@ -229,6 +230,8 @@ def test_a_message_signed_only_by_the_platform_without_one_click_fails(server):
     assert "List-Unsubscribe=One-Click" in detail
     assert checks["dkim-alignment"].status == "fail"
     assert "signed only by esp-mail.example" in checks["dkim-alignment"].detail
+    assert checks["spf-alignment"].status == "info"  # bounces to the platform's domain
+    assert "esp-mail.example" in checks["spf-alignment"].detail
     assert checks["authentication-results"].status == "fail"
 
 
@@ -239,6 +242,7 @@ def test_one_click_headers_outside_the_signature_fail(server):
     assert checks["unsubscribe-signed"].status == "fail"
     assert checks["dkim-alignment"].status == "pass"
     assert checks["authentication-results"].status == "unknown"
+    assert checks["spf-alignment"].status == "unknown"  # no Return-Path in this sample
 
 
 def test_rsa_key_bits_reads_the_modulus():
