@@ -85,6 +85,19 @@ KPIS: tuple[Kpi, ...] = (
         better="lower",
     ),
     Kpi(
+        "list_loss_ratio",
+        "response",
+        "multiple",
+        "contacts_lost / leads_new",
+        name=Text(es="Contactos perdidos por cada nuevo", en="Contacts lost per new contact"),
+        definition=Text(
+            es="Contactos que salen de la audiencia (bajas, depurados tras rebotes, quejas, borrados) por cada contacto nuevo: por encima de 1, la lista mengua.",
+            en="Contacts who leave the audience (unsubscribed, cleaned after bounces, complained, deleted) per new contact: above 1 the list shrinks.",
+        ),
+        short=Text(es="Pérdida de lista", en="List loss"),
+        better="lower",
+    ),
+    Kpi(
         "spam_complaint_rate",
         "response",
         "ratio",

@@ -20,8 +20,8 @@ def metrics():
 
 def test_catalog_matches_design_ids():
     assert len(BASE_METRICS) == 31
-    assert len(KPIS) == 32
-    assert len(set(ALL_METRIC_IDS)) == 63
+    assert len(KPIS) == 33
+    assert len(set(ALL_METRIC_IDS)) == 64
 
 
 def test_sum_and_last_aggregation(metrics):
