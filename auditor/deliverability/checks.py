@@ -70,6 +70,11 @@ def _guard(check_id: str, sources: tuple[str, ...], run: Callable[[], list[Check
 # --- SPF ------------------------------------------------------------------------------
 
 
+def _shown(text: str, limit: int = 300) -> str:
+    """A DNS record as a report shows it: anyone can publish 64 KB of TXT."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _spf(domain: str, dns: TxtLookup) -> list[Check]:
     spf = evaluate_spf(domain, dns)
     if spf.record is None:
@@ -85,7 +90,9 @@ def _spf(domain: str, dns: TxtLookup) -> list[Check]:
             domain=domain,
         )
     else:
-        first = check("spf-record", "pass", "spf.record", SPF_SOURCES, "bulk", record=spf.record)
+        first = check(
+            "spf-record", "pass", "spf.record", SPF_SOURCES, "bulk", record=_shown(spf.record)
+        )
     counts = {
         "lookups": str(spf.lookups),
         "limit": str(LOOKUP_LIMIT),

@@ -36,6 +36,8 @@ class SampleMessage:
     """The first Authentication-Results' method -> result (`spf`, `dkim`, `dmarc`)."""
 
 
+HEADER_BYTES = 512 * 1024
+"""Read at most this much of a sample message: far more than any header block."""
 _RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
 
 
@@ -55,7 +57,8 @@ def _header(message: Message, name: str) -> str | None:
 def read_message(path: Path) -> SampleMessage:
     """The headers of `path`, or InputError (exit 2) when it is not a message."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(HEADER_BYTES)  # the headers come first; the body is not read
     except OSError as exc:
         raise InputError(Problem(f"cannot read {path} ({exc.strerror})", path="--eml")) from None
     message = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)

@@ -83,6 +83,8 @@ ZONE: dict[str, list[str]] = {
     "_dmarc.org.example": ["v=DMARC1; p=reject; sp=quarantine; rua=mailto:r@org.example"],
     # DNS that fails
     "flaky.example": ["v=spf1 -all"],
+    # a record far longer than a report line
+    "long.example": ["v=spf1 " + " ".join(f"ip4:192.0.2.{n % 250}" for n in range(400)) + " -all"],
 }
 
 
@@ -243,6 +245,19 @@ def test_one_click_headers_outside_the_signature_fail(server):
     assert checks["dkim-alignment"].status == "pass"
     assert checks["authentication-results"].status == "unknown"
     assert checks["spf-alignment"].status == "unknown"  # no Return-Path in this sample
+
+
+def test_long_records_and_huge_messages_are_bounded(server, tmp_path):
+    (record,) = [
+        c for c in check_domain("long.example", resolver(server)).checks if c.id == "spf-record"
+    ]
+    assert record.status == "pass"
+    assert len(record.detail) == 301
+    assert record.detail.endswith("…")
+    huge = tmp_path / "huge.eml"
+    header = (SAMPLES / "good.eml").read_bytes().split(b"\n\n", 1)[0]
+    huge.write_bytes(header + b"\n\n" + b"x" * (3 * 1024 * 1024))
+    assert read_message(huge).from_domain == "good.example"  # the body is never read
 
 
 def test_rsa_key_bits_reads_the_modulus():
