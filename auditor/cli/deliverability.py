@@ -116,26 +116,12 @@ def deliverability(
 
 
 def as_json(result: DeliverabilityResult, language: str) -> dict[str, Any]:
-    from auditor.deliverability.sources import SOURCES
-
     return {
         "domain": result.domain,
         "message": result.message,
         "language": language,
         "worst": result.worst,
-        "checks": [
-            {
-                "id": c.id,
-                "status": c.status,
-                "title": c.title_in(language),
-                "detail": c.detail_in(language),
-                "applies_to": c.applies,
-                "sources": [
-                    {"key": k, "title": SOURCES[k][0], "url": SOURCES[k][1]} for k in c.sources
-                ],
-            }
-            for c in result.checks
-        ],
+        "checks": [c.to_json(language) for c in result.checks],
         "dns_answers": result.dns_answers,
     }
 

@@ -33,6 +33,23 @@ class Check:
     def applies_in(self, language: str) -> str:
         return _say(language, f"applies.{self.applies}")
 
+    def to_json(self, language: str) -> dict[str, Any]:
+        """The check as the command's JSON and the audit result carry it, worded in
+        `language`."""
+        from auditor.deliverability.sources import SOURCES
+
+        return {
+            "id": self.id,
+            "status": self.status,
+            "title": self.title_in(language),
+            "detail": self.detail_in(language),
+            "applies": self.applies,
+            "applies_to": _say(language, f"applies_short.{self.applies}"),
+            "sources": [
+                {"key": k, "title": SOURCES[k][0], "url": SOURCES[k][1]} for k in self.sources
+            ],
+        }
+
     @property
     def title(self) -> str:
         return self.title_in("en")

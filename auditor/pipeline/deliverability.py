@@ -129,9 +129,6 @@ def _findings(result: DeliverabilityResult, language: str, several: bool) -> lis
 
 
 def _section(results: list[DeliverabilityResult], language: str, replayed: bool) -> dict[str, Any]:
-    from auditor.core.strings import Translator
-
-    say = Translator(language)
     return {
         "replayed": replayed,
         "domains": [
@@ -139,19 +136,7 @@ def _section(results: list[DeliverabilityResult], language: str, replayed: bool)
                 "domain": r.domain,
                 "message": r.message,
                 "worst": r.worst,
-                "checks": [
-                    {
-                        "id": c.id,
-                        "status": c.status,
-                        "title": c.title_in(language),
-                        "detail": c.detail_in(language),
-                        "applies_to": say(f"deliverability.applies_short.{c.applies}"),
-                        "sources": [
-                            {"title": SOURCES[k][0], "url": SOURCES[k][1]} for k in c.sources
-                        ],
-                    }
-                    for c in r.checks
-                ],
+                "checks": [c.to_json(language) for c in r.checks],
             }
             for r in results
         ],
