@@ -100,7 +100,14 @@ def render_config(
             lines.append(f"  {key}: {costs[key]:g}")
         else:
             lines.append(f"  # {key}: 0          # fill in: the {key} cost per month")
-    lines += ["rules:", "  packs: [default]", ""]
+    lines += [
+        "rules:",
+        "  packs: [default]       # default | saas | ecommerce | deliverability (list health)",
+        "# deliverability:        # check the sending domain's SPF, DKIM, DMARC with every audit",
+        "#   domains: [news.example.com]",
+        "#   sample_message: sample.eml   # an email the platform sent, saved from a mailbox",
+        "",
+    ]
     return "\n".join(lines)
 
 
