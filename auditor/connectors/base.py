@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from auditor.core.errors import InputError, Problem
-from auditor.core.models import SourceData
+from auditor.core.models import CampaignSend, SourceData
 from auditor.core.period import Month
 from auditor.core.redaction import looks_like_credential
 from auditor.core.validation import Number
@@ -219,9 +219,11 @@ class Connector(ABC):
         provenance: Mapping[str, Any] | None = None,
         by_channel: Mapping[str, Mapping[Month, Mapping[str, float]]] | None = None,
         not_measured: Mapping[str, str] | None = None,
+        campaigns: Sequence[CampaignSend] = (),
     ) -> SourceData:
         """A SourceData stamped with this connector's name, the time, and its
-        `not_measured` reasons (plus per-run ones, e.g. "no store connected")."""
+        `not_measured` reasons (plus per-run ones, e.g. "no store connected");
+        `campaigns` are the per-send rows, ordered by send date."""
         reasons = dict(self.not_measured)
         reasons.update(not_measured or {})
         return SourceData(
@@ -232,6 +234,7 @@ class Connector(ABC):
             by_channel=dict(by_channel or {}),
             not_measured=reasons,
             provenance=self._with_definitions(provenance or {}, monthly),
+            campaigns=tuple(sorted(campaigns, key=lambda c: (c.sent_on, c.campaign_id))),
         )
 
     def _with_definitions(

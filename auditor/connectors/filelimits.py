@@ -16,6 +16,7 @@ Limits (each named in its error message):
 | `MAX_CHANNELS` | 200 | distinct `channel` values in the data file (the report has a row for each) |
 | `MAX_LEADS_FILE_BYTES` | 100 MiB | the leads CSV (`source.leads`) |
 | `MAX_LEADS_ROWS` | 1,000,000 | rows of the leads CSV |
+| `MAX_CAMPAIGNS` | 100,000 | per-campaign rows (`campaigns`) in a snapshot |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ MAX_CHANNEL_NAME_CHARS = 200  # a name for a report row and a chart label, not a
 MAX_MONTHS = 1_200  # a century of monthly rows per series (snapshots; files are bounded by rows)
 MAX_LEADS_FILE_BYTES = 100 * MiB
 MAX_LEADS_ROWS = 1_000_000
+MAX_CAMPAIGNS = 100_000  # per-send rows in a snapshot: 19 months of 175 sends a day
 
 
 def read_regular_file(

@@ -189,4 +189,10 @@ def merge(fetched: list[tuple[SourceSpec, SourceData]]) -> SourceData:
         },
         leads=leads,
         currency=next(iter(currencies), None),
+        campaigns=tuple(
+            sorted(
+                (c for _, data in fetched for c in data.campaigns),
+                key=lambda c: (c.sent_on, c.campaign_id),
+            )
+        ),
     )

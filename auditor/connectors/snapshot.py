@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from auditor.connectors.filelimits import MAX_CHANNEL_NAME_CHARS, MAX_CHANNELS, MAX_MONTHS
+from auditor.connectors.filelimits import (
+    MAX_CAMPAIGNS,
+    MAX_CHANNEL_NAME_CHARS,
+    MAX_CHANNELS,
+    MAX_MONTHS,
+)
 from auditor.core.errors import InputError, Problem, ProblemCollector, inert, quote
-from auditor.core.models import SourceData
+from auditor.core.models import CampaignSend, SourceData
 from auditor.core.period import PeriodError, parse_month
 from auditor.core.shapes import mapping_or_empty
 from auditor.core.userfiles import MAX_SNAPSHOT_BYTES, read_user_file
@@ -50,6 +56,17 @@ def snapshot_to_json(
     }
     if data.currency:
         out["currency"] = data.currency
+    if data.campaigns:
+        out["campaigns"] = [
+            {
+                "id": c.campaign_id,
+                "name": c.name,
+                "sent_on": c.sent_on.isoformat(),
+                "sent": c.sent,
+                "hard_bounces": c.hard_bounces,
+            }
+            for c in data.campaigns
+        ]
     if client is not None:
         out["client"], out["client_slug"] = client, client_slug
     return out
@@ -122,6 +139,51 @@ def _months(
     return out
 
 
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        return None
+    return int(value)
+
+
+def _campaigns(value: Any, problems: ProblemCollector) -> tuple[CampaignSend, ...]:
+    """The per-send rows: each an object of id, name, sent_on (YYYY-MM-DD), sent and
+    hard_bounces (whole numbers >= 0, hard bounces at most sent)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.add("campaigns must be a list of campaign objects")
+        return ()
+    if len(value) > MAX_CAMPAIGNS:
+        raise problems.stop(f"campaigns holds {len(value):,} rows; the limit is {MAX_CAMPAIGNS:,}")
+    out = []
+    for number, row in enumerate(value, 1):
+        where = f"campaigns[{number}]"
+        if not isinstance(row, dict):
+            problems.add(f"{where} must be an object with id, name, sent_on, sent, hard_bounces")
+            continue
+        sent, hard = _count(row.get("sent")), _count(row.get("hard_bounces"))
+        try:
+            day = date.fromisoformat(str(row.get("sent_on")))
+        except ValueError:
+            problems.add(
+                f"{where}.sent_on: expected a date YYYY-MM-DD, got {inert(repr(row.get('sent_on')), 40)}"
+            )
+            continue
+        if sent is None or hard is None or hard > sent:
+            problems.add(
+                f"{where}: sent and hard_bounces must be whole numbers >= 0, hard_bounces "
+                f"at most sent; got sent={inert(repr(row.get('sent')), 20)}, "
+                f"hard_bounces={inert(repr(row.get('hard_bounces')), 20)}"
+            )
+            continue
+        ident = str(row.get("id") or "")[:MAX_CHANNEL_NAME_CHARS]
+        name = str(row.get("name") or ident)[:MAX_CHANNEL_NAME_CHARS]
+        out.append(CampaignSend(ident, name, day, sent, hard))
+    return tuple(out)
+
+
 def snapshot_from_json(document: Any, file: str) -> SourceData:
     """Rebuild SourceData from a snapshot object, or from a result JSON that embeds one."""
     if isinstance(document, dict) and "snapshot" in document and document.get("schema_version"):
@@ -171,6 +233,7 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
     if currency is not None and not (isinstance(currency, str) and _CURRENCY.match(currency)):
         problems.add("currency must be an ISO 4217 code such as EUR or USD")
         currency = None
+    campaigns = _campaigns(document.get("campaigns"), problems)
     if problems.items:
         raise problems.error()
     provenance = mapping_or_empty(document.get("provenance"))
@@ -183,6 +246,7 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
         not_measured=not_measured,
         provenance={**provenance, "replayed_from": file},
         currency=currency,
+        campaigns=campaigns,
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import TypeGuard
@@ -124,6 +125,13 @@ def money(value: float | None, currency: str = "EUR", language: str = "en", digi
     return format_currency(
         value, currency, pattern, locale=_locale(language), currency_digits=False
     )
+
+
+def day(value: date, language: str = "en") -> str:
+    """A calendar date in a sentence: '14 Aug 2026' / '14 ago 2026'."""
+    from babel.dates import format_date
+
+    return str(format_date(value, "medium", locale=_locale(language)))
 
 
 def number(value: float | None, language: str = "en", digits: int = 0) -> str:

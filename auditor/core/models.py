@@ -78,6 +78,27 @@ class Lead:
 
 
 @dataclass(frozen=True)
+class CampaignSend:
+    """One campaign's delivery counts, as the platform reports them per send.
+
+    Connectors return monthly totals for the metrics; these rows exist for what a
+    total hides: one send whose hard bounces cross the limit at which a platform
+    suspends the account (docs/deliverability.md, "Hard bounces per campaign").
+    `name` is the client's text: untrusted, escaped in every output.
+    """
+
+    campaign_id: str
+    name: str
+    sent_on: date  # the send date in the account's time zone
+    sent: int
+    hard_bounces: int
+
+    @property
+    def month(self) -> Month:
+        return f"{self.sent_on.year:04d}-{self.sent_on.month:02d}"
+
+
+@dataclass(frozen=True)
 class SourceData:
     """What a connector delivers: base metrics per month, plus where they came from.
 
@@ -100,6 +121,7 @@ class SourceData:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     leads: tuple[Lead, ...] = ()  # lead-level rows, when the source has them (file: `leads:`)
     currency: str | None = None
+    campaigns: tuple[CampaignSend, ...] = ()  # per-send rows, when the platform reports them
 
     @property
     def months(self) -> list[Month]:

@@ -37,4 +37,12 @@ SOURCES: dict[str, tuple[str, str]] = {
         "https://www.rfc-editor.org/rfc/rfc8461",
     ),
     "bimi": ("BIMI Group, Implementation guide", "https://bimigroup.org/implementation-guide/"),
+    "hubspot-limits": (
+        "HubSpot Knowledge Base, Resolve an email sending suspension",
+        "https://knowledge.hubspot.com/email/why-is-my-email-suspended",
+    ),
+    "brevo-suspension": (
+        "Brevo Help Center, Reactivate your email campaigns after a suspension",
+        "https://help.brevo.com/hc/en-us/articles/209408165",
+    ),
 }

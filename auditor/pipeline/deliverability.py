@@ -2,16 +2,28 @@
 checks run with the audit (DNS answers recorded in the snapshot's provenance, so
 `--from-snapshot` replays them with no network), each becomes a finding of the
 `deliverability` category (shown, gated by `--fail-on`, not scored), and the whole table
-is the result's `analysis.deliverability` section (docs/deliverability.md)."""
+is the result's `analysis.deliverability` section (docs/deliverability.md).
+
+When the source reports each campaign's sends and hard bounces, every audit also
+judges the audited months' campaigns against the platforms' suspension lines
+(deliverability/campaigns.py): one more finding, and the section's `campaigns`."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from auditor.config.settings import AuditConfig, DeliverabilitySettings
 from auditor.core.models import Finding, SourceData
+from auditor.deliverability.campaigns import (
+    CHECK_ID,
+    ISP_LINE,
+    MIN_SENT,
+    CampaignBounces,
+    judge_campaigns,
+)
 from auditor.deliverability.checks import check_domain
 from auditor.deliverability.dns import Replay, Resolver, TxtLookup
 from auditor.deliverability.message import SampleMessage, read_message
@@ -30,6 +42,18 @@ def check_deliverability(
     config: AuditConfig, data: SourceData, language: str
 ) -> tuple[dict[str, Any] | None, list[Finding], SourceData]:
     """The section, the findings, and `data` with the DNS answers recorded."""
+    section, findings, data = _check_domains(config, data, language)
+    campaigns = judge_campaigns(data.campaigns, config.period.months, data.connector)
+    if campaigns is not None:
+        section = section or {"replayed": "replayed_from" in data.provenance, "domains": []}
+        section["campaigns"] = campaigns.to_json()
+        findings.append(_campaign_finding(campaigns, language))
+    return section, findings, data
+
+
+def _check_domains(
+    config: AuditConfig, data: SourceData, language: str
+) -> tuple[dict[str, Any] | None, list[Finding], SourceData]:
     settings = config.deliverability
     if settings is None:
         return None, [], data
@@ -107,25 +131,107 @@ def _findings(result: DeliverabilityResult, language: str, several: bool) -> lis
         sources = tuple(dict.fromkeys(k for c in checks for k in c.sources))
         detail = "; ".join(dict.fromkeys(c.detail_in(language) for c in checks))
         out.append(
-            Finding(
-                rule=f"deliverability-{check_id}{suffix}",
-                category=KEY,
-                status=_STATUS[worst.status],
-                score=None,
-                weight=0.0,
-                metric="",
-                value=None,
-                unit="",
+            _finding(
+                f"{check_id}{suffix}",
+                worst.status,
                 threshold=say(f"deliverability.applies_short.{worst.applies}"),
                 message=f"{result.domain}: {detail}",
-                recommendation=say(f"deliverability.advice.{check_id}"),
+                advice=say(f"deliverability.advice.{check_id}"),
                 title=worst.title_in(language),
-                source="; ".join(SOURCES[k][0] for k in sources),
-                pack=KEY,
-                citations=tuple({"title": SOURCES[k][0], "url": SOURCES[k][1]} for k in sources),
+                sources=sources,
             )
         )
     return out
+
+
+def _finding(
+    check: str,
+    status: str,
+    *,
+    threshold: str,
+    message: str,
+    advice: str,
+    title: str,
+    sources: tuple[str, ...],
+) -> Finding:
+    """A deliverability finding: shown and gated like any, weight 0 so it moves no score."""
+    return Finding(
+        rule=f"deliverability-{check}",
+        category=KEY,
+        status=_STATUS[status],
+        score=None,
+        weight=0.0,
+        metric="",
+        value=None,
+        unit="",
+        threshold=threshold,
+        message=message,
+        recommendation=advice,
+        title=title,
+        source="; ".join(SOURCES[k][0] for k in sources),
+        pack=KEY,
+        citations=tuple({"title": SOURCES[k][0], "url": SOURCES[k][1]} for k in sources),
+    )
+
+
+def _campaign_finding(campaigns: CampaignBounces, language: str) -> Finding:
+    from auditor.core import formatting
+    from auditor.core.strings import Translator
+
+    say = Translator(language)
+    rate = partial(formatting.pct, language=language, digits=1)
+    count = partial(formatting.number, language=language)
+    platform = campaigns.to_json()["platform"] or say("deliverability.campaigns.your_platform")
+    parts = []
+    over, judged = campaigns.over, campaigns.judged
+    if over:
+        top = over[0]
+        parts.append(
+            say(
+                "deliverability.campaigns.over",
+                over=count(len(over)),
+                judged=count(len(judged)),
+                warn=rate(ISP_LINE),
+                name=top.send.name,
+                date=formatting.day(top.send.sent_on, language),
+                rate=rate(top.rate),
+                hard=count(top.send.hard_bounces),
+                sent=count(top.send.sent),
+            )
+        )
+    elif judged:
+        parts.append(
+            say(
+                "deliverability.campaigns.none_over",
+                judged=count(len(judged)),
+                warn=rate(ISP_LINE),
+                rate=rate(max(s.rate for s in judged)),
+            )
+        )
+    small = len(campaigns.sends) - len(judged)
+    if small:
+        key = "all_small" if not judged else "small"
+        parts.append(
+            say(f"deliverability.campaigns.{key}", count=count(small), min=count(MIN_SENT))
+        )
+    line = "limit_published" if campaigns.published else "limit_unpublished"
+    parts.append(
+        say(f"deliverability.campaigns.{line}", platform=platform, limit=rate(campaigns.fail_line))
+    )
+    return _finding(
+        CHECK_ID,
+        campaigns.worst,
+        threshold=say(
+            "deliverability.campaigns.threshold",
+            warn=rate(ISP_LINE),
+            limit=rate(campaigns.fail_line),
+            min=count(MIN_SENT),
+        ),
+        message="; ".join(parts),
+        advice=say(f"deliverability.advice.{CHECK_ID}"),
+        title=say(f"deliverability.title.{CHECK_ID}"),
+        sources=campaigns.sources,
+    )
 
 
 def _section(results: list[DeliverabilityResult], language: str, replayed: bool) -> dict[str, Any]:

@@ -10,6 +10,7 @@ as a string.  The account is audited in Europe/Madrid, so a campaign sent at
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +33,7 @@ from auditor.core.errors import (
     SourceResponseError,
     SourceUnavailableError,
 )
+from auditor.core.models import CampaignSend
 from auditor.metrics.catalog import BASE_BY_ID
 from tests import helpers
 from tests.helpers import CONFIG, TESTS
@@ -310,6 +312,19 @@ def test_fetch_maps_campaigns_automations_contacts_and_deals_by_month(api, fake)
     assert prov["http"]["requests"] == HAPPY_REQUESTS
     assert prov["http"]["pages"] == HAPPY_REQUESTS - 3  # contact counts are not pages
     assert prov["http"]["retries"] == 0
+
+
+def test_each_counted_campaign_is_a_send_row_dated_in_the_account_zone(api, fake):
+    register_account(api)
+    data = make(fake).fetch(Q3)
+    # send_amt and hardbounces (not + softbounces: 12 not 20, 11 not 18, 3 not 4), dated
+    # in Madrid; drafts, scheduled, automation and outside-window campaigns left out.
+    assert data.campaigns == (
+        CampaignSend("25", "Month-start flash sale", date(2026, 7, 1), 800, 3),
+        CampaignSend("26", "July newsletter", date(2026, 7, 10), 1000, 5),
+        CampaignSend("27", "Summer sale", date(2026, 8, 1), 1500, 11),
+        CampaignSend("29", "September promo", date(2026, 9, 15), 2000, 12),
+    )
 
 
 def test_requests_are_paced_at_four_per_second(api, fake):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -16,12 +18,14 @@ from auditor.config.loader import load_config
 from auditor.connectors.brevo import BrevoConnector, BrevoOptions
 from auditor.connectors.brevo.api import brevo_wait
 from auditor.core.errors import EXIT_SOURCE, SourceQuotaError
+from auditor.core.models import CampaignSend
 from auditor.core.period import parse_period
 from auditor.core.reasons import localize
 from auditor.metrics.catalog import BASE_BY_ID
 from auditor.pipeline.runner import months_needed
 from tests.fakes.account import AccountSpec
 from tests.fakes.base import Reply
+from tests.fakes.clock import month_of_ms
 from tests.fakes.platforms import DEFAULT_TOKENS, FakePlatforms
 from tests.helpers import ROOT, FakeTime
 
@@ -70,6 +74,31 @@ def test_the_last_six_months_are_brevos_numbers_and_older_ones_are_left_out(fake
     assert data.provenance["months_without_statistics"] == Q3[:15]
     assert data.provenance["statistics_from"] == "2026-06"
     assert "emails_sent" not in data.not_measured
+
+
+def test_each_classic_campaign_read_is_a_send_row_with_hard_bounces_only(fake, key):
+    data = connector(fake).fetch(Q3)
+    read = {"2026-06", "2026-07", "2026-08", "2026-09"}
+    expected = sorted(
+        (
+            CampaignSend(
+                str(c["id"]),
+                f"Campaign {c['id']}",
+                datetime.fromtimestamp(c["_sent"] / 1000, ZoneInfo(TZ)).date(),
+                c["_stats"]["sent"],
+                c["_stats"]["hardBounces"],
+            )
+            for c in fake.brevo.campaign_list
+            if c["type"] == "classic" and month_of_ms(c["_sent"], TZ) in read
+        ),
+        key=lambda c: (c.sent_on, c.campaign_id),
+    )
+    assert len(expected) > 20
+    assert data.campaigns == tuple(expected)
+    # hard bounces, never hard + soft: the fake gives them different values
+    assert any(
+        c["_stats"]["hardBounces"] != c["_stats"]["softBounces"] for c in fake.brevo.campaign_list
+    )
 
 
 def test_requests_do_not_grow_with_contacts(key):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from auditor.core.errors import (
     SourceResponseError,
     SourceUnavailableError,
 )
+from auditor.core.models import CampaignSend
 from auditor.metrics.catalog import BASE_BY_ID
 from tests import helpers
 from tests.helpers import TESTS
@@ -277,6 +278,19 @@ def test_several_pages_both_sides_of_the_period_and_madrid_months(api, fake):
     assert prov["http"]["pages"] == 12
     # 13 requests at 10 a second with a burst of 10: the last three wait their turn
     assert fake.slept == [0.1, 0.1, 0.1]
+
+
+def test_each_counted_campaign_is_a_send_row_with_its_hard_bounces_only(api, fake):
+    register(api, stores=load("stores"))
+    data = connector(fake).fetch(Q3)
+    # The three campaigns counted in Q3 (Madrid), dated in Madrid; hard bounces only
+    # (10, 20, 0), never hard + soft (15, 30, 15); automation and outside sends left out.
+    assert data.campaigns == (
+        CampaignSend("5f1e2d3c4b", "July newsletter", date(2026, 7, 2), 1000, 10),
+        CampaignSend("6a7b8c9d0e", 'Summer <sale> & "more"', date(2026, 8, 1), 2000, 20),
+        CampaignSend("8c9d0e1f2a", "September plain-text digest", date(2026, 9, 10), 1500, 0),
+    )
+    assert api.calls[1].request.params["fields"].endswith("reports.campaign_title,total_items")
 
 
 def test_a_send_near_month_end_belongs_to_the_config_timezone_month(api, fake):

@@ -38,6 +38,7 @@ from auditor.connectors.activecampaign.api import (
 )
 from auditor.connectors.activecampaign.options import ActiveCampaignOptions, RetryForbiddenOnce
 from auditor.connectors.base import ConnectorOptions
+from auditor.connectors.campaigns import campaign_send
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
 from auditor.connectors.timeutil import month_of, parse_instant, period_bounds, to_iso_z
 from auditor.core.errors import (
@@ -47,7 +48,7 @@ from auditor.core.errors import (
     SourcePaginationError,
     SourceResponseError,
 )
-from auditor.core.models import SourceData
+from auditor.core.models import CampaignSend, SourceData
 from auditor.core.period import Month, add_months
 
 ENDPOINTS: dict[str, str] = {
@@ -159,7 +160,7 @@ class ActiveCampaignConnector(HttpConnector):
         start, end = period_bounds(wanted, self.timezone)
         fetched_at = datetime.now(UTC)
         with self._client() as client:
-            email, campaign_stats = self._campaigns(client, wanted, start, end)
+            email, campaign_stats, sends = self._campaigns(client, wanted, start, end)
             workflows, automation_stats, automation_gap = self._tolerant(
                 "automations", lambda: self._automations(client, end)
             )
@@ -198,7 +199,11 @@ class ActiveCampaignConnector(HttpConnector):
             },
         }
         return self.source_data(
-            monthly, label=self._label(), provenance=provenance, not_measured=extra
+            monthly,
+            label=self._label(),
+            provenance=provenance,
+            not_measured=extra,
+            campaigns=sends,
         )
 
     def _label(self) -> str:
@@ -222,10 +227,12 @@ class ActiveCampaignConnector(HttpConnector):
 
     def _campaigns(
         self, client: HttpClient, wanted: list[Month], start: datetime, end: datetime
-    ) -> tuple[dict[Month, Counter[str]], dict[str, Any]]:
-        """Campaign counters by month, newest send first, stopping past the window."""
+    ) -> tuple[dict[Month, Counter[str]], dict[str, Any], list[CampaignSend]]:
+        """Campaign counters by month, and each counted campaign's send, newest send
+        first, stopping past the window."""
         months = set(wanted)
         totals: dict[Month, Counter[str]] = {}
+        sends: list[CampaignSend] = []
         stats: Counter[str] = Counter()
         shown = f"GET {API_PATH}/campaigns"
         offset, previous, newest_first, last_sent = 0, None, True, None
@@ -260,7 +267,9 @@ class ActiveCampaignConnector(HttpConnector):
                     if last_sent is not None and sent_at > last_sent:
                         newest_first = False  # the server ignores orders[sdate]: read all
                     last_sent = sent_at
-                self._add_campaign(row, sent_at, start, end, months, totals, stats)
+                counted = self._add_campaign(row, sent_at, start, end, months, totals, stats)
+                if counted and sent_at is not None:
+                    sends.append(self._send(row, sent_at))
             offset += len(rows)
             total = _as_int(dig(page, "meta.total"))
             if total is not None and offset >= total:
@@ -270,15 +279,19 @@ class ActiveCampaignConnector(HttpConnector):
             if newest_first and last_sent is not None and last_sent < start:
                 stopped_early = True  # every later campaign was sent before the window
                 break
-        return totals, {
-            "read": stats["read"],
-            "counted": stats["counted"],
-            "automated_excluded": stats["automated"],
-            "not_sent": stats["not_sent"],
-            "outside_window": stats["outside"],
-            "newest_first": newest_first,
-            "stopped_at_window_start": stopped_early,
-        }
+        return (
+            totals,
+            {
+                "read": stats["read"],
+                "counted": stats["counted"],
+                "automated_excluded": stats["automated"],
+                "not_sent": stats["not_sent"],
+                "outside_window": stats["outside"],
+                "newest_first": newest_first,
+                "stopped_at_window_start": stopped_early,
+            },
+            sends,
+        )
 
     def _campaign_sent(self, row: Any) -> datetime | None:
         if not isinstance(row, dict):
@@ -299,15 +312,16 @@ class ActiveCampaignConnector(HttpConnector):
         months: set[Month],
         totals: dict[Month, Counter[str]],
         stats: Counter[str],
-    ) -> None:
+    ) -> bool:
+        """Add one campaign's counters to its month; False when it does not count."""
         status = str(row.get("status", "")).strip()
         if sent_at is None or status in UNSENT_STATUSES:
             stats["not_sent"] += 1
-            return
+            return False
         month = month_of(sent_at, self.timezone)
         if not start <= sent_at < end or month not in months:
             stats["outside"] += 1
-            return
+            return False
         kind = str(row.get("type", "")).strip().lower()
         if (
             kind in AUTOMATED_TYPES
@@ -315,13 +329,25 @@ class ActiveCampaignConnector(HttpConnector):
             or _nonzero(row.get("seriesid"))
         ):
             stats["automated"] += 1
-            return
+            return False
         what = f"campaign {row.get('id', '?')}"
         bucket = totals.setdefault(month, Counter())
         for metric, fields in CAMPAIGN_FIELDS.items():
             bucket[metric] += sum(_whole(row, field, what) for field in fields)
         bucket["campaigns_sent"] += 1
         stats["counted"] += 1
+        return True
+
+    def _send(self, row: dict[str, Any], sent_at: datetime) -> CampaignSend:
+        what = f"campaign {row.get('id', '?')}"
+        return campaign_send(
+            row.get("id"),
+            row.get("name"),
+            sent_at,
+            self.timezone,
+            _whole(row, "send_amt", what),
+            _whole(row, "hardbounces", what),
+        )
 
     # --- automations ---
 

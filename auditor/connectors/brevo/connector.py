@@ -29,10 +29,11 @@ from auditor.connectors.brevo.api import (
 )
 from auditor.connectors.brevo.deals import pipelines, read_deals
 from auditor.connectors.brevo.options import BrevoOptions
+from auditor.connectors.campaigns import campaign_send
 from auditor.connectors.http import HttpClient, HttpConnector, HttpPolicy, dig
-from auditor.connectors.timeutil import month_bounds, month_of
+from auditor.connectors.timeutil import month_bounds, month_of, parse_instant
 from auditor.core.errors import SourceAuthError, SourceNotFoundError
-from auditor.core.models import SourceData
+from auditor.core.models import CampaignSend, SourceData
 from auditor.core.period import Month, add_months
 from auditor.core.reasons import text
 
@@ -105,10 +106,11 @@ class BrevoConnector(HttpConnector):
         reported = [m for m in wanted if m >= cutoff]
         reasons: dict[str, str] = {}
         monthly: dict[Month, dict[str, float]] = {m: {} for m in wanted}
+        sends: list[CampaignSend] = []
         with self._client() as client:
             account = self._account(client)
             if reported:
-                self._put_campaigns(client, monthly, reported)
+                sends = self._put_campaigns(client, monthly, reported)
             self._put_new_contacts(client, monthly, wanted, now)
             if wanted:
                 self._put_workflows(client, monthly, wanted[-1], reasons)
@@ -148,6 +150,7 @@ class BrevoConnector(HttpConnector):
             label=f"Brevo account {account.get('companyName') or ''}".strip(),
             provenance=provenance,
             not_measured=reasons,
+            campaigns=sends,
         )
 
     # --- readers ---
@@ -160,8 +163,10 @@ class BrevoConnector(HttpConnector):
 
     def _put_campaigns(
         self, client: HttpClient, monthly: dict[Month, dict[str, float]], reported: list[Month]
-    ) -> None:
-        """Classic campaigns sent in `reported`, each in the month of its sentDate."""
+    ) -> list[CampaignSend]:
+        """Classic campaigns sent in `reported`, each in the month of its sentDate; each
+        campaign's send is returned too."""
+        sends: list[CampaignSend] = []
         shown = f"GET {CAMPAIGNS}"
         start = month_bounds(reported[0], self.timezone)[0].astimezone(self.zone)
         end = month_bounds(reported[-1], self.timezone)[1].astimezone(self.zone)
@@ -198,6 +203,17 @@ class BrevoConnector(HttpConnector):
             for metric, fields in GLOBAL_STATS.items():
                 values[metric] += sum(counter(stats, f, shown) for f in fields)
             values["campaigns_sent"] += 1.0
+            sends.append(
+                campaign_send(
+                    campaign.get("id"),
+                    campaign.get("name"),
+                    parse_instant(str(sent), self.timezone),
+                    self.timezone,
+                    counter(stats, "sent", shown),
+                    counter(stats, "hardBounces", shown),
+                )
+            )
+        return sends
 
     def _put_workflows(
         self,

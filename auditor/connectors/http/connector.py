@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,7 +15,7 @@ from auditor.core.errors import (
     InputError,
     Problem,
 )
-from auditor.core.models import SourceData
+from auditor.core.models import CampaignSend, SourceData
 from auditor.core.period import Month
 
 
@@ -98,6 +98,7 @@ class HttpConnector(Connector):
         provenance: Mapping[str, Any] | None = None,
         by_channel: Mapping[str, Mapping[Month, Mapping[str, float]]] | None = None,
         not_measured: Mapping[str, str] | None = None,
+        campaigns: Sequence[CampaignSend] = (),
     ) -> SourceData:
         """As `Connector.source_data`, with the request log as provenance['http']."""
         merged = {"http": self.request_log().to_json(), **(provenance or {})}
@@ -107,4 +108,5 @@ class HttpConnector(Connector):
             provenance=merged,
             by_channel=by_channel,
             not_measured=not_measured,
+            campaigns=campaigns,
         )

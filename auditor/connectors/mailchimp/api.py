@@ -96,6 +96,7 @@ REPORT_FIELDS = (
             "ecommerce.total_orders",
             "ecommerce.total_revenue",
             "ecommerce.currency_code",
+            "campaign_title",
         )
     )
     + ",total_items"

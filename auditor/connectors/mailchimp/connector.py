@@ -191,7 +191,13 @@ class MailchimpConnector(ReportsSection, AudienceSection):
         label = f"Mailchimp account {account.get('account_name') or account.get('account_id')}"
         if audience_name:
             label += f", audience {audience_name}"
-        return self.source_data(monthly, label=label, provenance=provenance, not_measured=reasons)
+        return self.source_data(
+            monthly,
+            label=label,
+            provenance=provenance,
+            not_measured=reasons,
+            campaigns=tally.sends,
+        )
 
 
 def _put_contacts_lost(

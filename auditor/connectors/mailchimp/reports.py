@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from auditor.connectors.campaigns import campaign_send
 from auditor.connectors.http import HttpClient, dig
 from auditor.connectors.mailchimp.api import (
     AUTOMATION_REPORT_TYPES,
@@ -27,6 +28,7 @@ from auditor.connectors.timeutil import (
 from auditor.core.errors import (
     SourceResponseError,
 )
+from auditor.core.models import CampaignSend
 from auditor.core.period import Month
 
 
@@ -47,6 +49,7 @@ class _Tally:
     first_send: datetime | None = None
     no_proxy_excluded: Counter[Month] = field(default_factory=Counter)
     """Campaigns per month whose report has no `opens.proxy_excluded_unique_opens`."""
+    sends: list[CampaignSend] = field(default_factory=list)
 
     def add(self, month: Month, counts: Mapping[str, float], revenue: float) -> None:
         self.monthly.setdefault(month, Counter()).update(counts)
@@ -115,8 +118,12 @@ class ReportsSection(MailchimpBase):
                 tally.first_send = instant
             tally.by_type[kind] += 1
             sent_count = _count(report, "emails_sent")
-            bounces = _count(report, "bounces.hard_bounces") + _count(
-                report, "bounces.soft_bounces"
+            hard = _count(report, "bounces.hard_bounces")
+            bounces = hard + _count(report, "bounces.soft_bounces")
+            tally.sends.append(
+                campaign_send(
+                    ident, report.get("campaign_title"), instant, self.timezone, sent_count, hard
+                )
             )
             counts = {
                 "emails_sent": sent_count,
