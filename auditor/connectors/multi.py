@@ -195,4 +195,5 @@ def merge(fetched: list[tuple[SourceSpec, SourceData]]) -> SourceData:
                 key=lambda c: (c.sent_on, c.campaign_id),
             )
         ),
+        engagement=next((d.engagement for _, d in fetched if d.engagement is not None), None),
     )

@@ -22,7 +22,7 @@ from auditor.connectors.filelimits import (
     MAX_MONTHS,
 )
 from auditor.core.errors import InputError, Problem, ProblemCollector, inert, quote
-from auditor.core.models import CampaignSend, SourceData
+from auditor.core.models import CampaignSend, Engagement, SourceData
 from auditor.core.period import PeriodError, parse_month
 from auditor.core.shapes import mapping_or_empty
 from auditor.core.userfiles import MAX_SNAPSHOT_BYTES, read_user_file
@@ -67,6 +67,15 @@ def snapshot_to_json(
             }
             for c in data.campaigns
         ]
+    if data.engagement is not None:
+        e = data.engagement
+        out["engagement"] = {
+            "platform": e.platform,
+            "as_of": e.as_of.isoformat(),
+            "contacts_emailed": e.contacts_emailed,
+            "contacts_unengaged": e.contacts_unengaged,
+            "definition": e.definition,
+        }
     if client is not None:
         out["client"], out["client_slug"] = client, client_slug
     return out
@@ -184,6 +193,40 @@ def _campaigns(value: Any, problems: ProblemCollector) -> tuple[CampaignSend, ..
     return tuple(out)
 
 
+def _engagement(value: Any, problems: ProblemCollector) -> Engagement | None:
+    """The unengaged count: platform, as_of (YYYY-MM-DD), contacts_emailed and
+    contacts_unengaged (whole numbers >= 0, unengaged at most emailed), definition."""
+    if value is None:
+        return None
+    shape = (
+        "engagement must be an object with platform, as_of (YYYY-MM-DD), contacts_emailed, "
+        "contacts_unengaged (whole numbers >= 0, unengaged at most emailed) and definition"
+    )
+    if not isinstance(value, dict):
+        problems.add(shape)
+        return None
+    mailed, unengaged = (
+        _count(value.get("contacts_emailed")),
+        _count(value.get("contacts_unengaged")),
+    )
+    platform, definition = value.get("platform"), value.get("definition")
+    try:
+        day = date.fromisoformat(str(value.get("as_of")))
+    except ValueError:
+        day = None
+    if (
+        day is None
+        or mailed is None
+        or unengaged is None
+        or unengaged > mailed
+        or not isinstance(platform, str)
+        or not isinstance(definition, str)
+    ):
+        problems.add(f"{shape}; got {inert(repr(value), 120)}")
+        return None
+    return Engagement(platform[:40], day, mailed, unengaged, definition[:500])
+
+
 def snapshot_from_json(document: Any, file: str) -> SourceData:
     """Rebuild SourceData from a snapshot object, or from a result JSON that embeds one."""
     if isinstance(document, dict) and "snapshot" in document and document.get("schema_version"):
@@ -234,6 +277,7 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
         problems.add("currency must be an ISO 4217 code such as EUR or USD")
         currency = None
     campaigns = _campaigns(document.get("campaigns"), problems)
+    engagement = _engagement(document.get("engagement"), problems)
     if problems.items:
         raise problems.error()
     provenance = mapping_or_empty(document.get("provenance"))
@@ -247,6 +291,7 @@ def snapshot_from_json(document: Any, file: str) -> SourceData:
         provenance={**provenance, "replayed_from": file},
         currency=currency,
         campaigns=campaigns,
+        engagement=engagement,
     )
 
 

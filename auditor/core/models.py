@@ -99,6 +99,22 @@ class CampaignSend:
 
 
 @dataclass(frozen=True)
+class Engagement:
+    """How much of the mailed list has stopped engaging, as the platform counts it, at
+    the time of the fetch (a count of now, not of the audited months).
+
+    `contacts_unengaged` follows the platform's own definition, named in `definition`
+    (HubSpot's graymail rule; docs/deliverability.md, "The unengaged share").
+    """
+
+    platform: str
+    as_of: date
+    contacts_emailed: int
+    contacts_unengaged: int
+    definition: str
+
+
+@dataclass(frozen=True)
 class SourceData:
     """What a connector delivers: base metrics per month, plus where they came from.
 
@@ -122,6 +138,7 @@ class SourceData:
     leads: tuple[Lead, ...] = ()  # lead-level rows, when the source has them (file: `leads:`)
     currency: str | None = None
     campaigns: tuple[CampaignSend, ...] = ()  # per-send rows, when the platform reports them
+    engagement: Engagement | None = None  # the unengaged count, when the platform gives it
 
     @property
     def months(self) -> list[Month]:

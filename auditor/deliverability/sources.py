@@ -41,6 +41,11 @@ SOURCES: dict[str, tuple[str, str]] = {
         "HubSpot Knowledge Base, Resolve an email sending suspension",
         "https://knowledge.hubspot.com/email/why-is-my-email-suspended",
     ),
+    "hubspot-graymail": (
+        "HubSpot Knowledge Base, Understand graymail and avoid sending email to unengaged contacts",
+        "https://knowledge.hubspot.com/marketing-email/"
+        "what-is-graymail-and-how-can-i-avoid-sending-my-email-to-unengaged-contacts",
+    ),
     "brevo-suspension": (
         "Brevo Help Center, Reactivate your email campaigns after a suspension",
         "https://help.brevo.com/hc/en-us/articles/209408165",

@@ -6,7 +6,9 @@ is the result's `analysis.deliverability` section (docs/deliverability.md).
 
 When the source reports each campaign's sends and hard bounces, every audit also
 judges the audited months' campaigns against the platforms' suspension lines
-(deliverability/campaigns.py): one more finding, and the section's `campaigns`."""
+(deliverability/campaigns.py): one more finding, and the section's `campaigns`; when it
+counts its unengaged contacts (HubSpot), the unengaged share
+(deliverability/engagement.py): one more, and the section's `engagement`."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any
 
 from auditor.config.settings import AuditConfig, DeliverabilitySettings
 from auditor.core.models import Finding, SourceData
+from auditor.deliverability import engagement as graymail
 from auditor.deliverability.campaigns import (
     CHECK_ID,
     ISP_LINE,
@@ -48,6 +51,12 @@ def check_deliverability(
         section = section or {"replayed": "replayed_from" in data.provenance, "domains": []}
         section["campaigns"] = campaigns.to_json()
         findings.append(_campaign_finding(campaigns, language))
+    if data.engagement is not None:
+        unengaged = graymail.UnengagedShare(data.engagement)
+        section = section or {"replayed": "replayed_from" in data.provenance, "domains": []}
+        finding = _engagement_finding(unengaged, language)
+        section["engagement"] = {**unengaged.to_json(), "detail": finding.message}
+        findings.append(finding)
     return section, findings, data
 
 
@@ -231,6 +240,39 @@ def _campaign_finding(campaigns: CampaignBounces, language: str) -> Finding:
         advice=say(f"deliverability.advice.{CHECK_ID}"),
         title=say(f"deliverability.title.{CHECK_ID}"),
         sources=campaigns.sources,
+    )
+
+
+def _engagement_finding(unengaged: graymail.UnengagedShare, language: str) -> Finding:
+    from auditor.core import formatting
+    from auditor.core.strings import Translator
+
+    say = Translator(language)
+    e = unengaged.engagement
+    rate = partial(formatting.pct, language=language, digits=1)
+    count = partial(formatting.number, language=language)
+    key = "too_few" if unengaged.status == "unknown" else "share"
+    return _finding(
+        graymail.CHECK_ID,
+        unengaged.status,
+        threshold=say(
+            "deliverability.engagement.threshold",
+            warn=rate(graymail.WARN_ABOVE),
+            fail=rate(graymail.FAIL_ABOVE),
+            min=count(graymail.MIN_MAILED),
+        ),
+        message=say(
+            f"deliverability.engagement.{key}",
+            unengaged=count(e.contacts_unengaged),
+            mailed=count(e.contacts_emailed),
+            share=rate(unengaged.share),
+            date=formatting.day(e.as_of, language),
+            min=count(graymail.MIN_MAILED),
+            rule=say(f"deliverability.engagement.rule.{e.platform}"),
+        ),
+        advice=say(f"deliverability.advice.{graymail.CHECK_ID}"),
+        title=say(f"deliverability.title.{graymail.CHECK_ID}"),
+        sources=unengaged.sources,
     )
 
 

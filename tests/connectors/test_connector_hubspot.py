@@ -33,6 +33,7 @@ from auditor.connectors.hubspot import (
     hubspot_wait,
 )
 from auditor.connectors.hubspot import api as hubspot_api
+from auditor.connectors.hubspot.engagement import DEFINITION
 from auditor.connectors.timeutil import parse_instant, to_epoch_ms
 from auditor.core.errors import (
     EXIT_BAD_INPUT,
@@ -42,7 +43,7 @@ from auditor.core.errors import (
     SourceQuotaError,
     SourceResponseError,
 )
-from auditor.core.models import Lead
+from auditor.core.models import Engagement, Lead
 from auditor.metrics.catalog import BASE_BY_ID
 from tests import helpers
 from tests.helpers import ROOT, TESTS
@@ -82,6 +83,30 @@ def _ms(value: Any) -> int | None:
 Failure = tuple[int, dict[str, str], Any] | Exception
 
 
+def _mailed(sends: int, opened: bool = False, clicked: bool = False) -> dict[str, str]:
+    props = {
+        "hs_email_last_send_date": "2026-11-20T09:00:00Z",
+        "hs_email_sends_since_last_engagement": str(sends),
+    }
+    if opened:
+        props["hs_email_last_open_date"] = "2026-05-04T10:00:00Z"
+    if clicked:
+        props["hs_email_last_click_date"] = "2026-05-04T10:01:00Z"
+    return props
+
+
+MAIL = [
+    _mailed(20, opened=True),  # engaged once, 16+ sends since: unengaged
+    _mailed(12),  # never engaged, 11+ sends: unengaged
+    _mailed(12, opened=True),  # engaged once, under 16 sends since: engaged
+    _mailed(15, clicked=True),  # a click is an engagement too: engaged
+    _mailed(10),  # never engaged, but under 11 sends: not yet
+    _mailed(16, clicked=True),  # exactly 16 since the last click: unengaged
+    _mailed(11),  # exactly 11 and never engaged: unengaged
+]
+"""Seven mailed contacts, four of them unengaged (HubSpot's graymail rule)."""
+
+
 class FakeHubSpot:
     """Serves the endpoints the connector uses, from records, like HubSpot documents them."""
 
@@ -101,8 +126,16 @@ class FakeHubSpot:
 
     # records
 
-    def contact(self, created: str, score: str | None = None, **dates: str) -> None:
+    def contact(
+        self,
+        created: str,
+        score: str | None = None,
+        mail: dict[str, str] | None = None,
+        **dates: str,
+    ) -> None:
+        """`mail` holds the contact's email-engagement properties, as HubSpot names them."""
         props = {"hs_object_id": str(len(self.contacts) + 1), "createdate": created}
+        props.update(mail or {})
         if score is not None:
             props["hubspotscore"] = score
         names = {
@@ -285,6 +318,12 @@ class FakeHubSpot:
             elif operator == "BETWEEN":
                 ms = _ms(value)
                 ok = ms is not None and int(flt["value"]) <= ms <= int(flt["highValue"])
+            elif operator == "GTE":  # numeric properties (sends since last engagement)
+                ok = value not in (None, "") and float(value) >= float(flt["value"])
+            elif operator == "HAS_PROPERTY":
+                ok = value not in (None, "")
+            elif operator == "NOT_HAS_PROPERTY":
+                ok = value in (None, "")
             else:
                 raise AssertionError(f"the fake does not know operator {operator}")
             if not ok:
@@ -374,15 +413,19 @@ def q3_account() -> FakeHubSpot:
     fake.send(104, "2026-09-25T09:00:00Z", "AUTOMATED_AB_EMAIL", sent=0, delivered=0)
     fake.send(100, "2026-06-30T23:59:59Z", sent=5000, delivered=5000, open=1)
     fake.send(103, "2026-10-01T00:00:00Z", sent=7000, delivered=7000, open=1)
-    # contacts: 3 new in July, 2 in August, 4 in September; MQL/SQL/customer dates
-    fake.contact("2026-06-30T23:00:00Z", mql="2026-06-30T23:30:00Z")
-    fake.contact("2026-07-01T00:00:00Z", mql="2026-07-15T10:00:00Z", sql="2026-07-20T10:00:00Z")
-    fake.contact("2026-07-12T10:00:00Z")
-    fake.contact("2026-07-31T23:59:59Z")
-    fake.contact("2026-08-05T10:00:00Z")
-    fake.contact("2026-08-20T10:00:00Z")
+    # contacts: 3 new in July, 2 in August, 4 in September; MQL/SQL/customer dates; seven
+    # mailed, four of them unengaged by HubSpot's graymail rule (MAIL)
+    fake.contact("2026-06-30T23:00:00Z", mail=MAIL[0], mql="2026-06-30T23:30:00Z")
+    fake.contact(
+        "2026-07-01T00:00:00Z", mail=MAIL[1], mql="2026-07-15T10:00:00Z", sql="2026-07-20T10:00:00Z"
+    )
+    fake.contact("2026-07-12T10:00:00Z", mail=MAIL[2])
+    fake.contact("2026-07-31T23:59:59Z", mail=MAIL[3])
+    fake.contact("2026-08-05T10:00:00Z", mail=MAIL[4])
+    fake.contact("2026-08-20T10:00:00Z", mail=MAIL[5])
     for day in ("02", "09", "16"):
         fake.contact(f"2026-09-{day}T10:00:00Z", mql=f"2026-09-{day}T11:00:00Z")
+    fake.contacts[-1].update(MAIL[6])
     fake.contact(
         "2026-09-30T10:00:00Z", sql="2026-09-30T12:00:00Z", customer="2026-09-30T13:00:00Z"
     )
@@ -547,8 +590,9 @@ def test_quarter_maps_every_metric_by_month_and_ignores_months_around_it(api, fa
     prov = data.provenance
     # 1 account + 3 email + 2 flow pages + 1 batch + 12 contact totals + 3 won + 3 lost + 3 traffic
     # + 2 listings of automated emails (one per type) + 2 statistics requests filtered by
-    # emailIds (July and September, the months an automated email was sent)
-    assert prov["http"]["requests"] == 32
+    # emailIds (July and September, the months an automated email was sent) + 2 engagement
+    # totals (mailed, unengaged)
+    assert prov["http"]["requests"] == 34
     assert prov["http"]["retries"] == 0
     assert prov["months_fetched"] == Q3
     assert prov["deals"] == {
@@ -571,7 +615,7 @@ def test_searches_send_month_bounds_and_read_totals_only(api, fake_time):
     served(api, q3_account())
     make(fake_time).fetch(Q3)
     contact_bodies = [json.loads(r.body) for r in calls(api, "/contacts/search")]
-    assert len(contact_bodies) == 12
+    assert len(contact_bodies) == 14  # 12 stage totals, then mailed and unengaged
     assert all(b["limit"] == 1 for b in contact_bodies)
     assert contact_bodies[0]["filterGroups"] == [
         {
@@ -592,6 +636,32 @@ def test_searches_send_month_bounds_and_read_totals_only(api, fake_time):
     }
     traffic = calls(api, "/analytics/v2/")[1]
     assert FakeHubSpot._query(traffic) == {"start": "20260801", "end": "20260831"}
+
+
+def test_the_unengaged_count_follows_hubspots_graymail_rule(api, fake_time):
+    served(api, q3_account())
+    data = make(fake_time).fetch(Q3)
+    assert data.engagement == Engagement(
+        platform="hubspot",
+        as_of=date(2026, 11, 15),  # the fetch's now, in the config's zone (UTC)
+        contacts_emailed=7,
+        contacts_unengaged=4,  # 20 since an open; never engaged and 12; 16 since a click; 11
+        definition=DEFINITION,
+    )
+    mailed, unengaged = (json.loads(r.body) for r in calls(api, "/contacts/search")[-2:])
+    assert mailed["filterGroups"] == [
+        {"filters": [{"propertyName": "hs_email_last_send_date", "operator": "HAS_PROPERTY"}]}
+    ]
+    assert len(unengaged["filterGroups"]) == 2  # ORed: 16+ since, or never and 11+
+    assert data.provenance["engagement"]["contacts_unengaged"] == 4
+
+
+def test_contacts_closed_to_the_token_leave_the_unengaged_count_out(api, fake_time):
+    fake = served(api, q3_account())
+    fake.refuse.add("/crm/v3/objects/contacts/search")
+    data = make(fake_time).fetch(Q3)
+    assert data.engagement is None
+    assert "engagement" in data.provenance["refused"]
 
 
 def test_timestamps_near_month_end_go_to_the_month_of_the_config_timezone(api, fake_time):
@@ -641,7 +711,7 @@ def test_won_deals_are_paged_and_flows_too(api, fake_time):
     flow_pages = calls(api, "/automation/v4/flows?")
     assert [FakeHubSpot._query(r).get("after") for r in flow_pages] == [None, "2"]
     assert len(fake.flows) == 3
-    assert data.provenance["http"]["requests"] == 33  # one more page of September's won deals
+    assert data.provenance["http"]["requests"] == 35  # one more page of September's won deals
 
 
 def test_a_month_past_the_search_cap_is_split_in_halves(api, fake_time, monkeypatch):
@@ -678,7 +748,7 @@ def test_request_count_does_not_grow_with_contacts(api, fake_time):
         data = make(FakeTime()).fetch(Q3)
         assert data.monthly["2026-07"]["leads_new"] == leads
         counts.append(data.provenance["http"]["requests"])
-    assert counts == [32, 32]
+    assert counts == [34, 34]
 
 
 # --- workflows ----------------------------------------------------------------------------
@@ -953,7 +1023,7 @@ def test_429_with_retry_after_then_success(api, fake_time):
     assert 2.0 in fake_time.slept
     assert data.provenance["http"]["retries"] == 1
     assert data.provenance["http"]["by_status"]["429"] == 1
-    assert data.provenance["http"]["requests"] == 33
+    assert data.provenance["http"]["requests"] == 35
 
 
 def test_500_then_success(api, fake_time):
@@ -1129,7 +1199,8 @@ def test_audit_end_to_end_through_the_runner(api, registered, tmp_path):
     assert result.source["connector"] == "hubspot"
     assert result.source["months"] == ["2025-03", "2026-09"]
     # 19 months: 1 + 19 email + 1 + 1 flows + 76 contact totals + 19 won + 19 lost + 19 traffic
-    assert result.source["provenance"]["http"]["requests"] == 159
+    # + 2 engagement totals
+    assert result.source["provenance"]["http"]["requests"] == 161
     assert TOKEN not in json.dumps(result.source)
 
 
@@ -1300,5 +1371,5 @@ def test_without_the_option_no_contact_is_paged(api, fake_time):
     assert lead_searches(api) == []
     assert all(json.loads(r.body)["limit"] == 1 for r in calls(api, "/contacts/search"))
     assert "leads" not in data.provenance
-    assert data.provenance["http"]["requests"] == 32
+    assert data.provenance["http"]["requests"] == 34
     assert data.monthly == Q3_EXPECTED

@@ -292,6 +292,24 @@ def test_audit_months_in_another_zone_than_the_account(
     assert mismatches(platform, fake, result, tz) == []
 
 
+@pytest.mark.parametrize("contacts", [1_000, 1_000_000])
+def test_hubspot_unengaged_count_is_the_graymail_rule(
+    contacts, serve, fake_time, tmp_path, monkeypatch
+):
+    """The fake evaluates the searches' filters; the truth applies HubSpot's rule in its
+    own words, so a wrong operator or group in the connector's query shows."""
+    fake = serve(spec_for("hubspot", contacts=contacts))
+    result = run_audit("hubspot", fake, tmp_path, monkeypatch)
+    engagement = result.analysis["deliverability"]["engagement"]
+    mailed, unengaged = fake.hubspot.unengaged_truth()
+    assert 0 < unengaged < mailed < contacts
+    assert (engagement["contacts_emailed"], engagement["contacts_unengaged"]) == (
+        mailed,
+        unengaged,
+    )
+    assert result.snapshot["engagement"]["contacts_unengaged"] == unengaged
+
+
 def test_hubspot_won_deals_past_the_search_cap(serve, fake_time, tmp_path, monkeypatch):
     """12,000 deals won in one month: one search window cannot page past 10,000."""
     fake = serve(spec_for("hubspot", contacts=1_000, extra_won_deals=("2026-08", 12_000)))

@@ -615,6 +615,94 @@ class HubSpotFake(FakePlatform):
             raise ApiError(self.bad_request("at most 25 filters in all"))
         return out
 
+    # --- email engagement (graymail) ---
+    #
+    # Each contact k has, in a pattern repeating every ENGAGEMENT_CYCLE contacts: a last
+    # send date unless k % 10 == 0; `hs_email_sends_since_last_engagement` = 7k mod 23
+    # (0..22) when mailed; a last open unless k % 3 == 0, a last click when k % 6 == 1.
+    # The filters are evaluated generically (ORed groups of ANDed filters); the truth
+    # (`unengaged_truth`) applies HubSpot's graymail rule in its own words instead.
+
+    ENGAGEMENT_CYCLE = 690  # lcm(10, 23, 3, 6)
+    ENGAGEMENT_PROPS = (
+        "hs_email_last_send_date",
+        "hs_email_sends_since_last_engagement",
+        "hs_email_last_open_date",
+        "hs_email_last_click_date",
+    )
+
+    @staticmethod
+    def engagement_of(k: int) -> dict[str, int | None]:
+        mailed = k % 10 != 0
+        return {
+            "hs_email_last_send_date": 1 if mailed else None,
+            "hs_email_sends_since_last_engagement": (7 * k) % 23 if mailed else None,
+            "hs_email_last_open_date": 1 if mailed and k % 3 != 0 else None,
+            "hs_email_last_click_date": 1 if mailed and k % 6 == 1 else None,
+        }
+
+    def _engagement_matches(self, props: Mapping[str, int | None], flt: Mapping[str, Any]) -> bool:
+        value = props[str(flt["propertyName"])]
+        op = str(flt["operator"]).upper()
+        if op == "HAS_PROPERTY":
+            return value is not None
+        if op == "NOT_HAS_PROPERTY":
+            return value is None
+        try:
+            wanted = float(flt.get("value"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ApiError(self.bad_request(f"{flt['propertyName']}: bad value")) from None
+        if value is None:
+            return False
+        if op == "GTE":
+            return value >= wanted
+        if op == "GT":
+            return value > wanted
+        if op == "EQ":
+            return value == wanted
+        raise NotSimulated(f"operator {op} on {flt['propertyName']}")
+
+    def _engagement_count(self, groups: list[list[dict[str, Any]]]) -> int:
+        if any(str(f["propertyName"]) not in self.ENGAGEMENT_PROPS for g in groups for f in g):
+            raise NotSimulated("engagement properties mixed with other contact filters")
+        total = self.contacts.total
+        cycle = self.ENGAGEMENT_CYCLE
+
+        def hits(upto: int) -> int:
+            return sum(
+                1
+                for k in range(upto)
+                if any(
+                    all(self._engagement_matches(self.engagement_of(k), f) for f in g)
+                    for g in groups
+                )
+            )
+
+        return (total // cycle) * hits(cycle) + hits(total % cycle)
+
+    def unengaged_truth(self) -> tuple[int, int]:
+        """(mailed, unengaged) by HubSpot's rule: never engaged and 11+ sends since, or
+        engaged before and 16+ sends since the last engagement."""
+
+        def tally(upto: int) -> tuple[int, int]:
+            mailed = unengaged = 0
+            for k in range(upto):
+                e = self.engagement_of(k)
+                if e["hs_email_last_send_date"] is None:
+                    continue
+                mailed += 1
+                never = (
+                    e["hs_email_last_open_date"] is None and e["hs_email_last_click_date"] is None
+                )
+                sends = e["hs_email_sends_since_last_engagement"] or 0
+                unengaged += sends >= (11 if never else 16)
+            return mailed, unengaged
+
+        total, cycle = self.contacts.total, self.ENGAGEMENT_CYCLE
+        whole, rest = tally(cycle), tally(total % cycle)
+        times = total // cycle
+        return times * whole[0] + rest[0], times * whole[1] + rest[1]
+
     def _contact_filters(self, groups: list[list[dict[str, Any]]]) -> list[ContactFilter]:
         if len(groups) > 1:
             raise NotSimulated("OR (several filterGroups) on contacts")
@@ -842,6 +930,11 @@ class HubSpotFake(FakePlatform):
             }
         descending = bool(sort) and str(sort.get("direction", "")).upper().startswith("DESC")
         end = min(offset + limit, SEARCH_CAP)
+        engagement = any(str(f["propertyName"]) in self.ENGAGEMENT_PROPS for g in groups for f in g)
+        if kind == "contacts" and engagement:
+            if limit > 1 or offset:
+                raise NotSimulated("paging through contacts by engagement")
+            return {"total": self._engagement_count(groups), "results": []}
         if kind == "contacts":
             if sort and sort.get("propertyName") not in ("hs_object_id", "createdate"):
                 raise NotSimulated(f"sorting contacts by {sort.get('propertyName')}")

@@ -178,7 +178,12 @@ class HubSpotConnector(HttpConnector):
         data = self.source_data(
             run.monthly, label=label, provenance=provenance, not_measured=run.reasons
         )
-        return dataclasses.replace(data, leads=tuple(run.leads), currency=run.money_currency())
+        return dataclasses.replace(
+            data,
+            leads=tuple(run.leads),
+            currency=run.money_currency(),
+            engagement=run.engagement,
+        )
 
 
 _NO_BILLING_ES = (

@@ -15,6 +15,7 @@ from auditor.connectors.hubspot.api import (
     FLOWS_BATCH,
     LEAD_MATURITY_DAYS,
 )
+from auditor.connectors.hubspot.engagement import MAILED, UNENGAGED
 from auditor.connectors.hubspot.state import RunState
 from auditor.connectors.hubspot.workflows import _codes
 from auditor.core.period import Month
@@ -68,6 +69,14 @@ class ProvenanceSection(RunState):
             "workflows": self.workflows,
             "refused": {name: str(exc) for name, exc in self.refused.items()},
         }
+        if self.engagement is not None:
+            out["engagement"] = {
+                "as_of": self.engagement.as_of.isoformat(),
+                "contacts_emailed": self.engagement.contacts_emailed,
+                "contacts_unengaged": self.engagement.contacts_unengaged,
+                "definition": self.engagement.definition,
+                "searches": {"emailed": MAILED, "unengaged": UNENGAGED},
+            }
         if options.leads:
             out["leads"] = self._lead_notes()
         if self.traffic_notes:

@@ -17,6 +17,7 @@ from auditor.connectors.hubspot.api import (
 )
 from auditor.connectors.hubspot.crm import CrmSection
 from auditor.connectors.hubspot.emails import EmailSection
+from auditor.connectors.hubspot.engagement import EngagementSection
 from auditor.connectors.hubspot.leads import LeadSection
 from auditor.connectors.hubspot.provenance import ProvenanceSection
 from auditor.connectors.hubspot.traffic import TrafficSection
@@ -24,7 +25,13 @@ from auditor.connectors.hubspot.workflows import WorkflowSection
 
 
 class Run(
-    EmailSection, WorkflowSection, CrmSection, LeadSection, TrafficSection, ProvenanceSection
+    EmailSection,
+    WorkflowSection,
+    CrmSection,
+    LeadSection,
+    TrafficSection,
+    EngagementSection,
+    ProvenanceSection,
 ):
     """One fetch of every section."""
 
@@ -40,6 +47,12 @@ class Run(
             ("workflows", "'automation'", lambda: self._workflows(client), True),
             ("lifecycle", "'crm.objects.contacts.read'", lambda: self._stages(client), False),
             ("deals", "'crm.objects.deals.read'", lambda: self._deals(client), False),
+            (
+                "engagement",
+                "'crm.objects.contacts.read'",
+                lambda: self._engagement(client),
+                False,
+            ),
         ]
         if self.options.leads:
             sections.append(
@@ -59,6 +72,7 @@ class Run(
             "deals": DEAL_METRICS,
             "traffic": TRAFFIC_METRICS,
             "leads": (),
+            "engagement": (),
         }
         for name, scope, run, missing_ok in sections:
             done = self._optional(name, functools.partial(_ran, run), missing_ok=missing_ok)

@@ -21,7 +21,7 @@ from auditor.core.errors import (
     SourceAuthError,
     SourceNotFoundError,
 )
-from auditor.core.models import Lead
+from auditor.core.models import Engagement, Lead
 from auditor.core.period import Month
 
 
@@ -56,6 +56,7 @@ class RunState:
         self.leads: list[Lead] = []
         self.lead_notes: dict[str, Any] = {}
         self.automated_emails: int | None = None  # automated emails listed in the portal
+        self.engagement: Engagement | None = None  # mailed and unengaged contacts, now
 
     def _optional(self, name: str, call: Callable[[], T], *, missing_ok: bool) -> T | None:
         try:
