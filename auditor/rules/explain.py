@@ -133,6 +133,11 @@ def list_json(rule_set: RuleSet, today: date) -> dict[str, Any]:
             for rule in rule_set.rules
         ],
         "warnings": [str(w) for w in rule_set.warnings],
+        **(
+            {"deliverability_checks": deliverability_checks()}
+            if _with_deliverability(rule_set)
+            else {}
+        ),
     }
 
 
@@ -155,7 +160,60 @@ def list_text(rule_set: RuleSet, today: date) -> str:
     packs = ", ".join(f"{p.name} ({p.path})" for p in rule_set.packs)
     lines.append("")
     lines.append(f"{len(rows)} rules from {packs}")
+    if _with_deliverability(rule_set):
+        lines.extend(["", *_deliverability_lines()])
     return "\n".join(lines) + "\n"
+
+
+def _with_deliverability(rule_set: RuleSet) -> bool:
+    return any(p.name == "deliverability" for p in rule_set.packs)
+
+
+def deliverability_checks() -> list[dict[str, str]]:
+    """The deliverability checks (auditor/deliverability/catalog.py): findings of their
+    own, listed with the pack that documents them."""
+    from auditor.core.strings import Translator
+    from auditor.deliverability.catalog import CHECKS, INFORMATION_ONLY
+
+    say = Translator("en")
+    return [
+        {
+            "id": f"deliverability-{check}",
+            "title": say(f"deliverability.title.{check}"),
+            "runs_with": when,
+            "finding": "no" if check in INFORMATION_ONLY else "yes",
+        }
+        for check, when in CHECKS.items()
+    ]
+
+
+_RUNS_WITH = {
+    "domain": "config deliverability.domains",
+    "message": "config deliverability.sample_message",
+    "campaigns": "a source with per-campaign rows",
+    "engagement": "a source that counts unengaged contacts",
+}
+
+
+def _deliverability_lines() -> list[str]:
+    checks = deliverability_checks()
+    rows = [
+        (
+            c["id"],
+            c["title"],
+            _RUNS_WITH[c["runs_with"]] + ("" if c["finding"] == "yes" else ", information only"),
+        )
+        for c in checks
+    ]
+    return [
+        "Deliverability checks: findings of category deliverability, weight 0 (shown and",
+        "gated by --fail-on, never scored); each cites the requirement it rests on",
+        "(docs/deliverability.md).",
+        "",
+        *_table([("ID", "CHECK", "RUNS WITH"), *rows]),
+        "",
+        f"{len(checks)} deliverability checks",
+    ]
 
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -364,3 +364,46 @@ def test_dns_that_never_answers_is_exit_3(server):
     result = run(server, "down.example")
     assert result.exit_code == 3, result.output
     assert "no check of down.example could be made" in result.stderr
+
+
+def test_every_check_made_is_in_the_catalog_with_its_words_in_both_languages(server):
+    from auditor.core.strings import catalog
+    from auditor.deliverability.catalog import CHECKS, INFORMATION_ONLY
+
+    made = {
+        c.id
+        for domain in ("good.example", "lax.example", "flaky.example", "news.org.example")
+        for sample in (
+            None,
+            *(SAMPLES / f"{n}.eml" for n in ("good", "misaligned", "unsigned-unsubscribe")),
+        )
+        for c in check_domain(
+            domain,
+            resolver(server),
+            selectors=["s1", "old", "gone"],
+            message=read_message(sample) if sample else None,
+        ).checks
+    }
+    assert made <= set(CHECKS)
+    assert len(made) >= 15  # the fixtures reach nearly every check
+    words = catalog()  # the loader has checked every key has both languages
+    titled = {k.split(".", 2)[2] for k in words["en"] if k.startswith("deliverability.title.")}
+    assert titled == set(CHECKS)
+    for check in set(CHECKS) - INFORMATION_ONLY:
+        assert f"deliverability.advice.{check}" in words["es"], check
+
+
+def test_the_deliverability_pack_lists_its_checks_and_the_default_does_not():
+    listed = CliRunner().invoke(main, ["rules", "list", "--pack", "deliverability"])
+    assert listed.exit_code == 0, listed.output
+    assert "deliverability-spf-lookups" in listed.output
+    assert "deliverability-campaign-hard-bounces" in listed.output
+    assert "19 deliverability checks" in listed.output
+    default = CliRunner().invoke(main, ["rules", "list"])
+    assert "deliverability-spf-lookups" not in default.output
+    as_json = CliRunner().invoke(
+        main, ["rules", "list", "--pack", "deliverability", "--format", "json"]
+    )
+    checks = {c["id"]: c for c in json.loads(as_json.output)["deliverability_checks"]}
+    assert checks["deliverability-bimi"]["finding"] == "no"
+    assert checks["deliverability-unengaged-share"]["runs_with"] == "engagement"
