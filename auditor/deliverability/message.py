@@ -34,6 +34,9 @@ class SampleMessage:
     signatures: list[DkimSignature] = field(default_factory=list)
     results: dict[str, str] = field(default_factory=dict)
     """The first Authentication-Results' method -> result (`spf`, `dkim`, `dmarc`)."""
+    from_addresses: int = 1
+    """Addresses in all From headers together: RFC 5322 allows one header, and DMARC
+    (RFC 7489, 6.6.1) lets receivers reject a message whose From names several."""
 
 
 HEADER_BYTES = 512 * 1024
@@ -94,6 +97,9 @@ def read_message(path: Path) -> SampleMessage:
         list_unsubscribe_post=_header(message, "List-Unsubscribe-Post"),
         signatures=signatures,
         results=results,
+        from_addresses=len(
+            [a for _, a in getaddresses([str(v) for v in message.get_all("From") or []]) if a]
+        ),
     )
 
 

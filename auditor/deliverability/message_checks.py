@@ -14,7 +14,17 @@ def message_checks(domain: str, message: SampleMessage) -> list[Check]:
     """The sample message's checks, in the order a reader follows them."""
     out = []
     from_org = organisational_domain(message.from_domain) if message.from_domain else None
-    if from_org and from_org != organisational_domain(domain):
+    if message.from_addresses > 1:
+        out.append(
+            check(
+                "message-from",
+                "fail",
+                "message.several_from",
+                ("rfc7489",),
+                count=message.from_addresses,
+            )
+        )
+    elif from_org and from_org != organisational_domain(domain):
         out.append(
             check(
                 "message-from",

@@ -407,3 +407,21 @@ def test_the_deliverability_pack_lists_its_checks_and_the_default_does_not():
     checks = {c["id"]: c for c in json.loads(as_json.output)["deliverability_checks"]}
     assert checks["deliverability-bimi"]["finding"] == "no"
     assert checks["deliverability-unengaged-share"]["runs_with"] == "engagement"
+
+
+def test_a_message_with_two_from_addresses_fails(server, tmp_path):
+    for name, headers in (
+        ("two-headers.eml", b"From: a@good.example\nFrom: b@other.example\n"),
+        ("two-addresses.eml", b"From: a@good.example, b@other.example\n"),
+    ):
+        sample = tmp_path / name
+        sample.write_bytes(headers + b"Subject: x\n\nbody\n")
+        checks = by_id(
+            check_domain("good.example", resolver(server), message=read_message(sample)).checks
+        )
+        assert checks["message-from"].status == "fail", name
+        assert "names 2 From addresses" in checks["message-from"].detail
+    one = tmp_path / "one.eml"
+    one.write_bytes(b'From: "Shop, Inc." <news@good.example>\nSubject: x\n\n')
+    found = check_domain("good.example", resolver(server), message=read_message(one)).checks
+    assert "message-from" not in by_id(found)  # a comma inside the display name is one address
