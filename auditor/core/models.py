@@ -15,6 +15,12 @@ from typing import Any
 from auditor.core import reasons
 from auditor.core.period import Month, Period
 
+# Ranking has its own module (mutation-tested with the rules, docs/testing.md); these
+# names stay importable from here.
+from auditor.core.ranking import RANK_ORDER as RANK_ORDER
+from auditor.core.ranking import finding_rank_key as finding_rank_key
+from auditor.core.ranking import rank_key as rank_key
+
 SCHEMA_VERSION = 1
 STATUSES = ("pass", "warn", "fail", "no_data", "not_applicable", "error", "waived")
 STATUS_ORDER = ("fail", "warn", "pass", "error", "no_data", "not_applicable", "waived")
@@ -30,36 +36,6 @@ ANALYSIS_LABEL = "analysis"
 
 def is_analysis(finding: Mapping[str, Any]) -> bool:
     return ANALYSIS_LABEL in (finding.get("labels") or ())
-
-
-RANK_ORDER = ("fail", "warn", "error", "no_data", "not_applicable", "waived", "pass")
-"""Worst first, in every output: status first (a failure always above a warning), then
-impact (weight x severity), then the lower score, the heavier rule, the rule id."""
-
-
-def rank_key(
-    status: str, impact: float, score: float | None, weight: float, rule: str
-) -> tuple[int, float, float, float, str]:
-    position = RANK_ORDER.index(status) if status in RANK_ORDER else len(RANK_ORDER)
-    return (position, -impact, score if score is not None else 101.0, -weight, rule)
-
-
-def finding_rank_key(finding: Mapping[str, Any]) -> tuple[int, float, float, float, str]:
-    """`rank_key` of a finding in a result dict (renderers rank what they show by it)."""
-
-    def number(key: str) -> float | None:
-        value = finding.get(key)
-        return (
-            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-        )
-
-    return rank_key(
-        str(finding.get("status") or "error"),
-        number("impact") or 0.0,
-        number("score"),
-        number("weight") or 0.0,
-        str(finding.get("rule") or ""),
-    )
 
 
 @dataclass(frozen=True)
