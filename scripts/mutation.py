@@ -51,7 +51,7 @@ GROUPS: dict[str, Group] = {
     ),
     "gating": Group(
         ("auditor/gating/gate.py", "auditor/gating/select.py"),
-        ("tests/cli", "tests/outputs/test_outputs_ci.py"),
+        ("tests/gating", "tests/cli", "tests/outputs/test_outputs_ci.py"),
     ),
     "metrics": Group(
         (
