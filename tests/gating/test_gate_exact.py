@@ -101,3 +101,5 @@ def test_a_hollow_audit_does_not_call_itself_healthy():
         "no finding at or above 'warn' in what could be judged (1 of 3 rules, 34% of their "
         "weight): the overall score is withheld"
     )
+    _, reason = exit_status(found, scores(None, 0.9), Gate())
+    assert "(1 of 3 rules, 90% of their weight)" in reason

@@ -154,11 +154,17 @@ def test_category_weights_read_from_the_result_missing_is_zero():
 
 
 def test_select_keeps_recomputes_and_never_changes_its_argument():
-    original = result(finding("a", "fail"), finding("b", "pass", "value"), warnings=["w1"])
+    original = result(
+        finding("a", "fail"),
+        finding("b", "pass", "value"),
+        warnings=["w1"],
+        metrics={"ctr": {"value": 0.1}},
+    )
     frozen = copy.deepcopy(original)
     out = select_findings(original, ["value"])
     assert original == frozen
     out["findings"][0]["rule"] = "changed"
+    out["metrics"]["ctr"]["value"] = 0.9
     assert original == frozen
     assert [f["rule"] for f in select_findings(original, ["value"])["findings"]] == ["b"]
     assert out["exit_code"] == 0
@@ -245,6 +251,11 @@ def test_parse_fail_under(values, expected):
             "one of activity, response, efficiency, value",
         ),
         (
+            "overal=60",
+            "--fail-under: unknown category 'overal' (did you mean 'overall'?); use overall or "
+            "one of activity, response, efficiency, value",
+        ),
+        (
             "qqqq=60",
             "--fail-under: unknown category 'qqqq'; use overall or one of activity, response, "
             "efficiency, value",
@@ -300,6 +311,8 @@ def test_fail_under_per_category_empty_withheld_and_from_the_categories():
         0,
         "scores at or above --fail-under",
     )
+    stale = {"scores": {"value": 30.0}, "categories": {"value": {"score": 90.0, "counts": {}}}}
+    assert fail_under(stale, None, {"value": 50.0}) == (1, "value score 30 is under 50")
     custom = {"scores": {"brand": 90.0}, "categories": {"brand": {"score": 90.0}}}
     assert fail_under(custom, None, {"brand": 40.0})[0] == 0  # a pack's own category
     with pytest.raises(InputError) as caught:
