@@ -165,7 +165,8 @@ def run_group(name: str, group: Group) -> dict[str, tuple[int, int, int]]:
     target = WORK / name
     _copy_checkout(target)
     _configure(target, group)
-    subprocess.run([_mutmut(), "run"], cwd=target, check=True, stdout=subprocess.DEVNULL)
+    with (target / "mutmut-run.log").open("w", encoding="utf-8") as log:
+        subprocess.run([_mutmut(), "run"], cwd=target, check=True, stdout=log, stderr=log)
     results = _results(target)
     known = equivalent()
     tally: dict[str, Counter[str]] = {m: Counter() for m in group.modules}
