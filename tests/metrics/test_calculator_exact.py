@@ -288,3 +288,47 @@ def test_a_pack_metric_reading_contradicting_data_is_undefined():
     assert value.value is None
     assert "emails_delivered" in value.reason
     assert add_derived(base, derived).values["per_delivered"].value == pytest.approx(1 / 12)
+
+
+def test_an_undefined_metric_keeps_its_identity_and_its_previous_value():
+    full = {"emails_sent": 100, "emails_delivered": 80, "unique_opens": 20}
+    rows = months("2026-04", full, full, full)
+    rows.update(months("2026-07", *([{"emails_sent": 100, "emails_delivered": 80}] * 3)))
+    found = calculate(data(rows), Q3, None, None, None).values["open_rate"]
+    assert found == MetricValue(
+        "open_rate",
+        "response",
+        "ratio",
+        "derived",
+        None,
+        "unique_opens: not measured in 2026-Q3",
+        0.25,
+        None,
+        "unique_opens / emails_delivered",
+    )
+
+
+def test_a_kpi_reading_contradicting_data_says_which():
+    wrong = {"emails_sent": 100, "emails_delivered": 80, "unique_clicks": 90}
+    found = calculate(data(months("2026-07", wrong, wrong, wrong)), Q3, None, None, None)
+    reason = found.values["click_rate"].reason
+    assert found.values["click_rate"].value is None
+    assert reason.startswith("unique_clicks exceed emails_delivered in 2026-07 (90 > 80)")
+
+
+def test_a_pack_metric_is_undefined_in_the_period_whose_data_contradicts():
+    from auditor.metrics.calculator import add_derived
+
+    good = {"emails_sent": 10, "emails_delivered": 10, "unique_clicks": 1}
+    wrong = {"emails_sent": 10, "emails_delivered": 12, "unique_clicks": 1}
+    rows = months("2025-07", wrong, wrong, wrong)  # last year contradicts
+    rows.update(months("2026-04", wrong, wrong, wrong))  # the previous period too
+    rows.update(months("2026-07", good, good, good))
+    source = data(rows)
+    derived = {
+        "per_delivered": (Formula.parse("unique_clicks / emails_delivered"), "ratio", "response")
+    }
+    found = add_derived(calculate(source, Q3, None, None, None), derived, source)
+    assert found.values["per_delivered"].value == 0.1
+    assert found.values["per_delivered"].previous is None
+    assert found.last_year["per_delivered"] is None

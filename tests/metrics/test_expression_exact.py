@@ -21,7 +21,17 @@ def test_the_multiplication_sign_is_read_as_a_product():
 
 @pytest.mark.parametrize(
     "text",
-    ["a ** 2", "a + b ** 2", "-(b ** 2)", "a * 'x'", "a * True", "(a + b).c", "f(a)", "a % 2"],
+    [
+        "a ** 2",
+        "a + b ** 2",
+        "a ** 2 + b",
+        "-(b ** 2)",
+        "a * 'x'",
+        "a * True",
+        "(a + b).c",
+        "f(a)",
+        "a % 2",
+    ],
 )
 def test_anything_but_arithmetic_is_refused_naming_the_formula(text):
     with pytest.raises(FormulaError) as caught:
