@@ -91,7 +91,11 @@ GROUPS: dict[str, Group] = {
     ),
     "connectors": Group(
         ("auditor/connectors/timeutil.py", "auditor/pipeline/currency.py"),
-        ("tests/connectors/test_connector_contract.py", "tests/pipeline"),
+        (
+            "tests/connectors/test_timeutil_exact.py",
+            "tests/connectors/test_connector_hubspot_spec.py",
+            "tests/pipeline/test_currency_exact.py",
+        ),
     ),
 }
 
