@@ -236,3 +236,60 @@ def test_the_terminal_table_line_by_line():
     assert "New findings: fail or warn now, not then (none)" in empty
     assert "score              A       B   delta\noverall            —       —       —\n" in empty
     assert "Metrics that changed (none)" in empty
+
+
+def test_missing_keys_units_and_a_metric_on_one_side_only():
+    assert new_failures({}, {}) == []
+    assert resolved_findings({}, {}) == []
+    before = audit(
+        finding("a", "fail", unit="ratio"),
+        finding("b", "pass"),
+        metrics={"old": {"value": 2.0, "unit": "money"}, "plain": {"value": 1.0}},
+        client="Ebro",
+        client_slug="ebro-old",
+    )
+    after = audit(
+        finding("a", "warn"),  # no unit now: the earlier one is kept
+        finding("b", "fail"),  # no unit on either side
+        metrics={"fresh": {"value": 3.0, "unit": "count"}, "plain": {"value": 1.0000000001}},
+        client_slug="ebro",
+    )
+    diff = diff_results(before, after)
+    assert diff["client_slug"] == "ebro"
+    rows = {m["metric"]: m for m in diff["metrics"]}
+    assert rows["fresh"]["unit"] == "count"
+    assert rows["old"] == {
+        "metric": "old",
+        "unit": "money",
+        "before": 2.0,
+        "after": None,
+        "delta": None,
+        "change": None,
+    }
+    assert rows["plain"]["unit"] == ""  # a relative change of 1e-10 is still a change
+    changed = {f["rule"]: f for f in diff["findings"]}
+    assert changed["a"]["unit"] == "ratio"
+    assert changed["b"]["unit"] == ""
+    assert diff["new"][0]["unit"] == ""
+
+
+def test_the_table_in_spanish_with_the_clients_currency_and_long_labels():
+    before = audit(
+        period={"label": "2025-07 a 2026-06"},
+        metrics={"revenue": {"value": 1500.0, "unit": "money"}},
+        client="Ebro",
+        client_slug="ebro",
+    )
+    after = audit(
+        finding("new-rule", "fail", message="nuevo"),
+        period={"label": "2026-07 a 2027-06"},
+        metrics={"revenue": {"value": 0.0, "unit": "money"}},
+        undefined={"leads": "sin datos"},
+    )
+    before["metrics"]["leads"] = {"value": 10.0, "unit": "count"}
+    text = render_diff_text(diff_results(before, after), language="es", currency="USD")
+    lines = text.splitlines()
+    assert lines[2] == "score        2025-07 a 2026-06 2026-07 a 2027-06   delta"
+    assert "  new-rule        (absent) -> fail                    — -> —" in lines
+    assert "  leads                10 ->              —         —" in lines
+    assert "  revenue       1.500\u00a0US$ ->       0,00\u00a0US$    -100\u00a0%" in lines
