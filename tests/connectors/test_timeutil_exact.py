@@ -95,6 +95,8 @@ def test_epoch_seconds_and_milliseconds_at_the_threshold():
         ("31/07/2026", "unreadable timestamp '31/07/2026'; expected "),
         (1e300, "unreadable timestamp 1e+297 (out of range); expected "),
         ("x" * 70, "unreadable timestamp '" + "x" * 56 + "...; expected "),
+        ("x" * 58, "unreadable timestamp '" + "x" * 58 + "'; expected "),  # 60 shown whole
+        ("x" * 59, "unreadable timestamp '" + "x" * 56 + "...; expected "),  # 61 cut
     ],
 )
 def test_what_is_not_a_timestamp_is_refused_with_the_value_shown(value, said):
@@ -119,8 +121,14 @@ def test_month_and_period_bounds_are_half_open_utc_instants():
         datetime(2026, 6, 30, 22, tzinfo=UTC),
         datetime(2026, 9, 30, 22, tzinfo=UTC),
     )
-    with pytest.raises(ValueError, match="at least one month"):
+    with pytest.raises(ValueError, match="at least one month") as caught:
         period_bounds([], "UTC")
+    assert str(caught.value) == "period_bounds needs at least one month"
+    # the defaults are UTC, and the instants are in UTC whatever the machine's zone
+    assert month_bounds("2026-07") == month_bounds("2026-07", "UTC")
+    assert period_bounds(["2026-07"]) == month_bounds("2026-07", "UTC")
+    assert month_bounds("2026-07", "Europe/Madrid")[0].tzinfo is UTC
+    assert month_bounds("2026-07", "Europe/Madrid")[1].tzinfo is UTC
 
 
 def test_months_between_includes_both_ends():
@@ -135,10 +143,39 @@ def test_epoch_ms_and_iso_z_need_aware_instants():
     assert to_iso_z(datetime(2026, 8, 1, 0, 30, 5, 999, tzinfo=zone("Europe/Madrid"))) == (
         "2026-07-31T22:30:05Z"
     )
-    with pytest.raises(ValueError, match="to_epoch_ms needs an aware datetime"):
+    with pytest.raises(ValueError, match="aware") as epoch:
         to_epoch_ms(datetime(2026, 8, 1))
-    with pytest.raises(ValueError, match="to_iso_z needs an aware datetime"):
+    assert str(epoch.value) == "to_epoch_ms needs an aware datetime"
+    with pytest.raises(ValueError, match="aware") as iso:
         to_iso_z(datetime(2026, 8, 1))
+    assert str(iso.value) == "to_iso_z needs an aware datetime"
+
+
+def test_nothing_depends_on_the_machines_own_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert to_iso_z(datetime(2026, 8, 1, 5, 30, tzinfo=zone("Asia/Kolkata"))) == (
+            "2026-08-01T00:00:00Z"
+        )
+        assert month_bounds("2026-08")[0].isoformat() == "2026-08-01T00:00:00+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_the_defaults_and_the_units_month_of_passes_on():
+    assert parse_instant("2026-07-31T23:30:00") == datetime(2026, 7, 31, 23, 30, tzinfo=UTC)
+    assert month_of("2026-07-31T23:30:00Z") == "2026-07"  # UTC by default
+    # a datetime is converted to the zone, never read as its calendar date
+    assert month_of(datetime(2026, 7, 31, 23, 30, tzinfo=UTC), "Europe/Madrid") == "2026-08"
+    assert month_of(1785542400, "UTC", unit="ms") == "1970-01"
+    assert month_of(1785542400000, "UTC", unit="ms") == "2026-08"
+    with pytest.raises(SourceResponseError) as caught:
+        month_of("2026-02-30", "UTC")
+    assert "unreadable timestamp '2026-02-30'" in str(caught.value)
 
 
 def test_zones_by_name():

@@ -81,7 +81,28 @@ def test_a_set_currency_that_differs_is_bad_input_naming_the_line(tmp_path):
         "is GBP, but HubSpot portal 1 states its money (revenue_attributed, revenue_won) in USD"
         in said
     )
-    assert "Set costs.currency: USD and give the costs in USD" in said
+    assert said.endswith(
+        "costs and revenue would be two currencies read as one. Set costs.currency: USD and "
+        "give the costs in USD (the audit never converts or adds two currencies)"
+    )
     with pytest.raises(InputError) as none:
         reconcile_currency(config, source("USD", **{"2026-07": {"deals_won": 1.0}}))
     assert "states its money (its money metrics) in USD" in str(none.value)
+
+
+def test_without_costs_the_warning_does_not_mention_them(tmp_path):
+    assert "costs: {currency: EUR, " in CONFIG
+    start = CONFIG.index("costs: {")
+    end = CONFIG.index("}", start) + 1
+    path = tmp_path / "audit.yaml"
+    path.write_text(CONFIG[:start] + "costs: {}" + CONFIG[end:], encoding="utf-8")
+    (tmp_path / "data.csv").write_text("month,emails_sent\n2026-07,1\n", encoding="utf-8")
+    config = load_config(path)
+    assert not config.costs
+    assert not config.channel_costs
+    _, warnings = reconcile_currency(config, source("USD"))
+    assert warnings == [
+        "costs.currency is not set: the audit's money is in USD, the currency of HubSpot "
+        f"portal 1 (not the default {config.currency}). Write costs.currency: USD to make it "
+        "explicit"
+    ]
