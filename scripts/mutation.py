@@ -83,6 +83,7 @@ GROUPS: dict[str, Group] = {
             "auditor/analysis/anomalies.py",
             "auditor/analysis/planning.py",
             "auditor/analysis/lead_scoring.py",
+            "auditor/analysis/fit.py",
         ),
         ("tests/analysis",),
     ),
