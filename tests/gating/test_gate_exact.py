@@ -9,23 +9,11 @@ import pytest
 
 from auditor.core.models import CategoryScore, Finding, Scores
 from auditor.gating.gate import FAIL_ON, Gate, exit_status
+from tests.helpers import make_finding
 
 
 def finding(status: str, rule: str = "r", labels: tuple[str, ...] = ()) -> Finding:
-    return Finding(
-        rule=rule,
-        category="response",
-        status=status,
-        score=None,
-        weight=1.0,
-        metric="m",
-        value=None,
-        unit="ratio",
-        threshold=None,
-        message="",
-        recommendation="",
-        labels=labels,
-    )
+    return make_finding(rule, status, labels=labels)
 
 
 def scores(overall: float | None, coverage: float = 1.0) -> Scores:

@@ -9,11 +9,36 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from auditor.core.models import SourceData
+from auditor.core.models import Finding, SourceData
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 TESTS = ROOT / "tests"
 FIXTURES = TESTS / "fixtures"
+
+
+def make_finding(
+    rule: str = "r",
+    status: str = "pass",
+    score: float | None = None,
+    weight: float = 1.0,
+    category: str = "response",
+    labels: tuple[str, ...] = (),
+) -> Finding:
+    """A Finding with only what scoring, ranking and gating read set (metric `m`, a ratio)."""
+    return Finding(
+        rule=rule,
+        category=category,
+        status=status,
+        score=score,
+        weight=weight,
+        metric="m",
+        value=None,
+        unit="ratio",
+        threshold=None,
+        message="",
+        recommendation="",
+        labels=labels,
+    )
 
 
 def source(monthly: Mapping[str, Mapping[str, float]], **kwargs: object) -> SourceData:

@@ -10,24 +10,13 @@ import pytest
 
 from auditor.core.models import Finding
 from auditor.rules.scoring import MIN_COVERAGE, category_score, score
+from tests.helpers import make_finding
 
 
 def finding(
     status: str, score_: float | None, weight: float = 1.0, category: str = "response"
 ) -> Finding:
-    return Finding(
-        rule=f"r-{status}-{score_}-{weight}",
-        category=category,
-        status=status,
-        score=score_,
-        weight=weight,
-        metric="m",
-        value=None,
-        unit="ratio",
-        threshold=None,
-        message="",
-        recommendation="",
-    )
+    return make_finding(f"r-{status}-{score_}-{weight}", status, score_, weight, category)
 
 
 def test_the_withholding_limit_is_75_percent_and_reached_exactly():
