@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -154,7 +155,8 @@ def _results(target: Path) -> dict[str, str]:
 
 def _module(mutant: str) -> str:
     """auditor.rules.scoring.x_score__mutmut_9 -> auditor/rules/scoring.py"""
-    head = mutant.split(".x", 1)[0] if ".x" in mutant else mutant.rsplit(".", 1)[0]
+    # mutmut names a function's mutants `x_<function>` and a method's `xǁ<Class>ǁ<method>`
+    head = re.split(r"\.x(?:_|ǁ)", mutant, maxsplit=1)[0]
     return head.replace(".", "/") + ".py"
 
 

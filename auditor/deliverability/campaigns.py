@@ -84,6 +84,11 @@ class CampaignBounces:
         return "pass" if "pass" in verdicts else "unknown"  # unknown: all too small
 
     @property
+    def platform_name(self) -> str | None:
+        """The platform as a reader knows it ("Brevo"); None for a file."""
+        return PLATFORM_NAMES.get(self.platform or "", self.platform)
+
+    @property
     def sources(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(("hubspot-limits", self.fail_source)))
 
@@ -93,7 +98,7 @@ class CampaignBounces:
         return {
             "id": CHECK_ID,
             "status": self.worst,
-            "platform": PLATFORM_NAMES.get(self.platform or "", self.platform),
+            "platform": self.platform_name,
             "warn_above": ISP_LINE,
             "fail_above": self.fail_line,
             "limit_published": self.published,

@@ -190,7 +190,7 @@ def _campaign_finding(campaigns: CampaignBounces, language: str) -> Finding:
     say = Translator(language)
     rate = partial(formatting.pct, language=language, digits=1)
     count = partial(formatting.number, language=language)
-    platform = campaigns.to_json()["platform"] or say("deliverability.campaigns.your_platform")
+    platform = campaigns.platform_name or say("deliverability.campaigns.your_platform")
     parts = []
     over, judged = campaigns.over, campaigns.judged
     if over:
