@@ -146,15 +146,18 @@ def test_quarter_totals_sum_mean_and_last() -> None:
 def test_counts_are_not_forecast_below_zero_but_signed_metrics_are() -> None:
     falling = [50.0 - 10.0 * t + (1.0 if t % 2 else -1.0) for t in range(8)]
     counts = fit_series(series(falling))
-    assert isinstance(counts, Fit) and counts.bounded
+    assert isinstance(counts, Fit)
+    assert counts.bounded
     (month,) = counts.predict(["2024-12"], [0.8])  # t = 11: the line is near -60
     assert month.value == 0.0
     assert month.bounds[0.8] == (0.0, 0.0)
     (edge,) = counts.predict(["2024-06"], [0.8])  # t = 5: 0 lies inside the interval
-    assert edge.bounds[0.8][0] == 0.0 and edge.bounds[0.8][1] > 0.0
+    assert edge.bounds[0.8][0] == 0.0
+    assert edge.bounds[0.8][1] > 0.0
 
     signed = fit_series(series(falling, metric="automation_roi"))
-    assert isinstance(signed, Fit) and not signed.bounded
+    assert isinstance(signed, Fit)
+    assert not signed.bounded
     (below,) = signed.predict(["2024-12"], [0.8])
     assert below.value == pytest.approx(counts.beta @ np.array([1.0, 11.0]))
     assert below.value < below.bounds[0.8][1] < 0.0
@@ -221,7 +224,8 @@ def test_robust_z_skips_months_that_cannot_be_judged() -> None:
     judgeable = np.ones(8, dtype=bool)
     judgeable[[0, 7]] = False
     _, _, scale, z = model._robust_z(x, y, np.ones(8, dtype=bool), judgeable, 0.0)
-    assert np.isnan(z[[0, 7]]).all() and not np.isnan(z[1:7]).any()
+    assert np.isnan(z[[0, 7]]).all()
+    assert not np.isnan(z[1:7]).any()
     _, _, all_scale, _ = model._robust_z(x, y, np.ones(8, dtype=bool), ~judgeable | True, 0.0)
     assert scale != pytest.approx(all_scale)
 
@@ -235,7 +239,8 @@ def test_robust_z_leaves_out_a_month_the_model_fits_by_construction() -> None:
     y = np.array([10.0, 11.5, 11.0, 13.5, 50.0])
     _, _, scale, z = model._robust_z(x, y, np.ones(5, dtype=bool), np.ones(5, dtype=bool), 0.0)
     assert np.isnan(z[4])
-    assert math.isfinite(scale) and scale > 0
+    assert math.isfinite(scale)
+    assert scale > 0
 
 
 def test_robust_z_scale_floors() -> None:
@@ -309,7 +314,8 @@ def test_from_twelve_months_a_far_month_is_set_aside_and_judged() -> None:
     assert fit.z[6] > fit.threshold
     assert fit.robust_sd > 0
     eleven = fitted_line(spiked(11, 6))
-    assert eleven.inlier.all() and np.isnan(eleven.z).all()
+    assert eleven.inlier.all()
+    assert np.isnan(eleven.z).all()
 
 
 def test_one_month_in_eight_may_be_set_aside() -> None:
@@ -349,14 +355,17 @@ def seasonal_values(n: int, first: str = "2022-01") -> list[float]:
 
 def test_twenty_four_months_fit_month_effects() -> None:
     fit = fitted_line(seasonal_values(24))
-    assert fit.seasonal and fit.season_note is None
+    assert fit.seasonal
+    assert fit.season_note is None
     season = fit.season()
-    assert season is not None and sum(season) == pytest.approx(0.0, abs=1e-9)
+    assert season is not None
+    assert sum(season) == pytest.approx(0.0, abs=1e-9)
     low, high = fit.slope_interval(0.95)
     assert low < fit.slope < high
     assert fit.slope == pytest.approx(2.0, abs=0.1)
     short = fit_series(series(seasonal_values(23)))
-    assert isinstance(short, Fit) and not short.seasonal
+    assert isinstance(short, Fit)
+    assert not short.seasonal
     assert short.season_note == "23 months measured; a seasonal pattern needs 24"
 
 
@@ -365,7 +374,9 @@ def test_a_calendar_month_seen_once_means_no_month_effects() -> None:
     values: list[float | None] = list(seasonal_values(25, "2022-02"))
     values[11] = None
     fit = fit_series(series(values, first="2022-02"))
-    assert isinstance(fit, Fit) and not fit.seasonal and len(fit.months) == 24
+    assert isinstance(fit, Fit)
+    assert not fit.seasonal
+    assert len(fit.months) == 24
     assert fit.season_note == "a calendar month is measured fewer than twice"
 
 
@@ -374,7 +385,8 @@ def test_no_december_at_all_means_no_month_effects() -> None:
     for december in (11, 23, 35):
         values[december] = None
     fit = fit_series(series(values))
-    assert isinstance(fit, Fit) and not fit.seasonal
+    assert isinstance(fit, Fit)
+    assert not fit.seasonal
     assert fit.season_note == "a calendar month is measured fewer than twice"
 
 

@@ -10,8 +10,7 @@ import math
 
 import pytest
 
-from auditor.analysis import AnalysisContext
-from auditor.analysis import planning
+from auditor.analysis import AnalysisContext, planning
 from auditor.analysis.planning import PlanInputs, analyse, plan, plan_inputs
 from auditor.core.models import MetricValue, PeriodMetrics
 from auditor.core.period import parse_period
