@@ -135,7 +135,7 @@ def _finding(fit: Fit, current: list[dict[str, Any]], context: AnalysisContext) 
     model = (
         text["model_season"].format(months=months)
         if fit.seasonal
-        else text["model_trend"].format(months=months, note=fit.season_note)
+        else text["model_trend"].format(months=months, note=_no_season(fit, text))
     )
     sentences = []
     for item in current:
@@ -182,6 +182,14 @@ def _finding(fit: Fit, current: list[dict[str, Any]], context: AnalysisContext) 
         pack="analysis",
         labels=(ANALYSIS_LABEL,),
     )
+
+
+def _no_season(fit: Fit, text: Any) -> str:
+    """Why the model has no month effects, in the finding's language (Fit.season_note is English)."""
+    months = len(fit.months)
+    if months < fit.season_months:
+        return str(text["no_season_short"].format(months=months, needed=fit.season_months))
+    return str(text["no_season_gap"])
 
 
 def _z_text(z: float, language: str) -> str:

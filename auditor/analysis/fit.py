@@ -98,7 +98,8 @@ class Fit:
 
     series: Series
     seasonal: bool
-    season_note: str | None
+    season_note: str | None  # why there are no month effects, in English (the JSON's words)
+    season_months: int  # the months month effects need (a finding says why in its language)
     months: tuple[Month, ...]  # observed months, oldest first
     t: np.ndarray  # month index from the series' first month
     y: np.ndarray
@@ -331,6 +332,7 @@ def fit_series(
         series=series,
         seasonal=seasonal,
         season_note=note,
+        season_months=season_months,
         months=months,
         t=t,
         y=y,
