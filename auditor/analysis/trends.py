@@ -205,7 +205,7 @@ def _sentence(
     unit = series.unit
     slope = abs(float(out["slope"]))
     if unit == "ratio":
-        slope_text = formatting.pp(slope, language, 3)
+        slope_text = formatting.pp(slope, language, 3).lstrip("+")  # "upward" says the sign
     elif unit == "money":
         slope_text = formatting.money(slope, currency, language)
     else:

@@ -125,3 +125,15 @@ def test_every_connectors_not_measured_reason_reads_in_spanish() -> None:
             spanish = reasons.localize(sentence, "es")
             assert spanish != sentence, (connector.name, metric)
             assert len(re.findall(OTHER["es"], spanish)) < 2, (connector.name, metric, spanish)
+
+
+def test_spanish_strings_keep_a_number_and_its_percent_sign_together() -> None:
+    """Spanish writes 95 % with a space (RAE); a plain space lets the line break inside it."""
+    from auditor.core import strings
+
+    loose = {
+        key: text
+        for key, text in strings.catalog()["es"].items()
+        if re.search(r"(\d|\})[ ]%", text)
+    }
+    assert loose == {}
