@@ -39,6 +39,7 @@ LEVELS = (0.8, 0.95)  # the forecast's intervals; a target is judged against the
 # A season is called "clear" when its peak-to-trough range exceeds this many residual SDs:
 # with two years, noise alone gives twelve month effects spanning about 2.3 SDs.
 CLEAR_SEASON_SDS = 4.0
+SLOPE_NOISE = 1e-9  # of the series' level: a slope this small is arithmetic, not a trend
 
 TEXT = strings.table("trend_text")  # report_templates/strings_analysis_texts.yaml
 
@@ -88,7 +89,10 @@ def metric_section(
     monthly = fit.predict(quarter.months, LEVELS)
     total = fit.predict_total(quarter.months, series.aggregation, LEVELS)
     low, high = fit.slope_interval(0.95)
-    direction = "up" if low > 0 else "down" if high < 0 else "flat"
+    # A constant series fits a slope of about 1e-14 with an interval as narrow: rounding
+    # noise, not a trend.  A billionth of the level a month is the least that counts.
+    noise = SLOPE_NOISE * max(1.0, float(abs(fit.y).mean()))
+    direction = "up" if low > noise else "down" if high < -noise else "flat"
     season = fit.season()
     clear = season is not None and max(season) - min(season) > CLEAR_SEASON_SDS * max(
         fit.residual_sd, 1e-12

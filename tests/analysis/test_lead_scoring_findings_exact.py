@@ -64,9 +64,9 @@ def test_weak_score_and_misplaced_threshold_in_spanish() -> None:
         "threshold": "AUC >= 0,6 con su intervalo por encima de 0,5",
         "title": "La puntuación de leads apenas predice quién se convierte en cliente",
         "message": (
-            "El AUC de la puntuación de leads es 0,55 (intervalo del 95 %: 0,48 a 0,62) sobre "
+            f"El AUC de la puntuación de leads es 0,55 (intervalo del 95{NBSP}%: 0,48 a 0,62) sobre "
             "1.234 leads y 1.056 clientes: un cliente supera en puntuación a un no cliente solo "
-            f"el 55,1{NBSP}% de las veces, y el 50 % sería lanzar una moneda."
+            f"el 55,1{NBSP}% de las veces, y el 50{NBSP}% sería lanzar una moneda."
         ),
         "recommendation": (
             "Contraste los criterios de puntuación con los negocios ganados: mantenga los "

@@ -262,8 +262,10 @@ def test_flat_series_say_so_and_a_zero_mean_has_no_relative_figures() -> None:
 
 
 def test_too_few_months_and_none_at_all_in_both_languages() -> None:
-    monthly = {m: {"mqls": 5.0} for m in ("2026-07", "2026-08", "2026-09")}
+    monthly = {m: {"mqls": 5.0, "leads_new": 9.0} for m in ("2026-07", "2026-08", "2026-09")}
     english = run(monthly, ["mqls", "sqls"]).section["metrics"]
+    named = run(monthly, ["leads_new"]).section["metrics"]["leads_new"]["explanation"]
+    assert named == "New leads: only 3 months measured, a trend needs 6."
     assert english == {
         "mqls": {
             "status": "not_enough_data",
@@ -503,3 +505,70 @@ def test_a_clear_season_needs_a_range_of_four_residual_deviations() -> None:
     assert max(effects) - min(effects) < 4 * entry["fit"]["residual_sd"]
     assert entry["season_clear"] is False
     assert "usually highest" not in entry["explanation"]
+
+
+def test_a_count_slope_keeps_its_decimal_and_every_month_left_out_is_named() -> None:
+    names = [add_months("2025-06", i) for i in range(16)]
+    values = [100.0 + 2.5 * t + (0.5 if t % 2 else -0.5) for t in range(16)]
+    values[4] += 200  # 2025-10
+    values[9] += 400  # 2026-03
+    monthly = {m: {"leads_new": v} for m, v in zip(names, values, strict=True)}
+    english = run(monthly, ["leads_new"]).section["metrics"]["leads_new"]
+    assert english["left_out"] == ["2025-10", "2026-03"]
+    assert "an upward trend of about 2.5 a month" in english["explanation"]
+    assert "(2025-10, 2026-03 left out as unusual)" in english["explanation"]
+    spanish = run(monthly, ["leads_new"], "es").section["metrics"]["leads_new"]
+    assert "tendencia al alza de unos 2,5 al mes" in spanish["explanation"]
+
+
+def test_a_constant_series_is_flat() -> None:
+    monthly = {add_months("2025-10", t): {"leads_new": 100.0} for t in range(12)}
+    entry = run(monthly, ["leads_new"]).section["metrics"]["leads_new"]
+    assert entry["direction"] == "flat"  # its slope is about 1e-14, within rounding noise
+    assert abs(entry["slope"]) < 1e-9
+    assert entry["explanation"].startswith("New leads: no clear upward or downward trend")
+
+
+def test_a_perfect_small_season_is_clear_and_a_zero_mean_has_no_relative_effects() -> None:
+    effects = [1.5, -1.0, 0.5, 0.0, 1.0, -1.5, 0.5, -0.5, 1.0, -1.0, 0.0, -0.5]  # sum 0
+    monthly = {
+        add_months("2024-10", t): {"revenue_attributed": effects[(t + 9) % 12]} for t in range(24)
+    }
+    entry = run(monthly, ["revenue_attributed"]).section["metrics"]["revenue_attributed"]
+    assert entry["method"] == "trend_season"
+    assert entry["fit"]["residual_sd"] == pytest.approx(0.0, abs=1e-9)
+    assert entry["season_clear"] is True  # a range of 3 against no noise at all
+    assert [s["effect_pct"] for s in entry["season"]] == [None] * 12
+    assert [s["effect"] for s in entry["season"]] == pytest.approx(effects, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("edge", "status"),
+    [("high95", "stretch"), ("low95", "cautious"), ("high80", "in_line"), ("low80", "in_line")],
+)
+def test_a_target_exactly_on_an_interval_bound_is_inside_it(edge: str, status: str) -> None:
+    names, values = planted(36, seed=3, first="2023-10")
+    series = Series(
+        "revenue_attributed", "money", "value", "sum", tuple(names), tuple(values * 100)
+    )
+    fit = fit_series(series)
+    total = fit.predict_total(["2026-10", "2026-11", "2026-12"], "sum", [0.8, 0.95])  # type: ignore[union-attr]
+    bounds = {
+        "low80": total.bounds[0.8][0],
+        "high80": total.bounds[0.8][1],
+        "low95": total.bounds[0.95][0],
+        "high95": total.bounds[0.95][1],
+    }
+    out = run(revenue(), ["revenue_attributed"], targets={"revenue_attributed": bounds[edge]})
+    assert out.section["targets"]["revenue_attributed"]["status"] == status
+
+
+def test_a_rate_targets_change_and_verdicts_in_spanish() -> None:
+    out = run(unsubscribes(), ["unsubscribe_rate"], "es", {"unsubscribe_rate": 0.002})
+    assert out.section["targets"]["unsubscribe_rate"]["required_change"] == -0.70335
+    (finding,) = out.findings
+    assert f"que debe aportar los 0,47{NBSP}pp que separan" in finding.recommendation
+    in_line = run(revenue(), ["revenue_attributed"], "es", {"revenue_attributed": 82566.9})
+    assert in_line.section["targets"]["revenue_attributed"]["verdict"] == (
+        f"en línea con la previsión (dentro de su intervalo al 80{NBSP}%)"
+    )
