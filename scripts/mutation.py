@@ -62,6 +62,7 @@ GROUPS: dict[str, Group] = {
             "auditor/rules/scoring.py",
             "auditor/rules/scoring_curves.py",
             "auditor/rules/engine.py",
+            "auditor/rules/model.py",
             "auditor/core/ranking.py",
         ),
         ("tests/rules",),

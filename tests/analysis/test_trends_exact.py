@@ -572,3 +572,28 @@ def test_a_rate_targets_change_and_verdicts_in_spanish() -> None:
     assert in_line.section["targets"]["revenue_attributed"]["verdict"] == (
         f"en línea con la previsión (dentro de su intervalo al 80{NBSP}%)"
     )
+
+
+def test_the_noise_line_is_a_billionth_of_the_level_and_never_under_a_billionth() -> None:
+    # a level of a million growing 0.00001 a month: a relative change of 1e-11, noise
+    big = {add_months("2025-10", t): {"revenue_attributed": 1e6 + 1e-5 * t} for t in range(12)}
+    assert (
+        run(big, ["revenue_attributed"]).section["metrics"]["revenue_attributed"]["direction"]
+        == "flat"
+    )
+    # a level near 1 growing 1.5e-9 a month: above the floor of 1e-9, a (tiny) trend
+    small = {add_months("2025-10", t): {"revenue_attributed": 1.0 + 1.5e-9 * t} for t in range(12)}
+    assert (
+        run(small, ["revenue_attributed"]).section["metrics"]["revenue_attributed"]["direction"]
+        == "up"
+    )
+
+
+def test_a_count_forecast_under_one_still_states_the_growth_a_target_needs() -> None:
+    monthly = {add_months("2025-10", t): {"leads_new": 0.1 + 0.1 * (t % 2)} for t in range(12)}
+    out = run(monthly, ["leads_new"], targets={"leads_new": 50})
+    entry = out.section["targets"]["leads_new"]
+    assert 0 < entry["forecast"] < 1
+    (finding,) = out.findings
+    change = 50 / entry["forecast"] - 1
+    assert f"it needs +{change:,.0%} against the forecast" in finding.message
