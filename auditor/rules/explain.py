@@ -24,7 +24,7 @@ from auditor.core.vocabulary import COMPARATORS
 from auditor.core.yamlpos import KeyPath, format_path
 from auditor.metrics.catalog import ALL_METRIC_IDS, unit_of
 from auditor.rules.loader import RuleSet
-from auditor.rules.model import Band, Rule
+from auditor.rules.model import Band, Citation, Rule, RuleSource
 
 # keys shown with their default value when no file sets them: the ones that change a verdict
 _DEFAULTS: tuple[str, ...] = ("weight", "on_missing", "confidence", "enabled")
@@ -379,7 +379,37 @@ def explain_text(
         for item in keys:
             assignment = f"{item.key} = {item.text}"
             lines.append(f"  {assignment.ljust(width)}   {item.where()}")
+        for key, citation in cited(rule, rule_set):
+            lines.extend(_citation_lines(key, citation, full))
     return "\n".join(lines) + "\n"
+
+
+def cited(rule: Rule, rule_set: RuleSet) -> list[tuple[str, Citation]]:
+    """The works a rule's source cites, by key, as the registry or its pack holds them."""
+    if not isinstance(rule.source, RuleSource):
+        return []
+    return [(k, rule_set.citations[k]) for k in rule.source.cites if k in rule_set.citations]
+
+
+def _citation_lines(key: str, citation: Citation, full: bool) -> list[str]:
+    """`cites KEY: Publisher, "Title", year, url`, then what the figure measures and the
+    source's own words, so a consultant can read out where a threshold comes from."""
+    head = ", ".join(
+        str(part)
+        for part in (citation.publisher, f"“{citation.title}”", citation.year, citation.url)
+        if part
+    )
+    out = [f"  cites {key}: {head}"]
+    if citation.measures is not None:
+        out.append(f"    measures: {citation.measures.en}")
+    if citation.quote:
+        quote = citation.quote
+        if not full and len(quote) > TEXT_WIDTH * 2:
+            quote = quote[: TEXT_WIDTH * 2 - 1] + "…"
+        out.append(f"    quote: “{quote}”")
+    if citation.read_at:
+        out.append(f"    read at: {citation.read_at}")
+    return out
 
 
 def explain_json(
@@ -406,6 +436,10 @@ def explain_json(
                         "col": k.origin.col if k.origin else None,
                     }
                     for k in key_origins(rule, rule_set, config_file, full=True)
+                ],
+                "citations": [
+                    {"key": key, **citation.model_dump(exclude_none=True)}
+                    for key, citation in cited(rule, rule_set)
                 ],
             }
             for rule in rules

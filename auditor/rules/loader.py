@@ -37,7 +37,14 @@ from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, COST_KEYS, unit_
 from auditor.metrics.expression import Formula, FormulaError
 from auditor.rules import cache as rules_cache
 from auditor.rules.checks import check_rule
-from auditor.rules.model import Citation, DerivedMetric, PackHeader, Rule, RuleSource
+from auditor.rules.model import (
+    Citation,
+    DerivedMetric,
+    PackHeader,
+    Rule,
+    RuleSource,
+)
+from auditor.rules.registry import citation_registry, registry_path
 from auditor.rules.templates import check_template
 
 Origin = dict[KeyPath, tuple[Located, KeyPath]]
@@ -110,8 +117,8 @@ def _resolve(ref: str, base: Path, relative_to: str = "") -> tuple[str, Path]:
 
 def _display(path: Path) -> str:
     """How a pack file is named in messages: shipped packs by their repo path."""
-    if path.parent == rules_dir():
-        return f"rules/{path.name}"
+    if path.is_relative_to(rules_dir()):
+        return f"rules/{path.relative_to(rules_dir()).as_posix()}"
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
@@ -169,7 +176,8 @@ class _Builder:
         self.rule_pack: dict[str, str] = {}
         self.categories: dict[str, float] = {}
         self.metrics: dict[str, tuple[DerivedMetric, Located, KeyPath]] = {}
-        self.citations: dict[str, Citation] = {}
+        # every pack may cite the shipped registry; a pack's own `citations:` add to it
+        self.citations: dict[str, Citation] = dict(citation_registry())
         self.packs: list[PackInfo] = []
         self.problems: list[Problem] = []
         self.header_failed = False
@@ -516,7 +524,7 @@ def _load_rules(
         }
         for rule_id, origin in builder.origins.items()
     }
-    files = sorted(builder.loaded)
+    files = sorted({*builder.loaded, registry_path()})
     if overrides and overrides_located is not None and overrides_located.file:
         files.append(Path(overrides_located.file))  # its positions are in `origins`
     rule_set = RuleSet(
@@ -563,7 +571,7 @@ def _checked_rule(
             if cited not in builder.citations:
                 at(
                     ("source", "cites", index),
-                    f"no citation '{cited}' in the loaded packs' citations:"
+                    f"no citation '{cited}' in the citation registry or the loaded packs' citations:"
                     f"{did_you_mean(cited, list(builder.citations))}",
                 )
     thresholds = rule.thresholds.to_json() if rule.thresholds else {}

@@ -215,14 +215,35 @@ class ScoreCurve(_Strict):
         return self
 
 
+_URL = Annotated[str, Field(pattern=r"^https://[^\s]+$", max_length=500)]
+
+
 class Citation(_Strict):
     """A published source a threshold rests on, as a report cites it: publisher, title,
-    year and a link where one exists (never a file of this project)."""
+    year and a link where one exists (never a file of this project).
+
+    The shipped registry (`rules/registry/citations.yaml`) also holds, for each source,
+    the exact sentence the figure comes from and what the figure measures, so that a
+    consultant can show a client where a number is written and what it counts."""
 
     publisher: Annotated[str, Field(min_length=1, max_length=200)]
     title: Annotated[str, Field(min_length=1, max_length=300)]
     year: Annotated[int, Field(ge=1900, le=2100)] | None = None
-    url: Annotated[str, Field(pattern=r"^https://[^\s]+$", max_length=500)] | None = None
+    url: _URL | None = None
+    read_at: _URL | None = None
+    """Where the quoted words were read when not on `url` (an archive or a republication)."""
+    quote: Annotated[str, Field(min_length=1, max_length=1500)] | None = None
+    """The source's own words the figure comes from, verbatim (in the source's language)."""
+    measures: LocalizedText | None = None
+    """What the figure counts: sent or delivered, landing page or site, before or after
+    Apple's Mail Privacy Protection, a target or an observed value."""
+
+
+class CitationRegistry(_Strict):
+    """The one file of public sources every shipped pack cites by key."""
+
+    version: Literal[1]
+    citations: dict[str, Citation] = Field(max_length=500)
 
 
 class RuleSource(_Strict):

@@ -339,7 +339,8 @@ def test_junit_demo_failure_says_what_and_why(demo):
     assert "Recomendación: Revise la segmentación" in body
     assert "Fuente: El límite del 1 % es una regla del proyecto" in body
     assert (
-        "(Mailchimp, “Email Marketing Benchmarks and Statistics by Industry”, 2019, https:" in body
+        "(Mailchimp, “Email Marketing Benchmarks and Statistics by Industry (October 2019 "
+        "update)”, 2019, https:" in body
     )
     assert case.find("system-out") is None
 
@@ -352,8 +353,8 @@ def test_junit_warn_is_a_passing_testcase_that_carries_the_message(demo):
     out = warn.find("system-out")
     assert out is not None
     assert (out.text or "").startswith(
-        f"WARN: 2,08{NBSP}% (umbral aviso ≥ 1{NBSP}% · correcto < 1{NBSP}%): El 2,08{NBSP}% de los "
-        f"emails enviados rebotó (aviso desde 1{NBSP}%"
+        f"WARN: 2,08{NBSP}% (umbral aviso ≥ 2{NBSP}% · correcto < 2{NBSP}%): El 2,08{NBSP}% de los "
+        f"emails enviados rebotó (aviso desde 2{NBSP}%"
     )
     passing = by_rule["emails-sent"]
     assert list(passing) == []
@@ -592,7 +593,7 @@ def test_text_width_truncates_messages_and_colour_only_when_asked(demo):
         assert cells(row) <= 90, row
     assert "…" in narrow
     whole = render_text(demo)
-    assert "(Gmail exige menos del 0,1" in whole  # no width: nothing cut
+    assert "(Google recomienda menos del 0,1" in whole  # no width: nothing cut
     coloured = render_text(demo, True, width=90)
     assert "\033[31mFAIL  \033[0m  behavioral-workflows-share" in coloured
     assert "\033[33mWARN" in coloured

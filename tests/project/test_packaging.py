@@ -45,6 +45,7 @@ def wheel_names(wheel: Path) -> set[str]:
 def test_wheel_contains_shipped_data(wheel_names):
     for pack in (ROOT / "rules").glob("*.yaml"):
         assert f"auditor/_data/rules/{pack.name}" in wheel_names
+    assert "auditor/_data/rules/registry/citations.yaml" in wheel_names
     for template in (ROOT / "report_templates").rglob("*"):
         if template.is_file():
             relative = template.relative_to(ROOT / "report_templates").as_posix()

@@ -31,6 +31,7 @@ from auditor.core.strings import Translator, resolve_language
 from auditor.metrics.catalog import CATEGORIES, KPIS
 from auditor.outputs import charts
 from auditor.outputs.numbers import Formats, _num
+from auditor.outputs.report.citations import cited_works
 from auditor.outputs.report.definitions import definition_rows
 from auditor.outputs.report.environment import TEMPLATE, _stylesheet, environment
 from auditor.outputs.report.sections import (
@@ -68,6 +69,7 @@ def build_view(
     findings: list[Mapping[str, Any]] = list(result.get("findings") or [])
     views = {id(f): finding_view(f, result, t, fmt) for f in findings}
     urgent = rank_urgent(findings)
+    works = cited_works(result, language)
     # rule findings only, as the portfolio and the exit code count them: analysis findings
     # are informative and counted apart
     informative = [f for f in findings if is_analysis(f)]
@@ -95,7 +97,7 @@ def build_view(
         "accent_soft": _tint(accent, 0.9),
         "page_size": page_size(result),
         "stylesheet": _stylesheet(),
-        "toc": _toc(t, categories, result.get("analysis") or {}),
+        "toc": _toc(t, categories, result.get("analysis") or {}, bool(works)),
         "urgent": [views[id(f)] for f in urgent],
         "top": urgent[:3],
         "action_plan": action_plan(result, t, fmt),
@@ -124,6 +126,7 @@ def build_view(
         "other_metrics": next(g["rows"] for g in _metric_rows(result, t) if g["id"] == "other"),
         "unmeasured": _unmeasured(result, t),
         "provenance": _provenance(result, t),
+        "cited_works": works,
         "definitions": definition_rows(result, t),
         "completeness": completeness.view(
             result, language, {c: t(f"category.{c}") for c in CATEGORIES}

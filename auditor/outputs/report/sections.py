@@ -303,7 +303,10 @@ def _provenance(result: Mapping[str, Any], t: Translator) -> list[tuple[str, str
 
 
 def _toc(
-    t: Translator, categories: list[dict[str, Any]], analysis: Mapping[str, Any]
+    t: Translator,
+    categories: list[dict[str, Any]],
+    analysis: Mapping[str, Any],
+    cited: bool = False,
 ) -> list[dict[str, Any]]:
     entries = [
         {"href": "#sec-summary", "label": t("summary.title"), "level": 1},
@@ -335,6 +338,7 @@ def _toc(
             {"href": "#sec-deliverability", "label": t("deliverability.section.title"), "level": 1}
         )
     entries.append({"href": "#sec-appendix", "label": t("appendix.title"), "level": 1})
-    for key in ("kpis", "definitions", "sources", "unmeasured", "packs", "caveats"):
+    keys = ("kpis", "definitions", "sources", "unmeasured", "packs")
+    for key in (*keys, *(("citations",) if cited else ()), "caveats"):
         entries.append({"href": f"#sec-{key}", "label": t(f"appendix.{key}"), "level": 2})
     return entries

@@ -1,0 +1,100 @@
+"""The citation registry (issue 21): every public figure a shipped pack uses is one entry
+with the source's own words and what the figure measures, every entry is cited, and every
+precise figure a rule quotes is written in the words of a source it cites."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.core.errors import InputError
+from auditor.rules.loader import load_rules, shipped_packs
+from auditor.rules.model import Citation, RuleSource
+from auditor.rules.registry import citation_registry, registry_path
+
+INTERNAL = re.compile(r"\b[\w-]+\.(md|py|yaml|csv)\b|\bdocs/|\btests/|shared/reference|\bB[1-7]\b")
+PRECISE = re.compile(r"(?<![\d.,])(\d+[.,]\d{2,})\s?%")  # 17.92% / 17,92 %: a quoted figure
+
+
+def loaded(name: str):  # type: ignore[no-untyped-def]
+    return load_rules([name], Path.cwd())
+
+
+def cited_keys() -> set[str]:
+    keys: set[str] = set()
+    for name in shipped_packs():
+        for rule in loaded(name).rules:
+            if isinstance(rule.source, RuleSource):
+                keys.update(rule.source.cites)
+    return keys
+
+
+def test_every_registry_entry_is_cited_by_a_shipped_rule() -> None:
+    assert set(citation_registry()) == cited_keys()
+
+
+def test_shipped_packs_cite_the_registry_not_their_own_lists() -> None:
+    for name in shipped_packs():
+        raw = yaml.safe_load((registry_path().parent.parent / f"{name}.yaml").read_text())
+        assert "citations" not in raw, name
+
+
+@pytest.mark.parametrize("key", sorted(citation_registry()))
+def test_each_entry_quotes_its_source_and_says_what_the_figure_measures(key: str) -> None:
+    entry: Citation = citation_registry()[key]
+    assert entry.quote, key
+    assert entry.measures is not None, key
+    assert entry.measures.en, key
+    assert entry.measures.es, key
+    assert entry.url or entry.read_at, f"{key}: nowhere to read the quoted words"
+    for text in (entry.publisher, entry.title, entry.quote, entry.measures.en, entry.measures.es):
+        assert not INTERNAL.search(text), (key, text)
+
+
+def numbers(text: str) -> set[float]:
+    return {float(n.replace(",", ".")) for n in PRECISE.findall(text)}
+
+
+@pytest.mark.parametrize("name", shipped_packs())
+def test_every_precise_figure_in_a_note_is_in_a_cited_quote(name: str) -> None:
+    """A figure written to two decimals (17.92%) is a quotation: one of the rule's cited
+    sources must carry it in its own words. Round figures are thresholds or summaries."""
+    registry = citation_registry()
+    for rule in loaded(name).rules:
+        if not isinstance(rule.source, RuleSource):
+            continue
+        quoted = set().union(*(numbers(registry[k].quote or "") for k in rule.source.cites))
+        for text in (rule.source.note.en, rule.source.note.es):
+            missing = numbers(text) - quoted
+            assert not missing, f"{rule.id}: {sorted(missing)} in no quote of {rule.source.cites}"
+
+
+def test_a_rule_citing_an_unknown_key_names_the_registry(tmp_path: Path) -> None:
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(
+        "version: 1\nextends: [default]\nrules:\n"
+        "  - id: bounce-rate\n    source:\n      cites: [campaign-monitor-2091]\n"
+        "      note: {en: x, es: x}\n"
+    )
+    with pytest.raises(InputError) as raised:
+        load_rules([str(pack)], tmp_path)
+    message = str(raised.value)
+    assert "no citation 'campaign-monitor-2091' in the citation registry" in message
+    assert "(did you mean 'campaign-monitor-2019'?)" in message
+    assert "mine.yaml:6:15" in message
+
+
+def test_a_custom_pack_may_add_its_own_citation(tmp_path: Path) -> None:
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(
+        "version: 1\nextends: [default]\n"
+        "citations:\n  our-study: {publisher: Us, title: Our study, year: 2026}\n"
+        "rules:\n  - id: bounce-rate\n    source:\n      cites: [our-study]\n"
+        "      note: {en: Our own measurement., es: Nuestra propia medición.}\n"
+    )
+    rule_set = load_rules([str(pack)], tmp_path)
+    assert rule_set.citations["our-study"].publisher == "Us"
+    assert "campaign-monitor-2019" in rule_set.citations  # the registry stays available
