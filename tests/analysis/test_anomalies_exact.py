@@ -276,15 +276,9 @@ def test_too_few_months_are_said_in_spanish() -> None:
 def test_exactly_the_minimum_of_months_is_judged() -> None:
     out = analysed(12, {10: 40.0}, season=False)
     assert out.section["metrics"]["revenue_attributed"]["status"] == "ok"
+    # one month fewer: test_analysis_anomalies.py pins the whole not-enough-data entry
     short = analysed(11, {9: 40.0}, season=False)
-    assert short.section["metrics"]["revenue_attributed"] == {
-        "status": "not_enough_data",
-        "metric": "revenue_attributed",
-        "months": 11,
-        "needed": 12,
-        "reason": "11 months measured; judging a month needs 12.",
-        "finding": None,
-    }
+    assert short.section["metrics"]["revenue_attributed"]["status"] == "not_enough_data"
 
 
 def test_the_metrics_judged_follow_the_trends_option() -> None:
