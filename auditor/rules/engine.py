@@ -20,6 +20,7 @@ from auditor.core import reasons
 from auditor.core.models import Finding, PeriodMetrics, rank_key
 from auditor.rules.loader import RuleSet
 from auditor.rules.model import Citation, Rule, RuleSource
+from auditor.rules.registry import rule_citations
 from auditor.rules.scoring_curves import log_normal_score
 from auditor.rules.templates import render
 
@@ -259,12 +260,8 @@ def _texts(
 
 
 def _citations(rule: Rule, citations: Mapping[str, Citation] | None) -> tuple[dict[str, Any], ...]:
-    """The pack's citations the rule's source cites, as the finding carries them."""
-    return tuple(
-        citations[cited].model_dump(exclude_none=True)
-        for cited in _cited(rule)
-        if citations and cited in citations
-    )
+    """The works the rule's source cites, as the finding carries them."""
+    return tuple(c.model_dump(exclude_none=True) for _, c in rule_citations(rule, citations))
 
 
 def source_note(rule: Rule, language: str) -> str:
@@ -272,10 +269,6 @@ def source_note(rule: Rule, language: str) -> str:
     if isinstance(rule.source, RuleSource):
         return rule.source.note.get(language)
     return rule.source
-
-
-def _cited(rule: Rule) -> list[str]:
-    return list(rule.source.cites) if isinstance(rule.source, RuleSource) else []
 
 
 def rank(findings: list[Finding]) -> list[Finding]:

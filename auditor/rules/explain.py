@@ -24,7 +24,8 @@ from auditor.core.vocabulary import COMPARATORS
 from auditor.core.yamlpos import KeyPath, format_path
 from auditor.metrics.catalog import ALL_METRIC_IDS, unit_of
 from auditor.rules.loader import RuleSet
-from auditor.rules.model import Band, Citation, Rule, RuleSource
+from auditor.rules.model import Band, Citation, Rule
+from auditor.rules.registry import rule_citations
 
 # keys shown with their default value when no file sets them: the ones that change a verdict
 _DEFAULTS: tuple[str, ...] = ("weight", "on_missing", "confidence", "enabled")
@@ -379,16 +380,9 @@ def explain_text(
         for item in keys:
             assignment = f"{item.key} = {item.text}"
             lines.append(f"  {assignment.ljust(width)}   {item.where()}")
-        for key, citation in cited(rule, rule_set):
+        for key, citation in rule_citations(rule, rule_set.citations):
             lines.extend(_citation_lines(key, citation, full))
     return "\n".join(lines) + "\n"
-
-
-def cited(rule: Rule, rule_set: RuleSet) -> list[tuple[str, Citation]]:
-    """The works a rule's source cites, by key, as the registry or its pack holds them."""
-    if not isinstance(rule.source, RuleSource):
-        return []
-    return [(k, rule_set.citations[k]) for k in rule.source.cites if k in rule_set.citations]
 
 
 def _citation_lines(key: str, citation: Citation, full: bool) -> list[str]:
@@ -439,7 +433,7 @@ def explain_json(
                 ],
                 "citations": [
                     {"key": key, **citation.model_dump(exclude_none=True)}
-                    for key, citation in cited(rule, rule_set)
+                    for key, citation in rule_citations(rule, rule_set.citations)
                 ],
             }
             for rule in rules

@@ -14,7 +14,7 @@ from auditor.core.errors import InputError
 from auditor.core.resources import rules_dir
 from auditor.core.validation import problems_from
 from auditor.core.yamlpos import load_yaml_file_bytes
-from auditor.rules.model import Citation, CitationRegistry
+from auditor.rules.model import Citation, CitationRegistry, Rule, RuleSource
 
 REGISTRY = Path("registry") / "citations.yaml"  # under the shipped rules folder
 
@@ -34,3 +34,13 @@ def citation_registry() -> Mapping[str, Citation]:
         return CitationRegistry.model_validate(located.data).citations
     except ValidationError as exc:
         raise InputError(problems_from(exc, located, CitationRegistry)) from None
+
+
+def rule_citations(
+    rule: Rule, citations: Mapping[str, Citation] | None
+) -> list[tuple[str, Citation]]:
+    """The works a rule's source cites, by key, as the loaded rule set holds them (the
+    loader has already refused a key it does not know)."""
+    if not isinstance(rule.source, RuleSource) or not citations:
+        return []
+    return [(key, citations[key]) for key in rule.source.cites if key in citations]

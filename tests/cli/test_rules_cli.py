@@ -345,6 +345,31 @@ def test_explain_one_rule_changed_by_an_extending_pack(tmp_path):
     assert "sql-per-lead" not in out
 
 
+def test_explain_names_the_works_a_rule_cites_with_their_words():
+    demo = "auditor/demo/demo.yaml"  # the default pack, as shipped
+    text = run("explain", demo, "--rule", "bounce-rate", "--full").stdout
+    assert (
+        "  cites hubspot-sending-suspension: HubSpot, “Resolve an email sending suspension "
+        "(knowledge base)”, https://knowledge.hubspot.com/email/why-is-my-email-suspended\n"
+        "    measures: What mailbox providers prefer, as HubSpot reports it: bounces per email "
+        "sent, under 2 %.\n"
+        "    quote: “For reference, many ISPs prefer bounce rates to be under 2%.”\n"
+    ) in text
+    assert (
+        "    read at: https://www.sailthru.com/marketing-blog/email-marketing-benchmarks-2019/"
+        in text
+    )
+    data = json.loads(run("explain", demo, "--format", "json", "-r", "bounce-rate").stdout)
+    cited = data["rules"][0]["citations"]
+    assert [c["key"] for c in cited] == [
+        "hubspot-sending-suspension",
+        "campaign-monitor-2019",
+        "mailerlite-2020",
+    ]
+    assert cited[1]["quote"].endswith("Average bounce rate: 1.06%")
+    assert cited[1]["measures"]["es"].startswith("Medias de todos los sectores")
+
+
 def test_explain_json_and_unknown_rule():
     data = json.loads(run("explain", CLIENT, "--format", "json", "-r", "unsubscribe-rate").stdout)
     keys = {k["key"]: k for k in data["rules"][0]["keys"]}

@@ -442,7 +442,7 @@ def test_github_demo_one_command_per_fail_and_warn(demo):
     assert len(lines) == len(fails) + len(warns)
     unsubscribe = next(line for line in lines if "title=FAIL unsubscribe-rate%3A" in line)
     assert unsubscribe.startswith(
-        "::error title=FAIL unsubscribe-rate%3A Tasa de baja bajo el 1 %25::"
+        f"::error title=FAIL unsubscribe-rate%3A Tasa de baja bajo el 1{NBSP}%25::"
         f"1,25{NBSP}%25 (umbral fallo ≥ 1{NBSP}%25 · correcto < 0,3{NBSP}%25): La tasa de baja es "
         f"1,25{NBSP}%25"
     )

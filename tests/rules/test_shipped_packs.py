@@ -163,3 +163,14 @@ def test_shipped_rule_cases_pass():
     report = testing.run_test_files([CASES_DIR])
     assert report.exit_code == 0, report.text()
     assert report.passed >= len(PACKS)
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_spanish_texts_keep_a_number_and_its_percent_sign_together(name):
+    """A plain space before % lets a report line break inside "1 %": a no-break space."""
+    for rule in _load(name).rules:
+        texts = [rule.title.es, rule.message.es, rule.recommendation.es]
+        if isinstance(rule.source, RuleSource):
+            texts.append(rule.source.note.es)
+        for text in texts:
+            assert not re.search(r"(\d|\}\}) %", text), (rule.id, text)
