@@ -31,7 +31,7 @@ import auditor
 from auditor.core.cache import atomic_write, file_digest, is_private, private_folder
 
 FOLDER = "rules"  # in the user's cache folder
-FORMAT = 1
+FORMAT = 2  # raised when a pickled model changes shape (2: Citation.wording)
 
 
 def entry_name(key: tuple[Any, ...]) -> str:

@@ -261,7 +261,7 @@ def _texts(
 
 def _citations(rule: Rule, citations: Mapping[str, Citation] | None) -> tuple[dict[str, Any], ...]:
     """The works the rule's source cites, as the finding carries them."""
-    return tuple(c.model_dump(exclude_none=True) for _, c in rule_citations(rule, citations))
+    return tuple(c.to_json() for _, c in rule_citations(rule, citations))
 
 
 def source_note(rule: Rule, language: str) -> str:

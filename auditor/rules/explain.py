@@ -400,7 +400,12 @@ def _citation_lines(key: str, citation: Citation, full: bool) -> list[str]:
         quote = citation.quote
         if not full and len(quote) > TEXT_WIDTH * 2:
             quote = quote[: TEXT_WIDTH * 2 - 1] + "…"
-        out.append(f"    quote: “{quote}”")
+        label = (
+            "summary (a third party's words, not the source's)"
+            if citation.wording == "summary"
+            else "quote"
+        )
+        out.append(f"    {label}: “{quote}”")
     if citation.read_at:
         out.append(f"    read at: {citation.read_at}")
     return out
@@ -432,7 +437,7 @@ def explain_json(
                     for k in key_origins(rule, rule_set, config_file, full=True)
                 ],
                 "citations": [
-                    {"key": key, **citation.model_dump(exclude_none=True)}
+                    {"key": key, **citation.to_json()}
                     for key, citation in rule_citations(rule, rule_set.citations)
                 ],
             }

@@ -234,9 +234,24 @@ class Citation(_Strict):
     """Where the quoted words were read when not on `url` (an archive or a republication)."""
     quote: Annotated[str, Field(min_length=1, max_length=1500)] | None = None
     """The source's own words the figure comes from, verbatim (in the source's language)."""
+    wording: Literal["verbatim", "summary"] = "verbatim"
+    """`summary` when no copy of the source itself could be read and `quote` is a third
+    party's account of it, copied verbatim from `read_at`: every output says so, so a
+    summary is never shown as the source's own words."""
     measures: LocalizedText | None = None
     """What the figure counts: sent or delivered, landing page or site, before or after
     Apple's Mail Privacy Protection, a target or an observed value."""
+
+    @model_validator(mode="after")
+    def _summary_names_its_page(self) -> Citation:
+        if self.wording == "summary" and not (self.quote and self.read_at):
+            raise ValueError("wording: summary needs the quote and read_at (the summary's page)")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """As findings and `rules explain` carry it: `wording` only for a summary, so a
+        verbatim quote's citation keeps the shape it always had."""
+        return self.model_dump(exclude_none=True, exclude_defaults=True)
 
 
 class CitationRegistry(_Strict):

@@ -364,10 +364,15 @@ def test_explain_names_the_works_a_rule_cites_with_their_words():
     assert [c["key"] for c in cited] == [
         "hubspot-sending-suspension",
         "campaign-monitor-2019",
+        "mailerlite-2019",
         "mailerlite-2020",
     ]
     assert cited[1]["quote"].endswith("Average bounce rate: 1.06%")
     assert cited[1]["measures"]["es"].startswith("Medias de todos los sectores")
+    assert "wording" not in cited[1]  # verbatim: the default, not repeated
+    text = run("explain", demo, "--rule", "ltv-to-cac", "--full").stdout
+    assert "    summary (a third party's words, not the source's): “LTV should be at least" in text
+    assert "    read at: https://codex.iamkesava.com/" in text
 
 
 def test_explain_json_and_unknown_rule():

@@ -72,6 +72,76 @@ def test_every_precise_figure_in_a_note_is_in_a_cited_quote(name: str) -> None:
             assert not missing, f"{rule.id}: {sorted(missing)} in no quote of {rule.source.cites}"
 
 
+DECIMAL = re.compile(r"(?<![\d.,])(\d+)[.,](\d+)\s?%")  # 0.7% / 17,1 %: any figure with decimals
+
+
+def metric_lines(name: str) -> dict[str, set[float]]:
+    """Every threshold and curve point a pack sets on each metric, in percent: a note may
+    restate the lines of its own metric (the click-rate trend names the click-rate band)."""
+    lines: dict[str, set[float]] = {}
+    for rule in loaded(name).rules:
+        points: list[float] = []
+        for band in (rule.thresholds.warn, rule.thresholds.fail) if rule.thresholds else ():
+            if band is not None:
+                points.extend(band.limit if isinstance(band.limit, tuple) else (band.limit,))
+        if rule.score is not None:
+            points.extend((rule.score.good, rule.score.median))
+        lines.setdefault(rule.metric, set()).update(round(p * 100, 6) for p in points)
+    return lines
+
+
+def quoted_as(figure: tuple[str, str], quoted: set[float]) -> bool:
+    """A note's figure is a quoted one, written to the same or fewer decimals (3.8 % for
+    MailerLite's 3.82 %), never a figure the source does not give."""
+    whole, decimals = figure
+    value = float(f"{whole}.{decimals}")
+    return any(round(q, len(decimals)) == value for q in quoted)
+
+
+@pytest.mark.parametrize("name", shipped_packs())
+def test_every_decimal_figure_in_a_note_is_quoted_or_a_line_of_the_pack(name: str) -> None:
+    """The figure-by-figure check from outside, held by a test: any figure a note writes
+    with decimals (0.7 %, 52.7 %) is either in the words of a source the rule cites, or a
+    threshold the pack itself sets on the same metric. A figure from nowhere ("1.5 % to
+    3 % for mid-market") fails here until it is quoted or called the project's own."""
+    registry = citation_registry()
+    lines = metric_lines(name)
+    quotes = {
+        k: {float(f"{w}.{d}") for w, d in DECIMAL.findall(c.quote or "")}
+        for k, c in registry.items()
+    }
+    for rule in loaded(name).rules:
+        if not isinstance(rule.source, RuleSource):
+            continue
+        quoted = set().union(*(quotes[k] for k in rule.source.cites))
+        for text in (rule.source.note.en, rule.source.note.es):
+            for figure in DECIMAL.findall(text):
+                value = float(".".join(figure))
+                assert quoted_as(figure, quoted) or value in lines[rule.metric], (
+                    f"{rule.id}: {value}% is in no quote of {rule.source.cites} "
+                    f"and is no line the pack sets on {rule.metric}"
+                )
+
+
+def test_the_figure_check_tells_a_rounded_quote_from_an_invented_figure() -> None:
+    assert quoted_as(("3", "8"), {3.82})
+    assert quoted_as(("14", "1"), {14.10})
+    assert not quoted_as(("3", "9"), {3.82})
+    assert not quoted_as(("3", "82"), {3.8})  # more decimals than the source gives
+    assert DECIMAL.findall("del 0,7\u00a0% al 17,10 %") == [("0", "7"), ("17", "10")]
+
+
+def test_a_summary_names_its_page_and_only_skok_is_read_in_one() -> None:
+    """No stored copy of Skok's article was found: its entry is the one whose quote is a
+    third party's summary, and a summary without the page it was read on is refused."""
+    summaries = {k for k, c in citation_registry().items() if c.wording == "summary"}
+    assert summaries == {"skok-saas-metrics"}
+    with pytest.raises(ValueError, match="wording: summary needs the quote and read_at"):
+        Citation(publisher="P", title="T", quote="q", wording="summary")
+    kept = Citation(publisher="P", title="T", quote="q", read_at="https://example.org/s")
+    assert kept.wording == "verbatim"
+
+
 def test_a_rule_citing_an_unknown_key_names_the_registry(tmp_path: Path) -> None:
     pack = tmp_path / "mine.yaml"
     pack.write_text(

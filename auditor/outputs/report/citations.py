@@ -27,13 +27,19 @@ def cited_works(result: Mapping[str, Any], language: str) -> list[dict[str, str]
             if key in seen:
                 continue
             measures = citation.get("measures")
+            url = str(citation.get("url") or "")
+            read_at = str(citation.get("read_at") or "")
             seen[key] = {
                 "text": citation_text(citation),
                 # where to read it: the publisher's page, else the copy the quote was read in
-                "url": str(citation.get("url") or citation.get("read_at") or ""),
+                "url": url or read_at,
+                # the copy the words were read in, when the publisher's page is not it (a
+                # newer edition replaced it, or only a republication carries the figure)
+                "read_at": read_at if url and read_at != url else "",
                 "measures": str(measures.get(language) or "")
                 if isinstance(measures, Mapping)
                 else "",
                 "quote": f"“{citation['quote']}”" if citation.get("quote") else "",
+                "summary": "yes" if citation.get("wording") == "summary" else "",
             }
     return list(seen.values())
