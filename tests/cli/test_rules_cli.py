@@ -371,8 +371,33 @@ def test_explain_names_the_works_a_rule_cites_with_their_words():
     assert cited[1]["measures"]["es"].startswith("Medias de todos los sectores")
     assert "wording" not in cited[1]  # verbatim: the default, not repeated
     text = run("explain", demo, "--rule", "ltv-to-cac", "--full").stdout
-    assert "    summary (a third party's words, not the source's): “LTV should be at least" in text
-    assert "    read at: https://codex.iamkesava.com/" in text
+    assert "have a LTV to CAC ratio that is higher than 3, sometimes as high as 7 or 8." in text
+    assert "    read at: https://github.com/Denter-/article-2-text/blob/" in text
+
+
+def test_explain_labels_a_summary_as_a_third_partys_words(tmp_path):
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(
+        "version: 1\nextends: [default]\ncitations:\n  someone:\n    publisher: P\n"
+        "    title: T\n    quote: Q said so\n    wording: summary\n"
+        "    read_at: https://example.org/summary\nrules:\n  - id: bounce-rate\n"
+        "    source:\n      cites: [someone]\n      note: {en: x, es: x}\n"
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "client: X\nperiod: 2026-Q3\nsource: {connector: file, path: d.csv}\n"
+        f"rules:\n  packs: [{pack}]\n",
+        encoding="utf-8",
+    )
+    result = run("explain", str(config), "--rule", "bounce-rate")
+    assert result.exit_code == 0, result.output
+    assert (
+        "  cites someone: P, “T”\n"
+        "    summary (a third party's words, not the source's): “Q said so”\n"
+        "    read at: https://example.org/summary\n"
+    ) in result.stdout
+    data = json.loads(run("explain", str(config), "--format", "json", "-r", "bounce-rate").stdout)
+    assert data["rules"][0]["citations"][0]["wording"] == "summary"
 
 
 def test_explain_json_and_unknown_rule():

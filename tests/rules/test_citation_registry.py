@@ -131,15 +131,20 @@ def test_the_figure_check_tells_a_rounded_quote_from_an_invented_figure() -> Non
     assert DECIMAL.findall("del 0,7\u00a0% al 17,10 %") == [("0", "7"), ("17", "10")]
 
 
-def test_a_summary_names_its_page_and_only_skok_is_read_in_one() -> None:
-    """No stored copy of Skok's article was found: its entry is the one whose quote is a
-    third party's summary, and a summary without the page it was read on is refused."""
-    summaries = {k for k, c in citation_registry().items() if c.wording == "summary"}
-    assert summaries == {"skok-saas-metrics"}
+def test_every_shipped_quote_is_verbatim_and_a_summary_names_its_page() -> None:
+    """The shipped registry quotes every source in its own words (Skok's article, the last
+    one read in a summary, was found in a stored copy); a client's entry may be a third
+    party's summary, but never without the page it was read on."""
+    assert [k for k, c in citation_registry().items() if c.wording != "verbatim"] == []
     with pytest.raises(ValueError, match="wording: summary needs the quote and read_at"):
         Citation(publisher="P", title="T", quote="q", wording="summary")
     kept = Citation(publisher="P", title="T", quote="q", read_at="https://example.org/s")
     assert kept.wording == "verbatim"
+    summary = Citation(
+        publisher="P", title="T", quote="q", read_at="https://example.org/s", wording="summary"
+    )
+    assert summary.to_json()["wording"] == "summary"
+    assert "wording" not in kept.to_json()
 
 
 def test_a_rule_citing_an_unknown_key_names_the_registry(tmp_path: Path) -> None:
