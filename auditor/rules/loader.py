@@ -258,13 +258,20 @@ class _Builder:
             rules = data.get("rules")
             if not (isinstance(rules, list) and all(isinstance(r, dict) for r in rules)):
                 rules = []
+            # its parents still load and its citation keys stay known, so a rule it only
+            # changes is not taken for a new one, nor its citations for unknown ones
+            extends = data.get("extends")
+            if not (isinstance(extends, list) and all(isinstance(e, str) for e in extends)):
+                extends = []
+            cited = data.get("citations")
+            cited = cited if isinstance(cited, dict) else {}
             header = PackHeader.model_construct(
                 version=1,
                 name=None,
-                extends=[],
+                extends=extends,
                 categories={},
                 metrics={},
-                citations={},
+                citations={str(key): Citation.model_construct() for key in cited},
                 rules=rules,
             )
         return header
@@ -571,7 +578,7 @@ def _checked_rule(
             if cited not in builder.citations:
                 at(
                     ("source", "cites", index),
-                    f"no citation '{cited}' in the citation registry or the loaded packs' citations:"
+                    f"no citation '{cited}' in the citation registry or the loaded packs' citations"
                     f"{did_you_mean(cited, list(builder.citations))}",
                 )
     thresholds = rule.thresholds.to_json() if rule.thresholds else {}

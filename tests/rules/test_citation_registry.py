@@ -173,3 +173,29 @@ def test_a_custom_pack_may_add_its_own_citation(tmp_path: Path) -> None:
     rule_set = load_rules([str(pack)], tmp_path)
     assert rule_set.citations["our-study"].publisher == "Us"
     assert "campaign-monitor-2019" in rule_set.citations  # the registry stays available
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ("wording: summary", "mine.yaml:5:5: citations.someone: wording: summary needs the quote"),
+        ("year: 3000", "mine.yaml:6:11: citations.someone.year: input should be less than or"),
+    ],
+)
+def test_a_bad_citation_of_an_extending_pack_is_its_only_error(
+    tmp_path: Path, entry: str, error: str
+) -> None:
+    """A broken citation is reported once, at its line: the pack's rule overrides are not
+    taken for incomplete new rules, nor its citations for unknown ones."""
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(
+        "version: 1\nextends: [default]\ncitations:\n  someone:\n    publisher: P\n"
+        f"    {entry}\n    title: T\n    quote: Q\n"
+        "rules:\n  - id: bounce-rate\n    source:\n      cites: [someone]\n"
+        "      note: {en: x, es: x}\n"
+    )
+    with pytest.raises(InputError) as raised:
+        load_rules([str(pack)], tmp_path)
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 1, lines
+    assert error in lines[0]
