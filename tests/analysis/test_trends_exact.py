@@ -157,7 +157,7 @@ def test_the_seasonal_sentence_in_both_languages() -> None:
     )
     spanish = run(revenue(), ["revenue_attributed"], "es").section["metrics"]
     assert spanish["revenue_attributed"]["explanation"] == (
-        f"Ingresos atribuidos a marketing: tendencia al alza de unos 204{EURO} al mes "
+        f"Ingresos atribuidos a marketing: tendencia al alza de aproximadamente 204{EURO} al mes "
         f"(0,9{NBSP}% de la media mensual) en los últimos 36 meses, con máximo habitual en "
         f"marzo y mínimo en agosto; previsión para 2026-Q4: 82.567{EURO} (con un 80{NBSP}% "
         f"de probabilidad, entre 81.933{EURO} y 83.200{EURO})."
@@ -213,7 +213,7 @@ def test_a_falling_count_with_a_gap_and_a_month_left_out() -> None:
     )
     spanish = run(leads(), ["leads_new"], "es").section["metrics"]["leads_new"]
     assert spanish["explanation"] == (
-        f"Leads nuevos: tendencia a la baja de unos 4 al mes (1,5{NBSP}% de la media mensual) "
+        f"Leads nuevos: tendencia a la baja de aproximadamente 4 al mes (1,5{NBSP}% de la media mensual) "
         "en los últimos 14 meses (sin contar 2025-12, atípico); previsión para 2026-Q4: 707 "
         f"(con un 80{NBSP}% de probabilidad, entre 695 y 718)."
     )
@@ -229,7 +229,7 @@ def test_a_rate_is_described_in_points_and_forecast_as_a_mean() -> None:
     )
     spanish = run(unsubscribes(), ["unsubscribe_rate"], "es").section["metrics"]
     assert spanish["unsubscribe_rate"]["explanation"] == (
-        f"Tasa de baja: tendencia al alza de unos 0,021{NBSP}pp al mes (4{NBSP}% de la media "
+        f"Tasa de baja: tendencia al alza de aproximadamente 0,021{NBSP}pp al mes (4{NBSP}% de la media "
         f"mensual) en los últimos 12 meses; previsión para 2026-Q4: 0,67{NBSP}% de media "
         f"(con un 80{NBSP}% de probabilidad, entre 0,66{NBSP}% y 0,68{NBSP}%)."
     )
@@ -518,7 +518,7 @@ def test_a_count_slope_keeps_its_decimal_and_every_month_left_out_is_named() -> 
     assert "an upward trend of about 2.5 a month" in english["explanation"]
     assert "(2025-10, 2026-03 left out as unusual)" in english["explanation"]
     spanish = run(monthly, ["leads_new"], "es").section["metrics"]["leads_new"]
-    assert "tendencia al alza de unos 2,5 al mes" in spanish["explanation"]
+    assert "tendencia al alza de aproximadamente 2,5 al mes" in spanish["explanation"]
 
 
 def test_a_constant_series_is_flat() -> None:

@@ -774,3 +774,37 @@ def test_missing_system_libraries_say_what_to_install(monkeypatch: pytest.Monkey
     assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" in str(
         caught.value
     )
+
+
+def test_a_files_delimiter_is_named_not_left_as_bare_punctuation() -> None:
+    """`Separador: ;` beside the row's own `;` read as a typo ("Separador: ;;")."""
+    result = sample()
+    result["source"]["provenance"].update(
+        {"delimiter": ";", "decimal_separator": ",", "leads_file": {"delimiter": "\t"}}
+    )
+    page = render_html(result, language="es")
+    assert "punto y coma (;)" in page
+    assert "coma (,)" in page
+    assert "Separador: tabulador" in page
+    page = render_html(result, language="en")
+    assert "semicolon (;)" in page
+    assert "Delimiter: tab" in page
+
+
+@pytest.mark.parametrize(
+    ("connector", "language", "shown"),
+    [
+        ("file", "es", "Fichero exportado"),
+        ("file", "en", "Exported file"),
+        ("multi", "es", "Varias fuentes"),
+        ("hubspot", "es", "HubSpot (API)"),
+        ("someday-crm", "en", "someday-crm"),  # a plugin the catalog does not know
+    ],
+)
+def test_the_appendix_names_the_connector_in_the_reports_words(
+    connector: str, language: str, shown: str
+) -> None:
+    result = sample()
+    result["source"]["connector"] = connector
+    appendix = section(render_html(result, language=language), "appendix")
+    assert re.search(rf"<th scope=\"row\">[^<]+</th><td>{re.escape(shown)}</td>", appendix)

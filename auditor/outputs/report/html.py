@@ -36,6 +36,7 @@ from auditor.outputs.report.definitions import definition_rows
 from auditor.outputs.report.environment import TEMPLATE, _stylesheet, environment
 from auditor.outputs.report.sections import (
     _categories,
+    _connector_label,
     _metric_rows,
     _provenance,
     _toc,
@@ -126,6 +127,7 @@ def build_view(
         "other_metrics": next(g["rows"] for g in _metric_rows(result, t) if g["id"] == "other"),
         "unmeasured": _unmeasured(result, t),
         "provenance": _provenance(result, t),
+        "connector_label": _connector_label(result, t),
         "cited_works": works,
         "definitions": definition_rows(result, t),
         "completeness": completeness.view(

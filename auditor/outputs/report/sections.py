@@ -261,6 +261,12 @@ SHOWN_ELSEWHERE = SHOWN_WITH_DEFINITIONS | {"deliverability_dns"}
 answers the deliverability section was built from (kept for replay, not for reading)."""
 
 
+def _connector_label(result: Mapping[str, Any], t: Translator) -> str:
+    """The data source in the report's words: `file` is the config's id, not the client's."""
+    connector = str((result.get("source") or {}).get("connector") or "")
+    return t(f"connector.{connector}") if t.has(f"connector.{connector}") else connector
+
+
 def _provenance_label(key: str, t: Translator) -> str:
     """A provenance key in words: the catalog's label, a metric's name, else the key's words."""
     if t.has(f"prov.{key}"):
