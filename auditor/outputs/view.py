@@ -124,7 +124,11 @@ def finding_view(
             until=fmt.long_date(waiver.get("until")),
             reason=str(waiver.get("reason") or "—"),
         )
-    labels = [str(label) for label in finding.get("labels") or []]
+    # the analysis tag is ours, in the report's words; a pack's own labels are its author's
+    labels = [
+        t(f"label.{label}") if t.has(f"label.{label}") else str(label)
+        for label in finding.get("labels") or []
+    ]
     return {
         "f": finding,
         "measured": measured,

@@ -808,3 +808,13 @@ def test_the_appendix_names_the_connector_in_the_reports_words(
     result["source"]["connector"] = connector
     appendix = section(render_html(result, language=language), "appendix")
     assert re.search(rf"<th scope=\"row\">[^<]+</th><td>{re.escape(shown)}</td>", appendix)
+
+
+def test_the_analysis_tag_is_in_the_reports_language_and_a_packs_label_as_written() -> None:
+    result = sample()
+    result["findings"][0]["labels"] = ["analysis", "q3-review"]
+    page = render_html(result, language="es")
+    assert '<span class="tag">análisis</span>' in page
+    assert '<span class="tag">q3-review</span>' in page  # its author's word, kept
+    assert '<span class="tag">analysis</span>' not in page
+    assert '<span class="tag">analysis</span>' in render_html(result, language="en")
