@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditor.core.models import ACTIONABLE, finding_rank_key
+from auditor.core.models import ACTIONABLE, finding_rank_key, is_analysis
 from auditor.core.shapes import mapping_or_empty
 from auditor.core.strings import Translator
 from auditor.metrics import catalog
@@ -140,6 +140,8 @@ def finding_view(
         "spark": spark,
         "waived_note": waived_note,
         "labels": labels,
+        # an analysis finding comes from a check of the data, not from a rule of a pack
+        "id_label": t("findings.check") if is_analysis(finding) else t("findings.rule"),
         "detail": finding.get("reason") or None,
     }
 

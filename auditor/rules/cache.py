@@ -21,14 +21,17 @@ miss, never an error: the cache only saves time.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import auditor
 from auditor.core.cache import atomic_write, file_digest, is_private, private_folder
+from auditor.core.yamlpos import Located
 
 FOLDER = "rules"  # in the user's cache folder
 FORMAT = 2  # raised when a pickled model changes shape (2: Citation.wording)
@@ -75,3 +78,31 @@ def store(key: tuple[Any, ...], rule_set: Any, files: Sequence[Path]) -> None:
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return
     atomic_write(folder, entry_name(key), data)
+
+
+def cache_key(
+    packs: Sequence[str],
+    base: Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None,
+    located: Located | None,
+    today: date,
+) -> tuple[Any, ...] | None:
+    """What `load_rules` was asked, as a cache key; None when the overrides cannot be
+    written down (nothing is cached then)."""
+    try:
+        frozen = json.dumps(overrides or {}, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return None
+    # Without overrides nothing in the rule set comes from the config file itself, so
+    # clients that share packs share one entry.
+    source = located.file if located is not None and overrides else None
+    return (tuple(packs), str(base.resolve()), frozen, source, today)
+
+
+def stamp(path: Path) -> Any:
+    """A file's size and modification time: the in-process cache's cheap check."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)

@@ -19,7 +19,6 @@ stated in its error (docs/rule-language.md, "Limits"):
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -438,9 +437,9 @@ def load_rules(
     (`rules/cache.py`), checked against the files' contents.
     """
     today = today or date.today()
-    key = _cache_key(packs, base, overrides, overrides_located, today)
+    key = rules_cache.cache_key(packs, base, overrides, overrides_located, today)
     cached = _CACHE.get(key) if key is not None else None
-    if cached is not None and all(_stamp(path) == stamp for path, stamp in cached[1]):
+    if cached is not None and all(rules_cache.stamp(path) == stamp for path, stamp in cached[1]):
         return cached[0]
     stored = rules_cache.load(key) if key is not None else None
     if isinstance(stored, RuleSet):
@@ -450,36 +449,11 @@ def load_rules(
         if key is not None:
             rules_cache.store(key, rule_set, files)
     if key is not None:
-        _CACHE[key] = (rule_set, tuple((path, _stamp(path)) for path in files))
+        _CACHE[key] = (rule_set, tuple((path, rules_cache.stamp(path)) for path in files))
     return rule_set
 
 
 _CACHE: dict[tuple[Any, ...], tuple[RuleSet, tuple[tuple[Path, Any], ...]]] = {}
-
-
-def _stamp(path: Path) -> Any:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_size, stat.st_mtime_ns)
-
-
-def _cache_key(
-    packs: Sequence[str],
-    base: Path,
-    overrides: Mapping[str, Mapping[str, Any]] | None,
-    located: Located | None,
-    today: date,
-) -> tuple[Any, ...] | None:
-    try:
-        frozen = json.dumps(overrides or {}, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        return None
-    # Without overrides nothing in the rule set comes from the config file itself, so
-    # clients that share packs share one entry.
-    source = located.file if located is not None and overrides else None
-    return (tuple(packs), str(base.resolve()), frozen, source, today)
 
 
 def _load_rules(

@@ -818,3 +818,13 @@ def test_the_analysis_tag_is_in_the_reports_language_and_a_packs_label_as_writte
     assert '<span class="tag">q3-review</span>' in page  # its author's word, kept
     assert '<span class="tag">analysis</span>' not in page
     assert '<span class="tag">analysis</span>' in render_html(result, language="en")
+
+
+def test_an_analysis_finding_is_a_check_not_a_rule() -> None:
+    result = sample()
+    shown = [f for f in result["findings"] if f["status"] in ("fail", "warn")]
+    shown[0]["labels"] = ["analysis"]
+    page = render_html(result, language="es")
+    assert f"Comprobación <code>{shown[0]['rule']}</code>" in page
+    assert f"Regla <code>{shown[0]['rule']}</code>" not in page
+    assert f"Regla <code>{shown[1]['rule']}</code>" in page
