@@ -828,3 +828,24 @@ def test_an_analysis_finding_is_a_check_not_a_rule() -> None:
     assert f"Comprobación <code>{shown[0]['rule']}</code>" in page
     assert f"Regla <code>{shown[0]['rule']}</code>" not in page
     assert f"Regla <code>{shown[1]['rule']}</code>" in page
+
+
+def test_the_average_line_of_value_bars_runs_behind_the_value_labels() -> None:
+    """The decile chart's dashed average crossed the labels it passed ("4,6 %¦ lift")."""
+    svg = str(
+        charts.value_bars(
+            [charts.ValueBar("D1", 17.8, "17,8 % · lift 3,2"), charts.ValueBar("D2", 4.6, "4,6 %")],
+            title="t",
+            label_width=80,
+            x0=90,
+            track=420,
+            top_pad=6,
+            extra_height=24,
+            average=(5.6, "media 5,6 %"),
+        )
+    )
+    line = svg.index("<line ")
+    for label in ("17,8 % · lift 3,2", "4,6 %"):
+        at = svg.index(f">{label}</text>")
+        ground = svg.rindex('fill="#ffffff"', 0, at)
+        assert line < ground < at  # the line first, a white ground, then the text over both

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from auditor.outputs.charts.svg import AXIS, FUNNEL_BAR, INK, MUTED, TRACK, _svg_open
+from auditor.outputs.charts.svg import AXIS, FUNNEL_BAR, INK, MUTED, TRACK, _svg_open, _text_width
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,14 @@ def value_bars(
     largest = largest if largest > 0 else 1
     height = row_h * len(bars) + extra_height
     parts = [_svg_open("chart", 660, height, title, 'width="100%"')]
+    if average is not None:  # first, so the bars' value labels are drawn over it
+        ax = x0 + track * average[0] / largest
+        parts += [
+            f'<line x1="{ax:.1f}" y1="2" x2="{ax:.1f}" y2="{height - 16}" stroke="{MUTED}" '
+            'stroke-width="1" stroke-dasharray="4 3"/>',
+            f'<text x="{ax:.1f}" y="{height - 4}" text-anchor="middle" font-size="10" '
+            f'fill="{MUTED}">{escape(average[1])}</text>',
+        ]
     for index, bar in enumerate(bars):
         y = top_pad + index * row_h
         w = track * max(bar.value, 0) / largest
@@ -131,16 +139,11 @@ def value_bars(
             f'<text x="{label_width}" y="{y + 14}" text-anchor="end" font-size="12" '
             f'fill="{INK}">{escape(bar.label)}</text>',
             f'<rect x="{x0}" y="{y + 3}" width="{w:.1f}" height="14" rx="2" fill="{BAR}"/>',
+            # a white ground under the value, so the average line never runs through it
+            f'<rect x="{x0 + w + 3:.1f}" y="{y + 2}" width="{_text_width(bar.text, 11) + 6:.1f}" '
+            'height="16" fill="#ffffff"/>',
             f'<text x="{x0 + w + 6:.1f}" y="{y + 14}" font-size="11" fill="{INK}">'
             f"{escape(bar.text)}</text>",
-        ]
-    if average is not None:
-        ax = x0 + track * average[0] / largest
-        parts += [
-            f'<line x1="{ax:.1f}" y1="2" x2="{ax:.1f}" y2="{height - 16}" stroke="{MUTED}" '
-            'stroke-width="1" stroke-dasharray="4 3"/>',
-            f'<text x="{ax:.1f}" y="{height - 4}" text-anchor="middle" font-size="10" '
-            f'fill="{MUTED}">{escape(average[1])}</text>',
         ]
     parts.append("</svg>")
     return Markup("\n".join(parts) + "\n")
