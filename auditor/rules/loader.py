@@ -36,13 +36,7 @@ from auditor.metrics.catalog import ALL_METRIC_IDS, CATEGORIES, COST_KEYS, unit_
 from auditor.metrics.expression import Formula, FormulaError
 from auditor.rules import cache as rules_cache
 from auditor.rules.checks import check_rule
-from auditor.rules.model import (
-    Citation,
-    DerivedMetric,
-    PackHeader,
-    Rule,
-    RuleSource,
-)
+from auditor.rules.model import Citation, DerivedMetric, PackHeader, Rule, RuleSource
 from auditor.rules.registry import citation_registry, registry_path
 from auditor.rules.templates import check_template
 

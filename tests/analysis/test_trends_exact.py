@@ -213,8 +213,8 @@ def test_a_falling_count_with_a_gap_and_a_month_left_out() -> None:
     )
     spanish = run(leads(), ["leads_new"], "es").section["metrics"]["leads_new"]
     assert spanish["explanation"] == (
-        f"Leads nuevos: tendencia a la baja de aproximadamente 4 al mes (1,5{NBSP}% de la media mensual) "
-        "en los últimos 14 meses (sin contar 2025-12, atípico); previsión para 2026-Q4: 707 "
+        f"Leads nuevos: tendencia a la baja de aproximadamente 4 al mes (1,5{NBSP}% de la media "
+        "mensual) en los últimos 14 meses (sin contar 2025-12, atípico); previsión para 2026-Q4: 707 "
         f"(con un 80{NBSP}% de probabilidad, entre 695 y 718)."
     )
 
@@ -229,8 +229,8 @@ def test_a_rate_is_described_in_points_and_forecast_as_a_mean() -> None:
     )
     spanish = run(unsubscribes(), ["unsubscribe_rate"], "es").section["metrics"]
     assert spanish["unsubscribe_rate"]["explanation"] == (
-        f"Tasa de baja: tendencia al alza de aproximadamente 0,021{NBSP}pp al mes (4{NBSP}% de la media "
-        f"mensual) en los últimos 12 meses; previsión para 2026-Q4: 0,67{NBSP}% de media "
+        f"Tasa de baja: tendencia al alza de aproximadamente 0,021{NBSP}pp al mes (4{NBSP}% de "
+        f"la media mensual) en los últimos 12 meses; previsión para 2026-Q4: 0,67{NBSP}% de media "
         f"(con un 80{NBSP}% de probabilidad, entre 0,66{NBSP}% y 0,68{NBSP}%)."
     )
 
